@@ -1,0 +1,128 @@
+"""Citation checks: parse the answer's sentences and [n] markers, judge support, re-cite or drop.
+
+The support judge (no NLI model ships in a package, so it is built from parts we have):
+  - every number in the sentence must appear in the passage, else the score is 0 (a dose, a cost
+    or a percentage the passage does not state is never "supported");
+  - lexical recall: the share of the sentence's content words (stemmed) found in the passage;
+  - semantic similarity: the best cosine between the sentence and any one or two adjacent sentences
+    of the passage (MiniLM);
+  score = mean of the two. Its threshold (`Settings.support_threshold`) was chosen on hand-labelled
+  sentence–passage pairs in tests/data/support_pairs.jsonl; see README.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .embeddings import Embedder
+from .textutils import keyword_tokens, split_sentences
+
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                 "eight": "8", "nine": "9", "ten": "10", "twice": "2", "half": "50"}
+
+
+@dataclass
+class AnswerSentence:
+    text: str  # without citation markers
+    cited: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Support:
+    score: float
+    evidence: str  # the passage sentence(s) that match best
+
+
+def parse_answer(raw: str) -> list[AnswerSentence]:
+    """Sentences with the source numbers cited in them; a marker after the full stop belongs to the sentence before."""
+    sentences: list[AnswerSentence] = []
+    for s, e in split_sentences(raw):
+        piece = raw[s:e]
+        cited = [int(n) for m in _MARKER.finditer(piece) for n in re.split(r"[,;]", m.group(1))]
+        text = _MARKER.sub("", piece).strip()
+        if re.fullmatch(r"[\W_]*", text):  # only markers/punctuation: attach to the previous sentence
+            if sentences:
+                sentences[-1].cited.extend(n for n in cited if n not in sentences[-1].cited)
+            continue
+        sentences.append(AnswerSentence(text, list(dict.fromkeys(cited))))
+    return sentences
+
+
+def numbers_in(text: str) -> set[str]:
+    found = {n.replace(",", "") for n in _NUMBER.findall(text)}
+    found |= {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
+    return found
+
+
+class SupportJudge:
+    def __init__(self, embedder: Embedder, threshold: float):
+        self.embedder, self.threshold = embedder, threshold
+        self._window_vectors: dict[str, np.ndarray] = {}  # passages repeat across questions: embed each once
+
+    def judge(self, sentence: str, passage: str) -> Support:
+        return self.judge_many(sentence, [passage])[0]
+
+    def judge_many(self, sentence: str, passages: list[str]) -> list[Support]:
+        sentence_vector = self.embedder.embed([sentence])[0]
+        sentence_tokens = set(keyword_tokens([sentence])[0])
+        sentence_numbers = numbers_in(sentence)
+        results = []
+        for passage in passages:
+            windows = _windows(passage)
+            if not windows:
+                results.append(Support(0.0, ""))
+                continue
+            sims = self._vectors(windows) @ sentence_vector
+            best = int(np.argmax(sims))
+            if not sentence_numbers <= numbers_in(passage):
+                results.append(Support(0.0, windows[best]))
+                continue
+            passage_tokens = set(keyword_tokens([passage])[0])
+            lexical = len(sentence_tokens & passage_tokens) / len(sentence_tokens) if sentence_tokens else 0.0
+            results.append(Support(round(0.5 * lexical + 0.5 * float(sims[best]), 4), windows[best]))
+        return results
+
+    def supports(self, support: Support) -> bool:
+        return support.score >= self.threshold
+
+    def _vectors(self, windows: list[str]) -> np.ndarray:
+        missing = [w for w in dict.fromkeys(windows) if w not in self._window_vectors]
+        if missing:
+            self._window_vectors.update(zip(missing, self.embedder.embed(missing)))
+        return np.stack([self._window_vectors[w] for w in windows])
+
+
+@dataclass
+class CheckedSentence:
+    text: str
+    cited: list[int]  # the source numbers that support it, after checking
+    status: str  # "kept", "recited" (the model cited the wrong source) or "dropped" (nothing supports it)
+    supports: dict[int, Support]
+
+
+def check_sentences(sentences: list[AnswerSentence], sources: dict[int, str], judge: SupportJudge) -> list[CheckedSentence]:
+    """Keep the citations that support their sentence; else re-cite to the best supporting source; else drop."""
+    checked = []
+    for sentence in sentences:
+        numbers = list(sources)
+        supports = dict(zip(numbers, judge.judge_many(sentence.text, [sources[n] for n in numbers])))
+        valid = [n for n in sentence.cited if n in supports and judge.supports(supports[n])]
+        if valid:
+            checked.append(CheckedSentence(sentence.text, valid, "kept", supports))
+            continue
+        best = max(numbers, key=lambda n: supports[n].score, default=None)
+        if best is not None and judge.supports(supports[best]):
+            checked.append(CheckedSentence(sentence.text, [best], "recited", supports))
+        else:
+            checked.append(CheckedSentence(sentence.text, [], "dropped", supports))
+    return checked
+
+
+def _windows(passage: str) -> list[str]:
+    """Single sentences and adjacent pairs: a claim often joins two sentences of its source."""
+    sentences = [passage[s:e] for s, e in split_sentences(passage)]
+    return sentences + [f"{a} {b}" for a, b in zip(sentences, sentences[1:])]

@@ -1,0 +1,44 @@
+"""Text helpers shared by several stages: sentence spans (chunking, citation checks) and keyword tokens (BM25, support judge)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import bm25s
+import Stemmer
+
+# A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, or at a line break.
+_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|\n")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "dr.", "mr.", "mrs.", "ms.", "st.", "no.", "approx.", "fig.")
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans (absolute offsets into `text`) of the sentences in text[start:end], whitespace trimmed."""
+    end = len(text) if end is None else end
+    spans, sent_start = [], start
+    for match in _END.finditer(text, start, end):
+        stop = match.end()
+        if text[sent_start:stop].lower().endswith(_ABBREVIATIONS):
+            continue
+        spans.append((sent_start, stop))
+        sent_start = stop
+    spans.append((sent_start, end))
+    return [trimmed for s, e in spans if (trimmed := _trim(text, s, e))]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    return Stemmer.Stemmer("english")
+
+
+def keyword_tokens(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, stemmed words without English stop words; numbers are kept."""
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer().stemWords, return_ids=False, show_progress=False)
