@@ -1,0 +1,39 @@
+# Two commands for a fresh machine (see README):
+#   make run    set everything up, then open the chat app
+#   make test   set everything up, then run the whole test suite (what CI runs)
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-requirements
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PORT ?= 8501
+
+.PHONY: run test setup browser eval bench
+
+run: setup
+	$(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+
+test: setup browser
+	$(PY) -m pytest
+
+# Models assembled and checked, index built or brought up to date (both are no-ops when current).
+setup: $(STAMP)
+	$(PY) -m chatbot setup
+
+# llama-cpp-python compiles from source on first install (about 5 minutes on 2 cores).
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --upgrade pip
+	$(VENV)/bin/pip install -r requirements.txt
+	touch $@
+
+# Debian's Chromium and ChromeDriver for the browser test (never a browser download).
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; else \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; fi
+
+eval: setup
+	$(PY) -m chatbot eval eval/questions.jsonl --out runs/latest
+
+bench: setup
+	$(PY) benchmarks/bench_latency.py

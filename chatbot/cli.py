@@ -1,0 +1,169 @@
+"""Command line: `python -m chatbot setup|index|search|ask|chat|eval|eval-compare`.
+
+Errors the user can fix print as one sentence with exit code 2; nothing prints a traceback unless
+CHATBOT_DEBUG=1 is set.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+
+from .config import Settings
+from .errors import ChatbotError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args, Settings.from_env(top_k=getattr(args, "k", None)))
+    except ChatbotError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nStopped.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one sentence for the user, the traceback on request
+        if os.environ.get("CHATBOT_DEBUG"):
+            raise
+        print(f"Error: something unexpected went wrong ({type(exc).__name__}: {exc}); rerun with CHATBOT_DEBUG=1 for details and report it.", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m chatbot", description="Ask questions about a document collection; every answer cites its sources.")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("setup", help="assemble and check the models, build or update the index")
+    p.set_defaults(run=_setup)
+
+    p = sub.add_parser("index", help="build or update the index from the corpus folder")
+    p.add_argument("--rebuild", action="store_true", help="re-embed every document")
+    p.set_defaults(run=_index)
+
+    p = sub.add_parser("search", help="show the ranked passages for a query")
+    p.add_argument("query")
+    p.add_argument("--k", type=int, help="number of passages")
+    p.set_defaults(run=_search)
+
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--k", type=int, help="number of passages given to the model")
+    p.set_defaults(run=_ask)
+
+    p = sub.add_parser("chat", help="chat in the terminal (follow-up questions use the history)")
+    p.add_argument("--k", type=int, help="number of passages given to the model")
+    p.set_defaults(run=_chat)
+
+    from .evaluation.cli import add_eval_commands  # the batch evaluation owns its own commands
+    add_eval_commands(sub)
+    return parser
+
+
+def _setup(args, settings: Settings) -> int:
+    from .embeddings import Embedder
+    from .index import build_index
+    from .models import generator_model_path
+
+    path = generator_model_path(settings)
+    print(f"Language model ready: {path}")
+    embedder = Embedder(settings)
+    print(f"Embedding model ready: {settings.embedding_model} ({embedder.dimension} dimensions)")
+    _print_build(build_index(settings, embedder))
+    return 0
+
+
+def _index(args, settings: Settings) -> int:
+    from .index import build_index
+
+    _print_build(build_index(settings, rebuild=args.rebuild))
+    return 0
+
+
+def _print_build(report) -> None:
+    if not report.changed:
+        print(f"Index is up to date: {report.n_chunks} chunks from {len(report.unchanged)} documents.")
+        return
+    parts = [f"{len(getattr(report, name))} {name}" for name in ("added", "updated", "removed", "unchanged") if getattr(report, name)]
+    why = f" ({report.reason})" if report.reason else ""
+    print(f"Index built in {report.seconds:.1f} s{why}: {report.n_chunks} chunks; documents {', '.join(parts)}.")
+
+
+def _search(args, settings: Settings) -> int:
+    from .embeddings import Embedder
+    from .index import load_index
+    from .retrieval import Retriever
+    from .screening import validate_question
+
+    query = validate_question(args.query)
+    retriever = Retriever(load_index(settings), Embedder(settings), settings)
+    for r in retriever.search(query, settings.top_k):
+        print(f"{r.rank}. {r.score:.4f} (dense {r.dense_score:.3f}, bm25 {r.bm25_score:.2f})  {r.chunk.doc_id} — {r.chunk.section}  [{r.chunk.chunk_id}]")
+        print(textwrap.indent(textwrap.fill(" ".join(r.chunk.text.split()), 100), "   "))
+    return 0
+
+
+def _ask(args, settings: Settings) -> int:
+    from .answering import Chatbot
+
+    bot = Chatbot(settings)
+    if args.json:
+        print(json.dumps(bot.ask(args.question).to_json(), ensure_ascii=False, indent=2))
+        return 0
+    _stream_to_terminal(bot, args.question, [])
+    return 0
+
+
+def _chat(args, settings: Settings) -> int:
+    from .answering import Chatbot
+
+    bot = Chatbot(settings)
+    print("Ask about the documents. Commands: /new starts a new conversation, /quit (or Ctrl-D) leaves.")
+    history: list[dict] = []
+    while True:
+        try:
+            question = input("\nYou: ").strip()
+        except EOFError:
+            print()
+            return 0
+        if question in ("/quit", "/exit"):
+            return 0
+        if question == "/new":
+            history = []
+            print("New conversation.")
+            continue
+        if not question:
+            continue
+        try:
+            answer = _stream_to_terminal(bot, question, history)
+        except ChatbotError as exc:
+            print(f"Error: {exc}")
+            continue
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+
+
+def _stream_to_terminal(bot, question: str, history: list[dict]):
+    stream = bot.stream(question, history)
+    print("Bot: ", end="", flush=True)
+    for piece in stream:
+        print(piece, end="", flush=True)
+    answer = stream.answer
+    print()
+    if answer.text != answer.raw_text.strip() and answer.raw_text:
+        print(f"\nChecked answer (citations verified): {answer.text}")
+    if answer.dropped:
+        print(f"(Removed {len(answer.dropped)} sentence(s) the sources do not support.)")
+    for c in answer.citations:
+        print(f"  [{c.n}] {c.title} — {c.section} ({c.doc_id})")
+        for evidence in c.evidence:
+            print(textwrap.indent(textwrap.fill(f"“{' '.join(evidence.split())}”", 96), "      "))
+    t = answer.timings
+    print(f"  ({t.total_s:.1f} s, first word after {t.ttft_s:.1f} s, {len(answer.citations)} sources)")
+    return answer

@@ -1,0 +1,171 @@
+"""Batch evaluation: every question through the chat's own code path, scored, resumable.
+
+Writes into the output folder:
+    run.json        the settings of the run (a resume must use the same)
+    results.jsonl   one line per question, appended as each finishes (so a rerun resumes)
+    summary.json    flat metrics; summary.md for notes; report.html, readable offline
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..answering import Answer, Chatbot
+from ..citations import SupportJudge, parse_answer
+from ..config import Settings
+from ..errors import ChatbotError
+from . import metrics as m
+from .questions import EvalQuestion, load_questions
+from .report import write_reports
+
+JUDGE_DESCRIPTION = ("heuristic support judge: score = mean of (share of the sentence's stemmed content words found in "
+                     "the passage) and (best MiniLM cosine between the sentence and one or two adjacent passage "
+                     "sentences); 0 when the sentence has a number the passage lacks")
+
+
+def run_eval(questions_path: Path, out_dir: Path, settings: Settings, limit: int | None = None,
+             bot: Chatbot | None = None, progress: bool = True) -> dict:
+    questions = load_questions(questions_path)[:limit] if limit else load_questions(questions_path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run_info = {"questions": str(questions_path), "settings": _settings_record(settings)}
+    _check_same_run(out_dir / "run.json", run_info)
+    done = _read_results(out_dir / "results.jsonl")
+    todo = [q for q in questions if q.id not in done]
+    if done and progress:
+        print(f"Resuming: {len(questions) - len(todo)} of {len(questions)} questions already answered in {out_dir}; skipping them.")
+    if todo:
+        bot = bot or Chatbot(settings)
+        with open(out_dir / "results.jsonl", "a", encoding="utf-8") as out, \
+                tqdm(todo, desc="Evaluating", unit="q", disable=not progress) as bar:
+            passed = sum(r["metrics"]["pass"] for r in done.values())
+            for n, q in enumerate(bar, 1):
+                record = score_question(q, bot.ask(q.question, q.history), bot.judge)
+                done[q.id] = record
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.flush()
+                passed += record["metrics"]["pass"]
+                bar.set_postfix(passed=f"{passed}/{len(done)}", last_s=f"{record['timings']['total_s']:.1f}")
+    results = [done[q.id] for q in questions]
+    summary = summarise(results, settings)
+    write_reports(out_dir, summary, results)
+    return summary
+
+
+def score_question(q: EvalQuestion, answer: Answer, judge: SupportJudge) -> dict:
+    retrieved_texts = [r.chunk.text for r in answer.retrieved]
+    ranks = m.evidence_ranks(q.evidence, retrieved_texts)
+    cited_docs = sorted({c.doc_id for c in answer.citations})
+    final_sources = {c.n: c.text for c in answer.citations}
+    raw_sources = {r.rank: r.chunk.text for r in answer.retrieved}  # the prompt numbered sources by rank
+    final_recall, final_precision = _citation_quality(answer.text, final_sources, judge) if not answer.refused else (None, None)
+    raw_recall, raw_precision = _citation_quality(answer.raw_text, raw_sources, judge) if answer.raw_text and answer.refusal_reason != "model_refused" else (None, None)
+    cited_gold = m.cites_gold_doc(cited_docs, q.docs)
+    metrics = {
+        "evidence_ranks": ranks,
+        "evidence_hit": any(r is not None for r in ranks) if q.evidence else None,
+        "evidence_recall": sum(r is not None for r in ranks) / len(ranks) if ranks else None,
+        "doc_recall": m.doc_recall(q.docs, [r.chunk.doc_id for r in answer.retrieved]) if q.docs else None,
+        "reciprocal_rank": m.reciprocal_rank(ranks) if q.evidence else None,
+        "answer_f1": (0.0 if answer.refused else m.token_f1(answer.text, q.answer)) if q.answerable else None,
+        "cited_gold_doc": cited_gold if q.answerable and not answer.refused else None,
+        "citation_recall": final_recall, "citation_precision": final_precision,
+        "raw_citation_recall": raw_recall, "raw_citation_precision": raw_precision,
+        "pass": (not answer.refused and cited_gold) if q.answerable else answer.refused,
+    }
+    return {
+        "id": q.id, "question": q.question, "history": q.history, "answerable": q.answerable,
+        "reference": q.answer, "docs": q.docs, "evidence": q.evidence,
+        "standalone_question": answer.standalone_question, "answer": answer.text, "raw_answer": answer.raw_text,
+        "refused": answer.refused, "refusal_reason": answer.refusal_reason,
+        "dropped_sentences": answer.dropped, "recited_sentences": answer.recited,
+        "citations": [{"n": c.n, "doc": c.doc_id, "chunk_id": c.chunk_id, "title": c.title, "section": c.section,
+                       "sentences": c.sentences, "support": c.score} for c in answer.citations],
+        "retrieved": [{"rank": r.rank, "chunk_id": r.chunk.chunk_id, "doc": r.chunk.doc_id, "score": r.score,
+                       "dense_score": r.dense_score} for r in answer.retrieved],
+        "metrics": metrics, "timings": dataclasses.asdict(answer.timings),
+    }
+
+
+def _citation_quality(text: str, sources: dict[int, str], judge: SupportJudge) -> tuple[float | None, float | None]:
+    per_sentence = []
+    for sentence in parse_answer(text):
+        cited = [n for n in sentence.cited if n in sources]
+        each = [judge.supports(judge.judge(sentence.text, sources[n])) for n in sentence.cited]  # a missing source never supports
+        together = bool(cited) and judge.supports(judge.judge(sentence.text, "\n".join(sources[n] for n in cited)))
+        per_sentence.append((together, each))
+    return m.citation_scores(per_sentence)
+
+
+def summarise(results: list[dict], settings: Settings) -> dict:
+    answerable = [r for r in results if r["answerable"]]
+    unanswerable = [r for r in results if not r["answerable"]]
+    with_evidence = [r for r in answerable if r["evidence"]]
+    answered = [r for r in answerable if not r["refused"]]
+    col = lambda rows, key: [r["metrics"][key] for r in rows if r["metrics"][key] is not None]  # noqa: E731
+    latencies = [r["timings"]["total_s"] for r in results]
+    ttfts = [r["timings"]["ttft_s"] for r in results if r["timings"]["ttft_s"] > 0]
+    all_ranks = [rank for r in with_evidence for rank in r["metrics"]["evidence_ranks"]]
+    summary = {
+        "n": len(results), "n_answerable": len(answerable), "n_unanswerable": len(unanswerable),
+        "k": settings.top_k,
+        "evidence_hit_at_k": m.mean([float(x) for x in col(with_evidence, "evidence_hit")]),
+        "evidence_recall_at_k": sum(r is not None for r in all_ranks) / len(all_ranks) if all_ranks else None,
+        "doc_recall_at_k": m.mean(col(answerable, "doc_recall")),
+        "mrr": m.mean(col(with_evidence, "reciprocal_rank")),
+        "answer_f1": m.mean(col(answerable, "answer_f1")),
+        "cited_doc_accuracy": m.mean([float(x) for x in col(answered, "cited_gold_doc")]),
+        "citation_recall": m.mean(col(results, "citation_recall")),
+        "citation_precision": m.mean(col(results, "citation_precision")),
+        "raw_citation_recall": m.mean(col(results, "raw_citation_recall")),
+        "raw_citation_precision": m.mean(col(results, "raw_citation_precision")),
+        "refusal_recall": m.mean([float(r["refused"]) for r in unanswerable]),
+        "false_refusal_rate": m.mean([float(r["refused"]) for r in answerable]),
+        "pass_rate": m.mean([float(r["metrics"]["pass"]) for r in results]),
+        "latency_p50_s": m.percentile(latencies, 50), "latency_p95_s": m.percentile(latencies, 95),
+        "ttft_p50_s": m.percentile(ttfts, 50),
+        "tokens_generated_p50": m.percentile([r["timings"]["tokens_generated"] for r in results], 50),
+        "support_judge": JUDGE_DESCRIPTION, "support_threshold": settings.support_threshold,
+        "evaluated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    summary.update({f"setting_{k}": v for k, v in _settings_record(settings).items()})
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in summary.items()}
+
+
+def _settings_record(settings: Settings) -> dict:
+    keep = ("engine", "generator_model", "embedding_model", "top_k", "fusion", "rrf_k", "dense_weight", "chunk_target_chars",
+            "chunk_overlap_sentences", "min_dense_score", "support_threshold", "max_new_tokens")
+    return {k: getattr(settings, k) for k in keep}
+
+
+def _check_same_run(path: Path, run_info: dict) -> None:
+    if path.exists():
+        previous = json.loads(path.read_text(encoding="utf-8"))
+        if previous.get("settings") != run_info["settings"]:
+            changed = sorted(k for k in run_info["settings"] if previous.get("settings", {}).get(k) != run_info["settings"][k])
+            raise ChatbotError(f"{path.parent} holds results made with other settings ({', '.join(changed)}); use another --out folder.")
+        return
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({**run_info, "started_at": time.strftime("%Y-%m-%dT%H:%M:%S")}, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _read_results(path: Path) -> dict[str, dict]:
+    """Answered questions by id; a line cut off by a killed run is dropped (the question reruns)."""
+    if not path.exists():
+        return {}
+    done, valid = {}, []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        done[record["id"]] = record
+        valid.append(line)
+    path.write_text("".join(l + "\n" for l in valid), encoding="utf-8")
+    return done
