@@ -33,6 +33,7 @@ _MODEL_REFUSAL = re.compile(
 _ASKS_QUANTITY = re.compile(
     r"\b(how (much|many|long|often|old)|what (percentage|percent|proportion|share|dose|dosage|amount|age)"
     r"|cost|price|dose|dosage|milligrams?|mg)\b", re.IGNORECASE)
+_TIME_QUANTITY = re.compile(r"\b(every|each|daily|weekly|monthly|hourly|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -178,7 +179,7 @@ class Chatbot:
         if not kept:
             yield refuse("unsupported", retrieved, raw, dropped)
             return
-        if _ASKS_QUANTITY.search(standalone) and not any(numbers_in(c.text) for c in kept):
+        if _ASKS_QUANTITY.search(standalone) and not any(_has_quantity(c.text) for c in kept):
             yield refuse("no_quantity", retrieved, raw, dropped)
             return
         text, citations = _render(kept, sources)
@@ -226,6 +227,10 @@ def _with_markers(sentence: str, numbers: list[int]) -> str:
     if body and body[-1] in ".!?":
         return f"{body[:-1].rstrip()} {markers}{body[-1]}"
     return f"{body} {markers}."
+
+
+def _has_quantity(text: str) -> bool:
+    return bool(numbers_in(text) or _TIME_QUANTITY.search(text))
 
 
 def _valid_history(history: list[dict] | None) -> list[dict]:

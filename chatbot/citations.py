@@ -20,6 +20,7 @@ from .embeddings import Embedder
 from .textutils import keyword_tokens, split_sentences
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10", "twice": "2", "half": "50"}
@@ -39,6 +40,7 @@ class Support:
 
 def parse_answer(raw: str) -> list[AnswerSentence]:
     """Sentences with the source numbers cited in them; a marker after the full stop belongs to the sentence before."""
+    raw = _MARKERS_AFTER_STOP.sub(r"\2\1", raw)  # "large. [1] It" -> "large [1]. It"
     sentences: list[AnswerSentence] = []
     for s, e in split_sentences(raw):
         piece = raw[s:e]

@@ -55,7 +55,7 @@ class Settings:
     min_dense_score: float = 0.2
 
     # Citation checks: a sentence is supported by a passage when the judge's score reaches this.
-    support_threshold: float = 0.5
+    support_threshold: float = 0.65
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

@@ -1,0 +1,62 @@
+"""Citation parsing, the support judge against hand-labelled pairs, re-citation and dropping."""
+import json
+from pathlib import Path
+
+import pytest
+
+from chatbot.citations import AnswerSentence, SupportJudge, check_sentences, numbers_in, parse_answer
+from chatbot.config import Settings
+
+PAIRS = [json.loads(line) for line in open(Path(__file__).parent / "data" / "support_pairs.jsonl", encoding="utf-8")]
+
+
+@pytest.fixture(scope="module")
+def judge(embedder):
+    return SupportJudge(embedder, Settings().support_threshold)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("The sciatic nerve is large [1]. It runs down the leg [2].", [("The sciatic nerve is large.", [1]), ("It runs down the leg.", [2])]),
+    ("The sciatic nerve is large. [1] It runs down the leg. [2][3]", [("The sciatic nerve is large.", [1]), ("It runs down the leg.", [2, 3])]),
+    ("Arthritis [1] and tendinitis [2] can cause back pain [1, 2].", [("Arthritis and tendinitis can cause back pain.", [1, 2])]),
+    ("No citation here.", [("No citation here.", [])]),
+    ("[2] Leading marker sentence.", [("Leading marker sentence.", [2])]),
+])
+def test_parse_answer_finds_sentences_and_their_citations(raw, expected):
+    assert [(s.text, s.cited) for s in parse_answer(raw)] == expected
+
+
+def test_numbers_include_number_words():
+    assert numbers_in("Up to 90% of 1,200 people, two of them") == {"90", "1200", "2"}
+
+
+def test_judge_agrees_with_hand_labels(judge):
+    wrong = [p["sentence"] for p in PAIRS if judge.supports(judge.judge(p["sentence"], p["passage"])) != p["supported"]]
+    assert len(wrong) <= len(PAIRS) * 0.05, wrong
+
+
+def test_a_number_the_passage_lacks_is_never_supported(judge):
+    passage = "NSAIDs, such as ibuprofen, are available over the counter and can be effective for mild to moderate pain relief."
+    assert judge.judge("Ibuprofen is available over the counter.", passage).score >= judge.threshold
+    assert judge.judge("Take 400 mg of ibuprofen, available over the counter.", passage).score == 0.0
+
+
+def test_wrong_citation_is_recited_and_unsupported_sentence_dropped(judge):
+    sources = {
+        1: "Good posture is essential for maintaining a healthy spine.",
+        2: "Some knee injuries may respond fully to rest, ice, compression and elevation (RICE).",
+    }
+    sentences = [
+        AnswerSentence("Good posture keeps the spine healthy.", [1]),  # right
+        AnswerSentence("Rest, ice, compression and elevation can heal some knee injuries.", [1]),  # wrong source
+        AnswerSentence("Knee injuries heal in six weeks.", [2]),  # not in any source
+        AnswerSentence("A healthy spine needs good posture.", []),  # uncited but supported
+    ]
+    checked = check_sentences(sentences, sources, judge)
+    assert [(c.status, c.cited) for c in checked] == [("kept", [1]), ("recited", [2]), ("dropped", []), ("recited", [1])]
+
+
+def test_citation_to_a_missing_source_is_not_trusted(judge):
+    checked = check_sentences([AnswerSentence("Good posture keeps the spine healthy.", [7])],
+                              {1: "Good posture is essential for maintaining a healthy spine."}, judge)
+    assert checked[0].status == "recited" and checked[0].cited == [1]

@@ -1,0 +1,82 @@
+"""Documents and chunks: titles, furniture, exact spans, stable ids, bad files."""
+import pytest
+
+from chatbot.chunking import chunk_document
+from chatbot.config import Settings
+from chatbot.documents import load_corpus, load_document
+from chatbot.errors import ChatbotError
+
+FURNITURE = ["Skip to Content", "Fact Checked", "Getty Images", "Leave a Comment", "Seraphinite", "Share on Pinterest",
+             "Learn more about", "Georgina Smith"]
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return load_corpus(Settings().corpus_dir)
+
+
+def test_titles_come_from_first_heading_or_sidecar(docs):
+    titles = {d.doc_id: d.title for d in docs}
+    assert titles["001_5504509c8ebd97f0.txt"] == "Does Back Pain Cause Knee Pain: Ultimate and Simple Guide"
+    assert titles["000_0dc00437940c37b0.txt"] == "Could Pain in My Knee Be From an Issue in My Back?"
+    # 004 starts with a paragraph, not a heading: its title is set in a sidecar file.
+    assert titles["004_3f048b52c8a1d4e2.txt"].startswith("Lower back and knee pain")
+
+
+def test_every_chunk_maps_back_to_the_exact_text(docs):
+    for doc in docs:
+        for chunk in chunk_document(doc, 600, 1):
+            assert doc.text[chunk.start:chunk.end] == chunk.text
+            assert chunk.chunk_id == f"{doc.doc_id}:{chunk.start}-{chunk.end}"
+
+
+def test_page_furniture_never_becomes_an_answer_source(docs):
+    for doc in docs:
+        for chunk in chunk_document(doc, 600, 1):
+            for junk in FURNITURE:
+                assert junk not in chunk.text, (chunk.chunk_id, junk)
+
+
+def test_chunks_respect_the_target_size_and_keep_headings_with_their_text(docs):
+    for doc in docs:
+        chunks = chunk_document(doc, 400, 1)
+        for chunk in chunks:
+            assert len(chunk.text) <= 400 or "\n" not in chunk.text.strip()  # only a single long sentence may exceed
+            last_line = chunk.text.strip().splitlines()[-1]
+            assert last_line.strip() != chunk.section.split(" › ")[-1], "a chunk must not end on its heading"
+
+
+def test_overlap_repeats_the_last_sentence_inside_a_section(docs):
+    doc = next(d for d in docs if d.doc_id.startswith("001"))
+    with_overlap = chunk_document(doc, 400, 1)
+    without = chunk_document(doc, 400, 0)
+    assert len(with_overlap) > len(without) or any(a.end > b.start for a, b in zip(with_overlap, with_overlap[1:]))
+    assert all(a.end <= b.start for a, b in zip(without, without[1:]))
+
+
+def test_chunk_ids_are_stable_across_runs(docs):
+    first = [c.chunk_id for d in docs for c in chunk_document(d, 600, 1)]
+    again = [c.chunk_id for d in load_corpus(Settings().corpus_dir) for c in chunk_document(d, 600, 1)]
+    assert first == again and len(set(first)) == len(first)
+
+
+def test_markdown_front_matter_sets_the_title_and_headings_make_sections(tmp_path):
+    path = tmp_path / "guide.md"
+    path.write_text("---\ntitle: My Knee Guide\n---\n# Ignored H1\n\nIntro text here.\n\n## Stretching\nStretch daily. It helps.\n", encoding="utf-8")
+    doc = load_document(path)
+    assert doc.title == "My Knee Guide"
+    chunks = chunk_document(doc, 40, 0)  # small target: each section gets its own chunk
+    assert "title:" not in "".join(c.text for c in chunks)
+    assert any(c.section == "Stretching" and "Stretch daily." in c.text for c in chunks)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\xff\xfe\x00bad bytes \x81", "not UTF-8"),
+    (b"   \n\n", "empty"),
+])
+def test_unreadable_files_get_one_plain_sentence(tmp_path, content, message):
+    path = tmp_path / "broken.txt"
+    path.write_bytes(content)
+    with pytest.raises(ChatbotError) as err:
+        load_document(path)
+    assert message in str(err.value) and "broken.txt" in str(err.value) and "\n" not in str(err.value)
