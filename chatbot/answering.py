@@ -122,6 +122,11 @@ class Chatbot:
             self._generator = load_generator(self.settings)
         return self._generator
 
+    def reload_index(self) -> None:
+        """Pick up a rebuilt index (e.g. after documents were added) without reloading any model."""
+        self.index = load_index(self.settings)
+        self.retriever = Retriever(self.index, self.embedder, self.settings)
+
     def ask(self, question: str, history: list[dict] | None = None, k: int | None = None) -> Answer:
         stream = self.stream(question, history, k)
         for _ in stream:

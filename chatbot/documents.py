@@ -54,7 +54,8 @@ class Document:
 def list_document_paths(corpus_dir: Path) -> list[Path]:
     if not corpus_dir.is_dir():
         raise ChatbotError(f"The document folder {corpus_dir} does not exist; create it and put .txt or .md files in it.")
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    return sorted(p for p in corpus_dir.iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUPPORTED_SUFFIXES)
 
 
 def read_text(path: Path) -> str:
@@ -84,6 +85,24 @@ def load_document(path: Path) -> Document:
 
 def load_corpus(corpus_dir: Path) -> list[Document]:
     return [load_document(p) for p in list_document_paths(corpus_dir)]
+
+
+def save_document(corpus_dir: Path, name: str, data: bytes) -> Path:
+    """Check an uploaded file like any document, then write it into the collection atomically."""
+    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).lstrip(".")
+    if Path(safe_name).suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise ChatbotError(f"{name} is not a .txt or .md file; only plain text and Markdown can be added.")
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    target = corpus_dir / safe_name
+    tmp = corpus_dir / f".upload-{safe_name}"  # hidden: never indexed half-written
+    tmp.write_bytes(data)
+    try:
+        load_document(tmp)  # raises on unreadable text
+    except ChatbotError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ChatbotError(str(exc).replace(tmp.name, name)) from None
+    tmp.replace(target)
+    return target
 
 
 def _front_matter(text: str) -> tuple[int, dict]:

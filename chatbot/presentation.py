@@ -1,0 +1,70 @@
+"""Turning answers into text a person reads: safe Markdown, highlighted evidence, a conversation export.
+
+Document and model text is always escaped before it reaches Markdown: HTML or script inside a
+document is shown as text, never run, and no document text needs `unsafe_allow_html`.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+def escape_markdown(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def answer_markdown(text: str) -> str:
+    """The answer, escaped, with each [n] shown as a badge that matches its entry under Sources."""
+    parts, pos = [], 0
+    for match in _CITATION.finditer(text):
+        parts.append(escape_markdown(text[pos:match.start()]))
+        parts.append(f":blue-badge[{match.group(1)}]")
+        pos = match.end()
+    parts.append(escape_markdown(text[pos:]))
+    return "".join(parts)
+
+
+def highlighted_passage(passage: str, evidence: list[str]) -> str:
+    """The passage as Markdown with the supporting sentence(s) highlighted."""
+    spans = sorted((i, i + len(e)) for e in evidence if e and (i := passage.find(e)) >= 0)
+    out, pos = [], 0
+    for start, end in spans:
+        if start < pos:
+            continue
+        out.append(escape_markdown(passage[pos:start]))
+        out.append(f"**:orange-background[{escape_markdown(passage[start:end])}]**")
+        pos = end
+    out.append(escape_markdown(passage[pos:]))
+    return "".join(out).replace("\n", "  \n")
+
+
+def source_label(title: str, section: str) -> str:
+    """"Title — Section", or just the title when the passage sits under no heading of its own."""
+    return title if not section or section == title else f"{title} — {section}"
+
+
+def collection_summary(titles: list[str]) -> str:
+    """One line on what the collection covers, for refusals: built from the documents, not hard-coded."""
+    if not titles:
+        return "The collection is empty."
+    return "These documents cover: " + "; ".join(f"“{t}”" for t in titles) + "."
+
+
+def conversation_markdown(messages: list[dict], title: str = "Conversation") -> str:
+    """The chat as Markdown, each answer followed by its cited sources."""
+    lines = [f"# {title}", "", f"_Exported {datetime.now():%Y-%m-%d %H:%M}. Information from the documents, not medical advice._", ""]
+    for message in messages:
+        if message["role"] == "user":
+            lines += [f"**You:** {message['content']}", ""]
+            continue
+        answer = message.get("answer") or {}
+        lines += [f"**Answer:** {message['content']}", ""]
+        for c in answer.get("citations", []):
+            lines.append(f"- [{c['n']}] {source_label(c['title'], c['section'])} ({c['doc']})")
+            for evidence in c.get("evidence", []):
+                lines.append(f"  > {' '.join(evidence.split())}")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,129 @@
+"""The Streamlit app through streamlit.testing.v1.AppTest, with the real engine (no fakes).
+
+The engine is cached per process (st.cache_resource), so the tests share one load; each AppTest is
+one browser session.
+"""
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from chatbot.config import REFUSAL
+from conftest import PROJECT, SCIATIC_DOC
+
+TIMEOUT = 600  # a real model on 2 cores: raise the timeout rather than fake the model
+
+
+@pytest.fixture(scope="module")
+def app_env(tmp_path_factory, embedder):
+    """The app on its own copy of the collection, so uploads never touch the project's corpus/."""
+    from conftest import copy_corpus
+    from chatbot.config import Settings
+    from chatbot.index import build_index
+
+    root = tmp_path_factory.mktemp("app")
+    settings = Settings(corpus_dir=copy_corpus(root / "corpus"), index_dir=root / "index")
+    build_index(settings, embedder, progress=False)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CHATBOT_CORPUS_DIR", str(settings.corpus_dir))
+    mp.setenv("CHATBOT_INDEX_DIR", str(settings.index_dir))
+    st.cache_resource.clear()
+    yield settings
+    st.cache_resource.clear()
+    mp.undo()
+
+
+def new_session() -> AppTest:
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def last_answer(at: AppTest):
+    return at.chat_message[-1]
+
+
+def test_first_visit_shows_examples_and_the_not_advice_note(app_env):
+    at = new_session()
+    labels = [b.label for b in at.button]
+    assert len([l for l in labels if l.endswith("?")]) >= 3
+    assert any("not medical advice" in c.value for c in at.caption)
+    assert any("5 documents" in c.value for c in at.sidebar.caption)
+
+
+def test_question_gets_a_cited_answer_with_sources_that_survive_a_rerun(app_env):
+    at = ask(new_session(), "Which nerve is the largest in the human body?")
+    answer = last_answer(at)
+    assert answer.name == "assistant"
+    assert "sciatic" in answer.markdown[0].value.lower() and ":blue-badge[1]" in answer.markdown[0].value
+    sources = [e for e in answer.expander if e.label.startswith(":blue-badge[1]")]
+    assert sources and "Ultimate and Simple Guide" in sources[0].label
+    passage = sources[0].markdown[0].value
+    assert ":orange-background[The sciatic nerve is the largest in the human body" in passage
+    assert any(SCIATIC_DOC in c.value for c in sources[0].caption)
+    assert any(c.value.startswith("Answered in") and "1 source" in c.value for c in answer.caption)
+
+    at.run()  # a rerun redraws from the session's history: the sources are still under the answer
+    assert [e.label for e in last_answer(at).expander] == [e.label for e in answer.expander]
+
+
+def test_follow_up_uses_the_history(app_env):
+    at = ask(new_session(), "What is sciatica?")
+    at = ask(at, "How many people recover from it without surgery?")
+    assert len(at.chat_message) == 4
+    assert "90" in last_answer(at).markdown[0].value
+
+
+def test_refusal_looks_different_and_says_what_the_collection_covers(app_env):
+    at = ask(new_session(), "Who won the 2018 FIFA World Cup?")
+    warning = last_answer(at).warning[0].value
+    assert REFUSAL in warning and "These documents cover" in warning and "Ultimate and Simple Guide" in warning
+    assert not last_answer(at).expander
+
+
+def test_example_button_asks_it_and_new_chat_clears(app_env):
+    at = new_session()
+    example = next(b for b in at.button if b.label.endswith("?"))
+    example.click().run()
+    assert len(at.chat_message) == 2 and at.chat_message[0].markdown[0].value.startswith(example.label.split()[0])
+    at.sidebar.button[0].click().run()  # "New chat"
+    assert len(at.chat_message) == 0
+
+
+def test_upload_adds_a_document_that_answers_questions(app_env):
+    at = new_session()
+    text = ("Cycling and knees\n\nCycling strengthens the quadriceps, which steadies the knee. "
+            "<script>document.title='pwned'</script> Riders should set the saddle height carefully.\n")
+    at.sidebar.file_uploader[0].upload("cycling-guide.txt", text.encode(), "text/plain").run()
+    assert not at.exception
+    assert any("cycling-guide.txt" in s.value and "passages" in s.value for s in at.sidebar.success)
+    assert (app_env.corpus_dir / "cycling-guide.txt").exists()
+    at = ask(at, "What does cycling strengthen?")
+    answer = last_answer(at)
+    assert "quadriceps" in answer.markdown[0].value.lower()
+    assert any("cycling-guide.txt" in c.value for e in answer.expander for c in e.caption)
+
+
+def test_unreadable_upload_gets_one_friendly_message_and_changes_nothing(app_env):
+    at = new_session()
+    before = sorted(p.name for p in app_env.corpus_dir.iterdir())
+    at.sidebar.file_uploader[0].upload("notes.txt", b"\xff\xfe\x81 not utf-8", "text/plain").run()
+    assert not at.exception
+    errors = [e.value for e in at.sidebar.error]
+    assert len(errors) == 1 and "notes.txt" in errors[0] and "UTF-8" in errors[0]
+    assert sorted(p.name for p in app_env.corpus_dir.iterdir()) == before
+
+
+def test_missing_model_is_one_friendly_message(app_env, monkeypatch):
+    st.cache_resource.clear()
+    monkeypatch.setenv("CHATBOT_GENERATOR_MODEL", "/nowhere/model.gguf")
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "/nowhere/model.gguf" in at.error[0].value
+    st.cache_resource.clear()

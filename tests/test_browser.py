@@ -1,0 +1,136 @@
+"""The app in a real browser: `streamlit run app.py` on a free localhost port, driven by headless Chromium.
+
+Uses Debian's chromium and chromium-driver (`make test` installs them); a screenshot of each step is
+saved under artifacts/ (git-ignored) for a person to look at.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from chatbot.config import Settings
+from chatbot.index import build_index
+from conftest import PROJECT, SCIATIC_DOC, copy_corpus
+
+ARTIFACTS = PROJECT / "artifacts"
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
+                                reason="Debian chromium/chromium-driver missing: run `make browser`")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, embedder):
+    root = tmp_path_factory.mktemp("browser")
+    settings = Settings(corpus_dir=copy_corpus(root / "corpus"), index_dir=root / "index")
+    build_index(settings, embedder, progress=False)
+    port = free_port()
+    env = dict(os.environ, CHATBOT_CORPUS_DIR=str(settings.corpus_dir), CHATBOT_INDEX_DIR=str(settings.index_dir))
+    log = open(root / "streamlit.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(PROJECT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        server.kill()
+        pytest.fail(f"streamlit did not start: {(root / 'streamlit.log').read_text()[-2000:]}")
+    yield url, settings
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1400",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(arg)
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium look for a driver online
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def shot(driver, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def ask(driver, question: str, answers_before: int) -> None:
+    box = WebDriverWait(driver, 300).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "textarea[data-testid='stChatInputTextArea']")))
+    box.send_keys(question)
+    box.send_keys(Keys.ENTER)
+    # The turn is done when a new "Answered in …" / "Checked in …" line appears under it.
+    WebDriverWait(driver, 600).until(lambda d: len(d.find_elements(
+        By.XPATH, "//*[contains(text(), 'Answered in') or contains(text(), 'Checked in')]")) > answers_before)
+
+
+def test_a_person_asks_reads_the_streamed_answer_and_checks_its_source(app_url, browser):
+    url, _ = app_url
+    browser.get(url)
+    WebDriverWait(browser, 300).until(EC.presence_of_element_located((By.XPATH, "//*[contains(text(), 'Try one of these')]")))
+    assert "not medical advice" in browser.find_element(By.TAG_NAME, "body").text
+    shot(browser, "1-first-visit")
+
+    ask(browser, "Which nerve is the largest in the human body?", 0)
+    message = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1]
+    assert "sciatic" in message.text.lower()
+    expander = message.find_element(By.CSS_SELECTOR, "[data-testid='stExpander'] summary")
+    assert "Ultimate and Simple Guide" in expander.text
+    expander.click()
+    WebDriverWait(browser, 30).until(lambda d: SCIATIC_DOC in message.text
+                                     and "The sciatic nerve is the largest in the human body." in message.text)
+    highlighted = message.find_elements(By.XPATH, ".//*[contains(text(), 'The sciatic nerve is the largest in the human body.')]")
+    assert highlighted and highlighted[-1].get_attribute("class") == "stMarkdownColoredBackground"  # the supporting sentence is highlighted
+    shot(browser, "2-answer-with-source")
+
+    ask(browser, "What is the capital of France?", 1)
+    refusal = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1]
+    assert "can't answer that from these documents" in refusal.text and "These documents cover" in refusal.text
+    shot(browser, "3-refusal")
+
+
+def test_uploaded_html_is_shown_as_text_and_never_runs(app_url, browser):
+    url, settings = app_url
+    upload = settings.corpus_dir.parent / "swimming-notes.txt"
+    upload.write_text("Swimming and knees\n\nSwimming builds leg strength without jarring the knee joint. "
+                      "<img src=x onerror=\"document.title='pwned'\"> Many people find water exercise gentle.\n", encoding="utf-8")
+    browser.get(url)
+    file_input = WebDriverWait(browser, 300).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
+    file_input.send_keys(str(upload))
+    WebDriverWait(browser, 300).until(EC.presence_of_element_located((By.XPATH, "//*[contains(text(), 'Added swimming-notes.txt')]")))
+    assert (settings.corpus_dir / "swimming-notes.txt").exists()
+
+    ask(browser, "What does swimming do for the knee joint?", 0)
+    message = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1]
+    assert "swimming" in message.text.lower()
+    message.find_element(By.CSS_SELECTOR, "[data-testid='stExpander'] summary").click()
+    WebDriverWait(browser, 30).until(lambda d: "onerror" in message.text)  # shown as text…
+    assert browser.title != "pwned"  # …and never run
+    shot(browser, "4-upload-answer")
