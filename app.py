@@ -25,7 +25,7 @@ AVATARS = {"user": ":material/person:", "assistant": ":material/menu_book:"}
 NOT_ADVICE = ("Answers come only from the articles in this collection, with their sources. "
               "This is general information, not medical advice: for your own pain, talk to a doctor or physiotherapist.")
 
-st.set_page_config(page_title="Knee & back pain — ask the articles", page_icon="🦵", layout="centered")
+st.set_page_config(page_title="Knee & back pain — ask the articles", page_icon=":material/healing:", layout="centered")
 
 
 @st.cache_resource(show_spinner="Loading the models and the index (only on the first visit)…")
@@ -43,7 +43,7 @@ def main() -> None:
     try:
         bot = load_engine()
     except ChatbotError as exc:
-        st.error(str(exc), icon="⚠️")
+        st.error(str(exc), icon=":material/error:")
         st.stop()
 
     state = st.session_state
@@ -134,7 +134,7 @@ def ask(bot: Chatbot, question: str, k: int, show_retrieved: bool) -> None:
     with st.chat_message("assistant", avatar=AVATARS["assistant"]):
         placeholder = st.empty()
         if bot.generator.busy:
-            placeholder.info("Another question is being answered right now; yours is next…", icon="⏳")
+            placeholder.info("Another question is being answered right now; yours is next…", icon=":material/hourglass_top:")
         else:
             placeholder.markdown(":gray[_Searching the documents…_]")
         try:
@@ -144,7 +144,7 @@ def ask(bot: Chatbot, question: str, k: int, show_retrieved: bool) -> None:
                 written += piece
                 placeholder.markdown(escape_markdown(written) + " ▌")
         except ChatbotError as exc:
-            placeholder.error(str(exc), icon="⚠️")
+            placeholder.error(str(exc), icon=":material/error:")
             return
         answer = stream.answer.to_json()
         with placeholder.container():  # the checked answer replaces the draft in the same place
@@ -158,7 +158,7 @@ def show_answer(answer: dict, bot: Chatbot, show_retrieved: bool) -> None:
     timings = answer["timings"]
     if answer["refused"]:
         titles = [info["title"] for info in bot.index.manifest["documents"].values()]
-        st.warning(f"{REFUSAL} {collection_summary(titles)} Try asking about something they discuss.", icon="🔎")
+        st.warning(f"{REFUSAL} {collection_summary(titles)} Try asking about something they discuss.", icon=":material/search_off:")
         st.caption(f"Checked in {timings['total_s']:.1f} s")
     else:
         st.markdown(answer_markdown(answer["answer"]))

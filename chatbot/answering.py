@@ -141,64 +141,58 @@ class Chatbot:
     def _run(self, question: str, history: list[dict], k: int) -> Iterator[str | Answer]:
         started = time.perf_counter()
         timings = Timings()
-        refuse = lambda reason, retrieved=(), raw="", dropped=(): self._refusal(  # noqa: E731
-            question, standalone, reason, list(retrieved), timings, started, raw, list(dropped))
-
-        standalone = question
-        if needs_rewrite(question, history):
+        standalone, retrieved, sources, raw, kept, dropped = question, [], [], "", [], []
+        reason = "instruction" if is_instruction(question) else ""
+        if not reason and needs_rewrite(question, history):
             standalone = self._rewrite(question, history)
             timings.rewrite_s = time.perf_counter() - started
-        if is_instruction(question):
-            yield REFUSAL
-            yield refuse("instruction")
+        if not reason:
+            t0 = time.perf_counter()
+            retrieved = self.retriever.search(standalone, k)
+            timings.retrieval_s = time.perf_counter() - t0
+            if not retrieved or max(r.dense_score for r in retrieved) < self.settings.min_dense_score:
+                reason = "weak_retrieval"
+        if reason:
+            yield REFUSAL  # refused before generation: nothing else to stream
+        else:
+            sources = number_sources(retrieved)
+            pieces: list[str] = []
+            t0 = time.perf_counter()
+            for piece in self.generator.stream(answer_messages(standalone, sources), self.settings.max_new_tokens):
+                if not pieces:
+                    timings.ttft_s = time.perf_counter() - started
+                pieces.append(piece)
+                yield piece
+            timings.generation_s = time.perf_counter() - t0
+            raw = "".join(pieces).strip()
+            timings.tokens_generated = self.generator.count_tokens(raw)
+            t0 = time.perf_counter()
+            reason, kept, dropped = self._check(raw, standalone, sources)
+            timings.checks_s = time.perf_counter() - t0
+        timings.total_s = time.perf_counter() - started
+        if reason:
+            yield Answer(question, standalone, REFUSAL, True, reason, [], retrieved, timings, raw, dropped)
             return
+        text, citations = _render(kept, sources)
+        yield Answer(question, standalone, text, False, "", citations, retrieved, timings, raw, dropped,
+                     sum(c.status == "recited" for c in kept))
 
-        t0 = time.perf_counter()
-        retrieved = self.retriever.search(standalone, k)
-        timings.retrieval_s = time.perf_counter() - t0
-        if not retrieved or max(r.dense_score for r in retrieved) < self.settings.min_dense_score:
-            yield REFUSAL
-            yield refuse("weak_retrieval", retrieved)
-            return
-
-        sources = number_sources(retrieved)
-        pieces: list[str] = []
-        t0 = time.perf_counter()
-        for piece in self.generator.stream(answer_messages(standalone, sources), self.settings.max_new_tokens):
-            if not pieces:
-                timings.ttft_s = time.perf_counter() - started
-            pieces.append(piece)
-            yield piece
-        timings.generation_s = time.perf_counter() - t0
-        raw = "".join(pieces).strip()
-        timings.tokens_generated = self.generator.count_tokens(raw)
-
-        t0 = time.perf_counter()
+    def _check(self, raw: str, question: str, sources: list[Source]) -> tuple[str, list[CheckedSentence], list[str]]:
+        """Refusal reason ('' if none), the sentences to keep, and the text of those dropped as unsupported."""
         if not raw or REFUSAL.lower().rstrip(".") in raw.lower() or _MODEL_REFUSAL.search(raw):
-            yield refuse("model_refused", retrieved, raw)
-            return
+            return "model_refused", [], []
         checked = check_sentences(parse_answer(raw), {s.n: s.retrieved.chunk.text for s in sources}, self.judge)
-        timings.checks_s = time.perf_counter() - t0
         kept = [c for c in checked if c.status != "dropped"]
         dropped = [c.text for c in checked if c.status == "dropped"]
         if not kept:
-            yield refuse("unsupported", retrieved, raw, dropped)
-            return
-        if _ASKS_QUANTITY.search(standalone) and not any(_has_quantity(c.text) for c in kept):
-            yield refuse("no_quantity", retrieved, raw, dropped)
-            return
-        text, citations = _render(kept, sources)
-        timings.total_s = time.perf_counter() - started
-        yield Answer(question, standalone, text, False, "", citations, retrieved, timings, raw, dropped,
-                     sum(c.status == "recited" for c in kept))
+            return "unsupported", [], dropped
+        if _ASKS_QUANTITY.search(question) and not any(_has_quantity(c.text) for c in kept):
+            return "no_quantity", [], dropped
+        return "", kept, dropped
 
     def _rewrite(self, question: str, history: list[dict]) -> str:
         output = "".join(self.generator.stream(rewrite_messages(question, history), max_tokens=48))
         return clean_rewrite(output, question, history)
-
-    def _refusal(self, question, standalone, reason, retrieved, timings, started, raw="", dropped=()) -> Answer:
-        timings.total_s = time.perf_counter() - started
-        return Answer(question, standalone, REFUSAL, True, reason, [], retrieved, timings, raw, list(dropped))
 
 
 def _render(kept: list[CheckedSentence], sources: list[Source]) -> tuple[str, list[Citation]]:

@@ -132,7 +132,7 @@ def _sidecar_metadata(path: Path) -> dict:
 
 def _paragraph_spans(text: str, start: int, markdown: bool) -> list[tuple[int, int]]:
     """Runs of non-blank lines; in Markdown a heading line is a paragraph of its own."""
-    spans, para_start, pos = [], None, start
+    spans, para_start, pos, prev_end = [], None, start, start
     for line in text[start:].splitlines(keepends=True):
         line_end = pos + len(line.rstrip("\r\n"))
         stripped = line.strip()

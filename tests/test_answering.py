@@ -86,3 +86,17 @@ def test_transformers_engine_answers_for_real(built_settings, embedder):
     assert bot.generator.name.startswith("transformers:")
     assert not answer.refused and "sciatic" in answer.text.lower()
     assert SCIATIC_DOC in {c.doc_id for c in answer.citations}
+
+
+def test_two_people_asking_at_once_get_their_own_answers(bot):
+    """llama.cpp is not thread-safe: the generator lock must serialise, never mix, two askers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = {"nerve": "Which nerve is the largest in the human body?",
+                 "replacement": "What happens during a knee replacement?"}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {key: pool.submit(bot.ask, q) for key, q in questions.items()}
+        answers = {key: f.result(timeout=600) for key, f in futures.items()}
+    assert "sciatic" in answers["nerve"].text.lower() and "implant" not in answers["nerve"].text.lower()
+    assert "implant" in answers["replacement"].text.lower() and "sciatic" not in answers["replacement"].text.lower()
+    assert not bot.generator.busy

@@ -1,5 +1,4 @@
 """Model files: assembly from the part packages, hash checks, missing packages."""
-import shutil
 
 import pytest
 

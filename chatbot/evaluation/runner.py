@@ -44,7 +44,7 @@ def run_eval(questions_path: Path, out_dir: Path, settings: Settings, limit: int
         with open(out_dir / "results.jsonl", "a", encoding="utf-8") as out, \
                 tqdm(todo, desc="Evaluating", unit="q", disable=not progress) as bar:
             passed = sum(r["metrics"]["pass"] for r in done.values())
-            for n, q in enumerate(bar, 1):
+            for q in bar:
                 record = score_question(q, bot.ask(q.question, q.history), bot.judge)
                 done[q.id] = record
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
