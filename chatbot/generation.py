@@ -72,7 +72,8 @@ class TransformersGenerator(_Serialised):
             self._tokenizer = AutoTokenizer.from_pretrained(folder, **extra)
             self._model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, **extra)
         except Exception as exc:  # transformers raises many kinds of errors for a bad model
-            raise ChatbotError(f"transformers could not load the language model {model_path} ({type(exc).__name__}); check CHATBOT_GENERATOR_MODEL or use CHATBOT_ENGINE=llama_cpp.") from None
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}" if str(exc) else type(exc).__name__
+            raise ChatbotError(f"transformers could not load the language model {model_path} ({reason}); check CHATBOT_GENERATOR_MODEL, reinstall with `make setup`, or use CHATBOT_ENGINE=llama_cpp.") from None
         self._model.eval()
         self.name = f"transformers:{model_path.name}"
 
