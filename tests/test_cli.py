@@ -1,5 +1,6 @@
 """The command line, run as a user runs it: real processes, real models, one-sentence errors."""
 import json
+import re
 import os
 import subprocess
 import sys
@@ -8,12 +9,12 @@ import sys
 from conftest import PROJECT, SCIATIC_DOC
 
 
-def run_cli(*args, settings=None, env=None, timeout=600):
+def run_cli(*args, settings=None, env=None, timeout=600, stdin=None):
     full_env = dict(os.environ)
     if settings is not None:
         full_env.update(CHATBOT_CORPUS_DIR=str(settings.corpus_dir), CHATBOT_INDEX_DIR=str(settings.index_dir))
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=PROJECT, env=full_env,
+    return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=PROJECT, env=full_env, input=stdin,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -76,3 +77,29 @@ def test_missing_corpus_folder(tmp_path):
 def test_unknown_engine(built_settings):
     result = run_cli("ask", "What is sciatica?", settings=built_settings, env={"CHATBOT_ENGINE": "gpt"})
     assert_one_sentence_error(result, "CHATBOT_ENGINE")
+
+
+def test_chat_keeps_the_history_for_follow_ups(built_settings):
+    result = run_cli("chat", settings=built_settings, stdin="What is sciatica?\nHow many recover from it without surgery?\n/quit\n")
+    assert result.returncode == 0, result.stderr
+    answers = re.findall(r"Bot: (.*)", result.stdout)  # the "You: " prompt shares the line when piped
+    assert len(answers) == 2 and "sciatic" in answers[0].lower() and "90" in answers[1]
+
+
+def test_eval_and_eval_compare_from_the_command_line(built_settings, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "off", "question": "What is the capital of France?", "answerable": False}) + "\n", encoding="utf-8")
+    for out in ("a", "b"):
+        result = run_cli("eval", str(questions), "--out", str(tmp_path / out), settings=built_settings)
+        assert result.returncode == 0, result.stderr
+        assert "refusal_recall | 1.000" in result.stdout and (tmp_path / out / "report.html").exists()
+    rerun = run_cli("eval", str(questions), "--out", str(tmp_path / "a"), settings=built_settings)
+    assert "already answered" in rerun.stdout
+    compared = run_cli("eval-compare", str(tmp_path / "a"), str(tmp_path / "b"))
+    assert compared.returncode == 0 and "No question changed outcome" in compared.stdout
+
+
+def test_eval_names_the_bad_line_of_a_question_file(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"id": "a", "question": "q?", "answerable": false}\n{oops\n', encoding="utf-8")
+    assert_one_sentence_error(run_cli("eval", str(questions), "--out", str(tmp_path / "out")), "line 2")
