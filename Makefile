@@ -10,8 +10,10 @@ PORT ?= 8501
 
 .PHONY: run test setup browser eval bench
 
+# Headless: a first, non-headless start would stop to ask for an e-mail address.
 run: setup
-	$(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+	@echo "Opening the chat app at http://localhost:$(PORT) (Ctrl-C stops it)"
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
 test: setup browser
 	$(PY) -m pytest

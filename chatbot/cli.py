@@ -103,7 +103,9 @@ def _search(args, settings: Settings) -> int:
     from .screening import validate_question
 
     query = validate_question(args.query)
-    retriever = Retriever(load_index(settings), Embedder(settings), settings)
+    index = load_index(settings)
+    _warn_if_stale(index, settings)
+    retriever = Retriever(index, Embedder(settings), settings)
     for r in retriever.search(query, settings.top_k):
         print(f"{r.rank}. {r.score:.4f} (dense {r.dense_score:.3f}, bm25 {r.bm25_score:.2f})  {r.chunk.doc_id} — {r.chunk.section}  [{r.chunk.chunk_id}]")
         print(textwrap.indent(textwrap.fill(" ".join(r.chunk.text.split()), 100), "   "))
@@ -114,6 +116,7 @@ def _ask(args, settings: Settings) -> int:
     from .answering import Chatbot
 
     bot = Chatbot(settings)
+    _warn_if_stale(bot.index, settings)
     if args.json:
         print(json.dumps(bot.ask(args.question).to_json(), ensure_ascii=False, indent=2))
         return 0
@@ -125,6 +128,7 @@ def _chat(args, settings: Settings) -> int:
     from .answering import Chatbot
 
     bot = Chatbot(settings)
+    _warn_if_stale(bot.index, settings)
     print("Ask about the documents. Commands: /new starts a new conversation, /quit (or Ctrl-D) leaves.")
     history: list[dict] = []
     while True:
@@ -147,6 +151,15 @@ def _chat(args, settings: Settings) -> int:
             print(f"Error: {exc}")
             continue
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+
+
+def _warn_if_stale(index, settings: Settings) -> None:
+    from .index import stale_documents
+
+    stale = stale_documents(index, settings)
+    if stale:
+        print(f"Note: {len(stale)} document(s) changed since the index was built ({', '.join(stale[:3])}); "
+              "run `python -m chatbot index` to include the changes.", file=sys.stderr)
 
 
 def _stream_to_terminal(bot, question: str, history: list[dict]):

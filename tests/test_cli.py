@@ -103,3 +103,15 @@ def test_eval_names_the_bad_line_of_a_question_file(tmp_path):
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"id": "a", "question": "q?", "answerable": false}\n{oops\n', encoding="utf-8")
     assert_one_sentence_error(run_cli("eval", str(questions), "--out", str(tmp_path / "out")), "line 2")
+
+
+def test_search_warns_when_documents_changed_since_indexing(tmp_path, embedder):
+    from chatbot.config import Settings
+    from chatbot.index import build_index
+    from conftest import copy_corpus
+
+    settings = Settings(corpus_dir=copy_corpus(tmp_path / "corpus"), index_dir=tmp_path / "index")
+    build_index(settings, embedder, progress=False)
+    (settings.corpus_dir / "extra.md").write_text("# Extra\n\nWalking helps.\n", encoding="utf-8")
+    result = run_cli("search", "walking", settings=settings)
+    assert result.returncode == 0 and "extra.md" in result.stderr and "chatbot index" in result.stderr
