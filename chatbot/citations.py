@@ -63,7 +63,9 @@ def numbers_in(text: str) -> set[str]:
 class SupportJudge:
     def __init__(self, embedder: Embedder, threshold: float):
         self.embedder, self.threshold = embedder, threshold
-        self._window_vectors: dict[str, np.ndarray] = {}  # passages repeat across questions: embed each once
+        # Passages repeat across sentences and questions: embed and tokenise each one once.
+        self._window_vectors: dict[str, np.ndarray] = {}
+        self._passage_tokens: dict[str, set[str]] = {}
 
     def judge(self, sentence: str, passage: str) -> Support:
         return self.judge_many(sentence, [passage])[0]
@@ -83,7 +85,9 @@ class SupportJudge:
             if not sentence_numbers <= numbers_in(passage):
                 results.append(Support(0.0, windows[best]))
                 continue
-            passage_tokens = set(keyword_tokens([passage])[0])
+            if passage not in self._passage_tokens:
+                self._passage_tokens[passage] = set(keyword_tokens([passage])[0])
+            passage_tokens = self._passage_tokens[passage]
             lexical = len(sentence_tokens & passage_tokens) / len(sentence_tokens) if sentence_tokens else 0.0
             results.append(Support(round(0.5 * lexical + 0.5 * float(sims[best]), 4), windows[best]))
         return results

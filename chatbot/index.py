@@ -28,6 +28,7 @@ from .config import Settings
 from .documents import Document, load_corpus
 from .embeddings import Embedder
 from .errors import ChatbotError
+from .fileutils import atomic_write_text
 from .textutils import keyword_tokens
 
 FORMAT_VERSION = 1
@@ -188,7 +189,7 @@ def _write_build(settings: Settings, docs: list[Document], chunks: list[Chunk], 
         }
         (tmp_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         os.replace(tmp_dir, root / build_name)
-        _atomic_write(root / "CURRENT", build_name)
+        atomic_write_text(root / "CURRENT", build_name)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
     for old in root.glob("build-*"):
@@ -202,12 +203,3 @@ def _current_build(index_dir: Path) -> Path | None:
     except OSError:
         return None
     return index_dir / name if name and (index_dir / name).is_dir() else None
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -82,13 +83,35 @@ def shot(driver, name: str) -> None:
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
 
 
+def wait(driver, seconds: int) -> WebDriverWait:
+    """A wait that looks again when the page redraws an element under it (Streamlit reruns do that)."""
+    return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,))
+
+
+def idle(driver) -> bool:
+    """The app's script has finished running, so the page will not be redrawn under the test."""
+    return bool(driver.find_elements(By.CSS_SELECTOR, "[data-testid='stApp'][data-test-script-state='notRunning']"))
+
+
+def last_message(driver):
+    return driver.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1]
+
+
 def ask(driver, question: str, answers_before: int) -> None:
-    box = WebDriverWait(driver, 300).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "textarea[data-testid='stChatInputTextArea']")))
+    box = wait(driver, 300).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "textarea[data-testid='stChatInputTextArea']")))
     box.send_keys(question)
     box.send_keys(Keys.ENTER)
-    # The turn is done when a new "Answered in …" / "Checked in …" line appears under it.
-    WebDriverWait(driver, 600).until(lambda d: len(d.find_elements(
-        By.XPATH, "//*[contains(text(), 'Answered in') or contains(text(), 'Checked in')]")) > answers_before)
+    # The turn is done when a new "Answered in …" / "Checked in …" line stands under it and the app is idle.
+    wait(driver, 600).until(lambda d: len(d.find_elements(
+        By.XPATH, "//*[contains(text(), 'Answered in') or contains(text(), 'Checked in')]")) > answers_before and idle(d))
+
+
+def open_first_source(driver) -> str:
+    """Click the first Sources entry of the last answer; return its label."""
+    summary = last_message(driver).find_element(By.CSS_SELECTOR, "[data-testid='stExpander'] summary")
+    label = summary.text
+    summary.click()
+    return label
 
 
 def test_a_person_asks_reads_the_streamed_answer_and_checks_its_source(app_url, browser):
@@ -99,20 +122,18 @@ def test_a_person_asks_reads_the_streamed_answer_and_checks_its_source(app_url, 
     shot(browser, "1-first-visit")
 
     ask(browser, "Which nerve is the largest in the human body?", 0)
-    message = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1]
-    assert "sciatic" in message.text.lower()
-    expander = message.find_element(By.CSS_SELECTOR, "[data-testid='stExpander'] summary")
-    assert "Ultimate and Simple Guide" in expander.text
-    expander.click()
-    WebDriverWait(browser, 30).until(lambda d: SCIATIC_DOC in message.text
-                                     and "The sciatic nerve is the largest in the human body." in message.text)
-    highlighted = message.find_elements(By.XPATH, ".//*[contains(text(), 'The sciatic nerve is the largest in the human body.')]")
-    assert highlighted and highlighted[-1].get_attribute("class") == "stMarkdownColoredBackground"  # the supporting sentence is highlighted
+    assert "sciatic" in last_message(browser).text.lower()
+    label = wait(browser, 30).until(open_first_source)
+    assert "Ultimate and Simple Guide" in label
+    sentence = "The sciatic nerve is the largest in the human body."
+    wait(browser, 30).until(lambda d: SCIATIC_DOC in last_message(d).text and sentence in last_message(d).text)
+    highlighted = wait(browser, 30).until(lambda d: last_message(d).find_elements(By.XPATH, f".//*[contains(text(), '{sentence}')]"))
+    assert highlighted[-1].get_attribute("class") == "stMarkdownColoredBackground"  # the supporting sentence is highlighted
     shot(browser, "2-answer-with-source")
 
     ask(browser, "What is the capital of France?", 1)
-    refusal = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1]
-    assert "can't answer that from these documents" in refusal.text and "These documents cover" in refusal.text
+    refusal = last_message(browser).text
+    assert "can't answer that from these documents" in refusal and "These documents cover" in refusal
     shot(browser, "3-refusal")
 
 
@@ -122,15 +143,14 @@ def test_uploaded_html_is_shown_as_text_and_never_runs(app_url, browser):
     upload.write_text("Swimming and knees\n\nSwimming builds leg strength without jarring the knee joint. "
                       "<img src=x onerror=\"document.title='pwned'\"> Many people find water exercise gentle.\n", encoding="utf-8")
     browser.get(url)
-    file_input = WebDriverWait(browser, 300).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
+    file_input = wait(browser, 300).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
     file_input.send_keys(str(upload))
-    WebDriverWait(browser, 300).until(EC.presence_of_element_located((By.XPATH, "//*[contains(text(), 'Added swimming-notes.txt')]")))
+    wait(browser, 300).until(lambda d: d.find_elements(By.XPATH, "//*[contains(text(), 'Added swimming-notes.txt')]") and idle(d))
     assert (settings.corpus_dir / "swimming-notes.txt").exists()
 
     ask(browser, "What does swimming do for the knee joint?", 0)
-    message = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1]
-    assert "swimming" in message.text.lower()
-    message.find_element(By.CSS_SELECTOR, "[data-testid='stExpander'] summary").click()
-    WebDriverWait(browser, 30).until(lambda d: "onerror" in message.text)  # shown as text…
+    assert "swimming" in last_message(browser).text.lower()
+    wait(browser, 30).until(open_first_source)
+    wait(browser, 30).until(lambda d: "onerror" in last_message(d).text)  # shown as text…
     assert browser.title != "pwned"  # …and never run
     shot(browser, "4-upload-answer")

@@ -5,8 +5,9 @@ import base64
 import html
 import io
 import json
-import os
 from pathlib import Path
+
+from ..fileutils import atomic_write_text
 
 # Metrics shown in the tables and bar plot, with whether higher is better.
 HEADLINE = [
@@ -19,9 +20,9 @@ HEADLINE = [
 
 
 def write_reports(out_dir: Path, summary: dict, results: list[dict]) -> None:
-    _atomic_write(out_dir / "summary.json", json.dumps(summary, indent=2))
-    _atomic_write(out_dir / "summary.md", summary_markdown(summary))
-    _atomic_write(out_dir / "report.html", report_html(summary, results))
+    atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=2))
+    atomic_write_text(out_dir / "summary.md", summary_markdown(summary))
+    atomic_write_text(out_dir / "report.html", report_html(summary, results))
 
 
 def summary_markdown(summary: dict) -> str:
@@ -115,12 +116,6 @@ def _fmt(value) -> str:
     if value is None:
         return "–"
     return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def compare(summary_a: dict, summary_b: dict, results_a: list[dict], results_b: list[dict]) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +19,7 @@ from ..answering import Answer, Chatbot
 from ..citations import SupportJudge, parse_answer
 from ..config import Settings
 from ..errors import ChatbotError
+from ..fileutils import atomic_write_text
 from . import metrics as m
 from .questions import EvalQuestion, load_questions
 from .report import write_reports
@@ -150,9 +150,7 @@ def _check_same_run(path: Path, run_info: dict) -> None:
             changed = sorted(k for k in run_info["settings"] if previous.get("settings", {}).get(k) != run_info["settings"][k])
             raise ChatbotError(f"{path.parent} holds results made with other settings ({', '.join(changed)}); use another --out folder.")
         return
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({**run_info, "started_at": time.strftime("%Y-%m-%dT%H:%M:%S")}, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps({**run_info, "started_at": time.strftime("%Y-%m-%dT%H:%M:%S")}, indent=2))
 
 
 def _read_results(path: Path) -> dict[str, dict]:
