@@ -8,25 +8,33 @@ STAMP := $(VENV)/.installed-requirements
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 
-.PHONY: run test setup browser eval bench
+.PHONY: run test test-fast lint setup browser eval bench bench-scale
 
 # Headless: a first, non-headless start would stop to ask for an e-mail address.
 run: setup
 	@echo "Opening the chat app at http://localhost:$(PORT) (Ctrl-C stops it)"
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
-test: setup browser
+test: setup browser lint
 	$(PY) -m pytest
+
+# The fast tier while you work: no language model, about a minute.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
 
 # Models assembled and checked, index built or brought up to date (both are no-ops when current).
 setup: $(STAMP)
 	$(PY) -m chatbot setup
 
 # llama-cpp-python compiles from source on first install (about 5 minutes on 2 cores).
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --upgrade pip
 	$(VENV)/bin/pip install -r requirements.txt
+	$(VENV)/bin/pip install --no-deps -e .
 	touch $@
 
 # Debian's Chromium and ChromeDriver for the browser test (never a browser download).
@@ -39,3 +47,6 @@ eval: setup
 
 bench: setup
 	$(PY) benchmarks/bench_latency.py
+
+bench-scale: $(STAMP)
+	$(PY) benchmarks/bench_index_scale.py

@@ -1,93 +1,84 @@
-"""Streamlit chat over the document collection: streamed answers whose every claim can be checked.
+"""Streamlit chat over a document collection: streamed answers whose every claim can be checked.
 
-Run with `make run` (or `.venv/bin/streamlit run app.py`). The engine (models + index) is loaded once
-per process and shared by every browser session; the generator serialises their questions.
+Run with `make run` (or `.venv/bin/streamlit run app.py`). Presentation only: the engine (`Chatbot`)
+answers, describes the collection and adds documents; it is loaded once per process and shared by
+every browser session, and its generator serialises their questions. The collection's own wording
+(title, examples, disclaimer) comes from its `collection.toml`.
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
-from chatbot import REFUSAL, Chatbot, ChatbotError, Settings
-from chatbot.documents import save_document
-from chatbot.index import build_index
-from chatbot.presentation import (answer_markdown, collection_summary, conversation_markdown, escape_markdown,
-                                  highlighted_passage, source_label)
+from chatbot import REFUSAL, Answer, Chatbot, ChatbotError, Settings
+from chatbot.presentation import answer_markdown, collection_summary, conversation_markdown, escape_markdown, highlighted_passage, source_label
 
-EXAMPLE_QUESTIONS = [
-    "Can knee pain change the way I walk and hurt my back?",
-    "What is sciatica and how does it affect the knee?",
-    "How does good posture help with back pain?",
-    "What can I do at home to ease knee and back pain?",
-]
 AVATARS = {"user": ":material/person:", "assistant": ":material/menu_book:"}
-NOT_ADVICE = ("Answers come only from the articles in this collection, with their sources. "
-              "This is general information, not medical advice: for your own pain, talk to a doctor or physiotherapist.")
-
-st.set_page_config(page_title="Knee & back pain — ask the articles", page_icon=":material/healing:", layout="centered")
 
 
 @st.cache_resource(show_spinner="Loading the models and the index (only on the first visit)…")
 def load_engine() -> Chatbot:
-    settings = Settings.from_env()
-    build_index(settings, progress=False)  # no-op when the index matches corpus/; builds it when missing or stale
-    bot = Chatbot(settings)
+    bot = Chatbot.up_to_date(Settings.from_env())  # builds the index when missing, updates it when documents changed
     _ = bot.generator  # load now, so a missing model shows on arrival rather than after the first question
     return bot
 
 
 def main() -> None:
-    st.title("Knee & back pain: ask the articles")
-    st.caption(NOT_ADVICE)
+    st.set_page_config(page_title="Ask the documents", page_icon=":material/menu_book:", layout="centered")
     try:
         bot = load_engine()
+        collection = bot.collection()
     except ChatbotError as exc:
+        st.title("Ask the documents")
         st.error(str(exc), icon=":material/error:")
         st.stop()
+    profile = collection.profile
+    st.set_page_config(page_title=profile.name)
+    st.title(escape_markdown(profile.name))
+    st.caption(escape_markdown(profile.disclaimer))
 
     state = st.session_state
-    state.setdefault("messages", [])
+    state.setdefault("answers", [])  # the conversation: one Answer per turn (it holds its question)
     state.setdefault("upload_round", 0)
-    k, show_retrieved = sidebar(bot)
+    k, show_retrieved = sidebar(bot, collection)
 
-    for message in state.messages:
-        with st.chat_message(message["role"], avatar=AVATARS[message["role"]]):
-            if message["role"] == "user":
-                st.markdown(escape_markdown(message["content"]))
-            else:
-                show_answer(message["answer"], bot, show_retrieved)
+    for answer in state.answers:
+        with st.chat_message("user", avatar=AVATARS["user"]):
+            st.markdown(escape_markdown(answer.question))
+        with st.chat_message("assistant", avatar=AVATARS["assistant"]):
+            show_answer(answer, collection, show_retrieved)
 
-    question = st.chat_input("Ask about knee and back pain…")
-    if not state.messages and not question:
+    question = st.chat_input(profile.placeholder)
+    if not state.answers and not question and profile.examples:
         st.markdown("**Try one of these:**")
-        for example in EXAMPLE_QUESTIONS:
+        for example in profile.examples:
             if st.button(example, key=f"example-{example}"):
                 question = example
     if question:
-        ask(bot, question, k, show_retrieved)
+        ask(bot, collection, question, k, show_retrieved)
 
 
-def sidebar(bot: Chatbot) -> tuple[int, bool]:
+def sidebar(bot: Chatbot, collection) -> tuple[int, bool]:
     state = st.session_state
     with st.sidebar:
         if st.button("New chat", icon=":material/add_comment:", use_container_width=True):
-            state.messages = []
+            state.answers = []
             st.rerun()
-        st.download_button("Download conversation (.md)", icon=":material/download:", data=conversation_markdown(state.messages, "Knee & back pain conversation"),
-                           file_name="conversation.md", mime="text/markdown", disabled=not state.messages,
+        st.download_button("Download conversation (.md)", icon=":material/download:",
+                           data=conversation_markdown(state.answers, f"{collection.profile.name}: conversation", collection.profile.disclaimer),
+                           file_name="conversation.md", mime="text/markdown", disabled=not state.answers,
                            use_container_width=True)
 
-        manifest = bot.index.manifest
         st.header("Collection")
-        built = datetime.fromisoformat(manifest["built_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
-        st.caption(f"{len(manifest['documents'])} documents · {manifest['n_chunks']} passages · indexed {built}")
-        with st.expander(f"Documents ({len(manifest['documents'])})"):
-            for doc_id, info in manifest["documents"].items():
-                st.markdown(f"{escape_markdown(info['title'])}  \n:gray[{escape_markdown(doc_id)}]")
+        built = collection.indexed_at.astimezone().strftime("%Y-%m-%d %H:%M") if collection.indexed_at else "never"
+        st.caption(f"{len(collection.documents)} documents · {collection.n_passages} passages · indexed {built}")
+        if collection.profile.description:
+            st.caption(escape_markdown(collection.profile.description))
+        with st.expander(f"Documents ({len(collection.documents)})"):
+            for doc in collection.documents:
+                st.markdown(f"{escape_markdown(doc.title)}  \n:gray[{escape_markdown(doc.doc_id)}]")
 
         st.header("Settings")
-        k = st.slider("Passages given to the model", 1, 10, bot.settings.top_k,
+        k = st.slider("Passages given to the model", 1, 10, bot.settings.retrieval.top_k,
                       help="More passages can answer broader questions but take longer.")
         show_retrieved = st.toggle("Show retrieved passages and scores", value=False)
 
@@ -96,39 +87,31 @@ def sidebar(bot: Chatbot) -> tuple[int, bool]:
                                  key=f"upload-{state.upload_round}")
         if files:
             add_documents(bot, files)
-        for notice in state.pop("upload_notices", []):
-            (st.success if notice[0] == "ok" else st.error)(notice[1])
+        for kind, text in state.pop("upload_notices", []):
+            (st.success if kind == "ok" else st.error)(text)
     return k, show_retrieved
 
 
 def add_documents(bot: Chatbot, files) -> None:
-    """Check and save each upload, index the collection incrementally, and swap the new index in."""
-    notices, saved = [], []
+    """Hand the uploads to the engine (it checks, saves and indexes them), then show what happened."""
     with st.status(f"Adding {len(files)} file(s)…", expanded=True) as status:
-        for f in files:
-            try:
-                save_document(bot.settings.corpus_dir, f.name, f.getvalue())
-                saved.append(f.name)
-                status.write(f"Checked {escape_markdown(f.name)}")
-            except ChatbotError as exc:
-                notices.append(("error", str(exc)))
-        if saved:
-            status.update(label="Indexing the new documents…")
-            try:
-                report = build_index(bot.settings, bot.embedder, progress=False)
-                bot.reload_index()
-                notices.append(("ok", f"Added {', '.join(saved)}: the collection now has {report.n_chunks} passages."))
-            except ChatbotError as exc:
-                notices.append(("error", str(exc)))
-        status.update(label="Done", state="complete" if saved else "error")
+        try:
+            report = bot.add_documents([(f.name, f.getvalue()) for f in files])
+            notices = [("error", e) for e in report.errors]
+            if report.added:
+                notices.append(("ok", f"Added {', '.join(report.added)}: the collection now has {report.build.n_chunks} passages."))
+        except ChatbotError as exc:
+            report, notices = None, [("error", str(exc))]
+        status.update(label="Done", state="complete" if report and report.added else "error")
     st.session_state.upload_notices = notices
     st.session_state.upload_round += 1  # a fresh uploader, so the same files are not added again
     st.rerun()
 
 
-def ask(bot: Chatbot, question: str, k: int, show_retrieved: bool) -> None:
+def ask(bot: Chatbot, collection, question: str, k: int, show_retrieved: bool) -> None:
     state = st.session_state
-    history = [{"role": m["role"], "content": m["content"]} for m in state.messages]
+    history = [turn for a in state.answers for turn in ({"role": "user", "content": a.question},
+                                                       {"role": "assistant", "content": a.text})]
     with st.chat_message("user", avatar=AVATARS["user"]):
         st.markdown(escape_markdown(question))
     with st.chat_message("assistant", avatar=AVATARS["assistant"]):
@@ -146,35 +129,32 @@ def ask(bot: Chatbot, question: str, k: int, show_retrieved: bool) -> None:
         except ChatbotError as exc:
             placeholder.error(str(exc), icon=":material/error:")
             return
-        answer = stream.answer.to_json()
         with placeholder.container():  # the checked answer replaces the draft in the same place
-            show_answer(answer, bot, show_retrieved)
-    state.messages += [{"role": "user", "content": question},
-                       {"role": "assistant", "content": answer["answer"], "answer": answer}]
+            show_answer(stream.answer, collection, show_retrieved)
+    state.answers = [*state.answers, stream.answer]
     st.rerun()  # redraw from history: the example buttons go, the download button gets the new turn
 
 
-def show_answer(answer: dict, bot: Chatbot, show_retrieved: bool) -> None:
-    timings = answer["timings"]
-    if answer["refused"]:
-        titles = [info["title"] for info in bot.index.manifest["documents"].values()]
+def show_answer(answer: Answer, collection, show_retrieved: bool) -> None:
+    if answer.refused:
+        titles = [d.title for d in collection.documents]
         st.warning(f"{REFUSAL} {collection_summary(titles)} Try asking about something they discuss.", icon=":material/search_off:")
-        st.caption(f"Checked in {timings['total_s']:.1f} s")
+        st.caption(f"Checked in {answer.timings.total_s:.1f} s")
     else:
-        st.markdown(answer_markdown(answer["answer"]))
+        st.markdown(answer_markdown(answer.text))
         st.markdown("**Sources**")
-        for c in answer["citations"]:
-            with st.expander(f":blue-badge[{c['n']}] {escape_markdown(source_label(c['title'], c['section']))}"):
-                st.caption(f"{c['doc']} · the highlighted sentence supports the answer")
-                st.markdown(highlighted_passage(c["text"], c["evidence"]))
-        n = len(answer["citations"])
-        st.caption(f"Answered in {timings['total_s']:.1f} s from {n} source{'s' if n != 1 else ''}")
-    if show_retrieved and answer["retrieved"]:
-        with st.expander(f"Retrieved passages ({len(answer['retrieved'])}) and scores"):
-            for r in answer["retrieved"]:
-                st.markdown(f"**{r['rank']}.** fused {r['score']:.4f} · dense {r['dense_score']:.3f} · bm25 {r['bm25_score']:.2f} · "
-                            f"{escape_markdown(r['doc'])} — {escape_markdown(r['section'])}")
-                st.text(r["text"])
+        for c in answer.citations:
+            with st.expander(f":blue-badge[{c.n}] {escape_markdown(source_label(c.title, c.section))}"):
+                st.caption(f"{escape_markdown(c.doc_id)} · the highlighted sentence supports the answer")
+                st.markdown(highlighted_passage(c.text, c.evidence))
+        n = len(answer.citations)
+        st.caption(f"Answered in {answer.timings.total_s:.1f} s from {n} source{'s' if n != 1 else ''}")
+    if show_retrieved and answer.retrieved:
+        with st.expander(f"Retrieved passages ({len(answer.retrieved)}) and scores"):
+            for r in answer.retrieved:
+                st.markdown(f"**{r.rank}.** fused {r.score:.4f} · dense {r.dense_score:.3f} · bm25 {r.bm25_score:.2f} · "
+                            f"{escape_markdown(r.chunk.doc_id)} — {escape_markdown(r.chunk.section)}")
+                st.text(r.chunk.text)
 
 
 main()

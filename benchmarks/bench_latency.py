@@ -8,17 +8,15 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from chatbot.answering import Chatbot  # noqa: E402
-from chatbot.config import Settings  # noqa: E402
-from chatbot.embeddings import Embedder  # noqa: E402
-from chatbot.evaluation.questions import load_questions  # noqa: E402
-from chatbot.generation import load_generator  # noqa: E402
-from chatbot.index import load_index  # noqa: E402
+from chatbot.bot import Chatbot
+from chatbot.config import Settings
+from chatbot.engines import load_generator
+from chatbot.evaluation.questions import load_questions
+from chatbot.index.embeddings import Embedder
+from chatbot.index.store import load_index
 
 
 def timed(fn):
@@ -36,9 +34,9 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings.from_env(top_k=args.k, engine=args.engine)
 
-    embedder, embed_load = timed(lambda: Embedder(settings))
+    embedder, embed_load = timed(lambda: Embedder(settings.embedding_model))
     index, index_load = timed(lambda: load_index(settings))
-    generator, gen_load = timed(lambda: load_generator(settings))
+    generator, gen_load = timed(lambda: load_generator(settings.generation, settings.model_cache_dir))
     bot = Chatbot(settings, index=index, embedder=embedder, generator=generator)
     questions = [q for q in load_questions(args.questions) if q.answerable and not q.history][: args.n]
 
@@ -48,9 +46,9 @@ def main() -> None:
     t = [a.timings for a in runs]
     decode = [x.tokens_generated / (x.generation_s - (x.ttft_s - x.retrieval_s - x.rewrite_s)) for x in t
               if x.tokens_generated > 1 and x.generation_s > 0]
-    med = lambda xs: round(statistics.median(xs), 3) if xs else None  # noqa: E731
+    med = lambda xs: round(statistics.median(xs), 3) if xs else None
     result = {
-        "engine": settings.engine, "k": settings.top_k, "questions": len(runs),
+        "engine": str(settings.generation.engine), "k": settings.retrieval.top_k, "questions": len(runs),
         "load_embedder_s": round(embed_load, 2), "load_index_s": round(index_load, 3), "load_generator_s": round(gen_load, 2),
         "retrieval_median_s": med(retrieval), "ttft_median_s": med([x.ttft_s for x in t if x.ttft_s]),
         "total_median_s": med([x.total_s for x in t]), "tokens_median": med([x.tokens_generated for x in t]),

@@ -5,18 +5,15 @@ Follow-ups are searched with the engine's fallback query (earlier user turns + t
 figures are a lower bound for them. The defaults in chatbot/config.py were chosen from this table.
 """
 import argparse
-import dataclasses
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from chatbot.config import Settings  # noqa: E402
-from chatbot.embeddings import Embedder  # noqa: E402
-from chatbot.evaluation import metrics as m  # noqa: E402
-from chatbot.evaluation.questions import load_questions  # noqa: E402
-from chatbot.index import build_index, load_index  # noqa: E402
-from chatbot.retrieval import Retriever  # noqa: E402
+from chatbot.config import Settings
+from chatbot.evaluation import metrics as m
+from chatbot.evaluation.questions import load_questions
+from chatbot.index.embeddings import Embedder
+from chatbot.index.retrieval import Retriever
+from chatbot.index.store import build_index, load_index
 
 FUSIONS = [("rrf", 0.5), ("weighted", 0.5), ("weighted", 0.7), ("weighted", 0.8)]
 
@@ -28,16 +25,16 @@ def main() -> None:
     parser.add_argument("--ks", default="4,5,6")
     args = parser.parse_args()
     questions = [q for q in load_questions(args.questions) if q.answerable and q.evidence]
-    embedder = Embedder(Settings())
+    embedder = Embedder(Settings().embedding_model)
     print(f"{len(questions)} answerable questions with evidence\n")
     print(f"{'chunk':>5} {'fusion':>12} {'k':>2} {'hit@k':>6} {'ev.recall':>9} {'mrr':>6} {'chunks':>6}")
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(index_dir=Path(tmp), chunk_target_chars=size)
+            settings = Settings().replace(index_dir=tmp, chunk_target_chars=size)
             build_index(settings, embedder, progress=False)
             index = load_index(settings)
             for fusion, weight in FUSIONS:
-                retriever = Retriever(index, embedder, dataclasses.replace(settings, fusion=fusion, dense_weight=weight))
+                retriever = Retriever(index, embedder, settings.replace(fusion=fusion, dense_weight=weight).retrieval)
                 for k in (int(x) for x in args.ks.split(",")):
                     ranks = []
                     for q in questions:
@@ -47,7 +44,7 @@ def main() -> None:
                     recall = sum(r is not None for rs in ranks for r in rs) / sum(len(rs) for rs in ranks)
                     mrr = sum(m.reciprocal_rank(rs) for rs in ranks) / len(ranks)
                     label = "rrf" if fusion == "rrf" else f"weighted {weight}"
-                    print(f"{size:>5} {label:>12} {k:>2} {hit:6.3f} {recall:9.3f} {mrr:6.3f} {len(index.chunks):>6}")
+                    print(f"{size:>5} {label:>12} {k:>2} {hit:6.3f} {recall:9.3f} {mrr:6.3f} {index.n_chunks:>6}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """A local, offline question-answering chatbot over a document collection, with cited answers."""
-from .answering import Answer, AnswerStream, Chatbot, Citation
+from .answer.types import Answer, Citation, RefusalReason
+from .bot import AnswerStream, Chatbot
 from .config import REFUSAL, Settings
 from .errors import ChatbotError
 
-__all__ = ["Answer", "AnswerStream", "Chatbot", "ChatbotError", "Citation", "REFUSAL", "Settings"]
+__all__ = ["Answer", "AnswerStream", "Chatbot", "ChatbotError", "Citation", "REFUSAL", "RefusalReason", "Settings"]

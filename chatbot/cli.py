@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.run(args, Settings.from_env(top_k=getattr(args, "k", None)))
+        return args.run(args, Settings.from_env(top_k=getattr(args, "k", None)))  # validated here: one clear error
     except ChatbotError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2
@@ -68,20 +68,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _setup(args, settings: Settings) -> int:
-    from .embeddings import Embedder
-    from .index import build_index
+    from .index.embeddings import Embedder
+    from .index.store import build_index
     from .models import generator_model_path
 
-    path = generator_model_path(settings)
+    path = generator_model_path(settings.generation.generator_model, settings.model_cache_dir)
     print(f"Language model ready: {path}")
-    embedder = Embedder(settings)
+    embedder = Embedder(settings.embedding_model)
     print(f"Embedding model ready: {settings.embedding_model} ({embedder.dimension} dimensions)")
     _print_build(build_index(settings, embedder))
     return 0
 
 
 def _index(args, settings: Settings) -> int:
-    from .index import build_index
+    from .index.store import build_index
 
     _print_build(build_index(settings, rebuild=args.rebuild))
     return 0
@@ -97,26 +97,25 @@ def _print_build(report) -> None:
 
 
 def _search(args, settings: Settings) -> int:
-    from .embeddings import Embedder
-    from .index import load_index
-    from .retrieval import Retriever
-    from .screening import validate_question
+    from .answer.screen import validate_question
+    from .bot import Chatbot
 
     query = validate_question(args.query)
-    index = load_index(settings)
-    _warn_if_stale(index, settings)
-    retriever = Retriever(index, Embedder(settings), settings)
-    for r in retriever.search(query, settings.top_k):
+    bot = Chatbot(settings)  # the language model is not loaded: searching never needs it
+    _warn_if_stale(bot)
+    for r in bot.search(query):
         print(f"{r.rank}. {r.score:.4f} (dense {r.dense_score:.3f}, bm25 {r.bm25_score:.2f})  {r.chunk.doc_id} — {r.chunk.section}  [{r.chunk.chunk_id}]")
         print(textwrap.indent(textwrap.fill(" ".join(r.chunk.text.split()), 100), "   "))
     return 0
 
 
 def _ask(args, settings: Settings) -> int:
-    from .answering import Chatbot
+    from .answer.screen import validate_question
+    from .bot import Chatbot
 
+    validate_question(args.question)  # before the models load: a bad question fails at once
     bot = Chatbot(settings)
-    _warn_if_stale(bot.index, settings)
+    _warn_if_stale(bot)
     if args.json:
         print(json.dumps(bot.ask(args.question).to_json(), ensure_ascii=False, indent=2))
         return 0
@@ -125,10 +124,10 @@ def _ask(args, settings: Settings) -> int:
 
 
 def _chat(args, settings: Settings) -> int:
-    from .answering import Chatbot
+    from .bot import Chatbot
 
     bot = Chatbot(settings)
-    _warn_if_stale(bot.index, settings)
+    _warn_if_stale(bot)
     print("Ask about the documents. Commands: /new starts a new conversation, /quit (or Ctrl-D) leaves.")
     history: list[dict] = []
     while True:
@@ -153,10 +152,8 @@ def _chat(args, settings: Settings) -> int:
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
 
 
-def _warn_if_stale(index, settings: Settings) -> None:
-    from .index import stale_documents
-
-    stale = stale_documents(index, settings)
+def _warn_if_stale(bot) -> None:
+    stale = bot.stale_documents()
     if stale:
         print(f"Note: {len(stale)} document(s) changed since the index was built ({', '.join(stale[:3])}); "
               "run `python -m chatbot index` to include the changes.", file=sys.stderr)

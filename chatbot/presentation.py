@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from .answer.types import Answer
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
 _CITATION = re.compile(r"\[(\d+)\]")
 
@@ -53,18 +55,13 @@ def collection_summary(titles: list[str]) -> str:
     return "These documents cover: " + "; ".join(f"“{t}”" for t in titles) + "."
 
 
-def conversation_markdown(messages: list[dict], title: str = "Conversation") -> str:
+def conversation_markdown(answers: list[Answer], title: str, note: str) -> str:
     """The chat as Markdown, each answer followed by its cited sources."""
-    lines = [f"# {title}", "", f"_Exported {datetime.now():%Y-%m-%d %H:%M}. Information from the documents, not medical advice._", ""]
-    for message in messages:
-        if message["role"] == "user":
-            lines += [f"**You:** {message['content']}", ""]
-            continue
-        answer = message.get("answer") or {}
-        lines += [f"**Answer:** {message['content']}", ""]
-        for c in answer.get("citations", []):
-            lines.append(f"- [{c['n']}] {source_label(c['title'], c['section'])} ({c['doc']})")
-            for evidence in c.get("evidence", []):
-                lines.append(f"  > {' '.join(evidence.split())}")
+    lines = [f"# {title}", "", f"_Exported {datetime.now():%Y-%m-%d %H:%M}. {note}_", ""]
+    for answer in answers:
+        lines += [f"**You:** {answer.question}", "", f"**Answer:** {answer.text}", ""]
+        for c in answer.citations:
+            lines.append(f"- [{c.n}] {source_label(c.title, c.section)} ({c.doc_id})")
+            lines.extend(f"  > {' '.join(evidence.split())}" for evidence in c.evidence)
         lines.append("")
     return "\n".join(lines)

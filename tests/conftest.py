@@ -1,24 +1,22 @@
-"""Shared fixtures. Everything is real: MiniLM, FAISS, BM25, and the llama.cpp generator.
+"""Shared fixtures. The parts are real: MiniLM, FAISS, BM25, and (in the slow tier) the llama.cpp generator.
 
-Tests never touch the project's own index/: each session works on a copy of corpus/ in a temp folder.
+Tests never touch the project's own index/: each works on a copy of corpus/ in a temporary folder.
+Tests that load the language model are marked `slow` (`pytest -m "not slow"` is the fast tier).
 """
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
+from chatbot.bot import Chatbot
+from chatbot.config import Settings
+from chatbot.engines import load_generator
+from chatbot.index.embeddings import Embedder
+from chatbot.index.store import build_index
+
 PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))
-
-from chatbot.answering import Chatbot  # noqa: E402
-from chatbot.config import Settings  # noqa: E402
-from chatbot.embeddings import Embedder  # noqa: E402
-from chatbot.generation import load_generator  # noqa: E402
-from chatbot.index import build_index  # noqa: E402
-
 SCIATIC_DOC = "001_5504509c8ebd97f0.txt"
 
 
@@ -29,14 +27,36 @@ def copy_corpus(target: Path) -> Path:
     return target
 
 
+class ScriptedGenerator:
+    """A stand-in for the language model where the model is not the point: it 'writes' a fixed text.
+
+    Used only by fast tests of the answering flow's own logic (refusal stages, re-citation, rendering);
+    everything the model itself does is tested with the real model in the slow tier.
+    """
+
+    name = "scripted"
+    busy = False
+
+    def __init__(self, text: str):
+        self.text, self.prompts = text, []
+
+    def stream(self, messages, max_tokens):
+        self.prompts.append(messages)
+        yield from (self.text[i:i + 7] for i in range(0, len(self.text), 7))
+
+    def count_tokens(self, text):
+        return len(text.split())
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return Embedder(Settings())
+    return Embedder(Settings().embedding_model)
 
 
 @pytest.fixture(scope="session")
 def generator():
-    return load_generator(Settings())
+    settings = Settings()
+    return load_generator(settings.generation, settings.model_cache_dir)
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +70,12 @@ def built_settings(tmp_path_factory, embedder) -> Settings:
 @pytest.fixture(scope="session")
 def bot(built_settings, embedder, generator) -> Chatbot:
     return Chatbot(built_settings, embedder=embedder, generator=generator)
+
+
+@pytest.fixture
+def scripted_bot(built_settings, embedder):
+    """The real engine (embedder, index, checks) with a scripted model: `scripted_bot("text [1].")`."""
+    return lambda text: Chatbot(built_settings, embedder=embedder, generator=ScriptedGenerator(text))
 
 
 @pytest.fixture

@@ -5,21 +5,20 @@ one browser session.
 """
 import pytest
 import streamlit as st
+from conftest import PROJECT, SCIATIC_DOC, copy_corpus
 from streamlit.testing.v1 import AppTest
 
-from chatbot.config import REFUSAL
-from conftest import PROJECT, SCIATIC_DOC
+from chatbot.config import REFUSAL, Settings
+from chatbot.index.store import build_index
+from chatbot.presentation import escape_markdown
 
 TIMEOUT = 600  # a real model on 2 cores: raise the timeout rather than fake the model
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def app_env(tmp_path_factory, embedder):
     """The app on its own copy of the collection, so uploads never touch the project's corpus/."""
-    from conftest import copy_corpus
-    from chatbot.config import Settings
-    from chatbot.index import build_index
-
     root = tmp_path_factory.mktemp("app")
     settings = Settings(corpus_dir=copy_corpus(root / "corpus"), index_dir=root / "index")
     build_index(settings, embedder, progress=False)
@@ -49,12 +48,35 @@ def last_answer(at: AppTest):
     return at.chat_message[-1]
 
 
-def test_first_visit_shows_examples_and_the_not_advice_note(app_env):
+def test_first_visit_shows_the_collections_own_title_examples_and_note(app_env):
     at = new_session()
     labels = [b.label for b in at.button]
-    assert len([l for l in labels if l.endswith("?")]) >= 3
+    assert len([label for label in labels if label.endswith("?")]) >= 3
+    assert "Knee" in at.title[0].value  # from corpus/collection.toml, not from code
     assert any("not medical advice" in c.value for c in at.caption)
     assert any("5 documents" in c.value for c in at.sidebar.caption)
+
+
+def test_another_collection_folder_is_labelled_from_its_own_file(tmp_path, embedder, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tax.md").write_text("# Filing taxes\n\nThe filing deadline is the last day of April.\n", encoding="utf-8")
+    (corpus / "collection.toml").write_text('name = "Household papers"\nexamples = ["When is the filing deadline?"]\n'
+                                            'placeholder = "Ask about the papers…"\n', encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, embedder, progress=False)
+    monkeypatch.setenv("CHATBOT_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("CHATBOT_INDEX_DIR", str(settings.index_dir))
+    st.cache_resource.clear()
+    at = new_session()
+    assert "Household papers" in at.title[0].value and [b.label for b in at.button if b.label.endswith("?")] == ["When is the filing deadline?"]
+    assert at.chat_input[0].placeholder == "Ask about the papers…"
+    assert not any("medical" in c.value for c in at.caption)  # no wording of the bundled collection leaks
+    (corpus / "collection.toml").unlink()
+    st.cache_resource.clear()
+    at = new_session()
+    assert not [b for b in at.button if b.label.endswith("?")] and at.title[0].value == "Ask your documents"
+    st.cache_resource.clear()
 
 
 def test_question_gets_a_cited_answer_with_sources_that_survive_a_rerun(app_env):
@@ -66,7 +88,7 @@ def test_question_gets_a_cited_answer_with_sources_that_survive_a_rerun(app_env)
     assert sources and "Ultimate and Simple Guide" in sources[0].label
     passage = sources[0].markdown[0].value
     assert ":orange-background[The sciatic nerve is the largest in the human body" in passage
-    assert any(SCIATIC_DOC in c.value for c in sources[0].caption)
+    assert any(escape_markdown(SCIATIC_DOC) in c.value for c in sources[0].caption)  # shown as text
     assert any(c.value.startswith("Answered in") and "1 source" in c.value for c in answer.caption)
 
     at.run()  # a rerun redraws from the session's history: the sources are still under the answer
@@ -107,7 +129,7 @@ def test_upload_adds_a_document_that_answers_questions(app_env):
     at = ask(at, "What does cycling strengthen?")
     answer = last_answer(at)
     assert "quadriceps" in answer.markdown[0].value.lower()
-    assert any("cycling-guide.txt" in c.value for e in answer.expander for c in e.caption)
+    assert any(escape_markdown("cycling-guide.txt") in c.value for e in answer.expander for c in e.caption)
 
 
 def test_unreadable_upload_gets_one_friendly_message_and_changes_nothing(app_env):

@@ -11,6 +11,7 @@ import time
 import urllib.request
 
 import pytest
+from conftest import PROJECT, SCIATIC_DOC, copy_corpus
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
@@ -20,14 +21,14 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from chatbot.config import Settings
-from chatbot.index import build_index
-from conftest import PROJECT, SCIATIC_DOC, copy_corpus
+from chatbot.index.store import build_index
 
 ARTIFACTS = PROJECT / "artifacts"
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
-pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
-                                reason="Debian chromium/chromium-driver missing: run `make browser`")
+pytestmark = [pytest.mark.slow, pytest.mark.browser,
+              pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
+                                 reason="Debian chromium/chromium-driver missing: run `make browser`")]
 
 
 def free_port() -> int:

@@ -4,15 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.citations import AnswerSentence, SupportJudge, check_sentences, numbers_in, parse_answer
+from chatbot.answer.check import AnswerSentence, SupportJudge, check_sentences, numbers_in, parse_answer
 from chatbot.config import Settings
 
-PAIRS = [json.loads(line) for line in open(Path(__file__).parent / "data" / "support_pairs.jsonl", encoding="utf-8")]
+PAIRS = [json.loads(line) for line in (Path(__file__).parent / "data" / "support_pairs.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.fixture(scope="module")
 def judge(embedder):
-    return SupportJudge(embedder, Settings().support_threshold)
+    return SupportJudge(embedder, Settings().answer.support_threshold)
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -1,11 +1,11 @@
 """The command line, run as a user runs it: real processes, real models, one-sentence errors."""
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 
-
+import pytest
 from conftest import PROJECT, SCIATIC_DOC
 
 
@@ -27,6 +27,7 @@ def assert_one_sentence_error(result, *words):
         assert word in error_lines[0]
 
 
+@pytest.mark.slow
 def test_ask_json_prints_one_object_other_tools_can_read(built_settings):
     result = run_cli("ask", "Which nerve is the largest in the human body?", "--json", "--k", "4", settings=built_settings)
     assert result.returncode == 0, result.stderr
@@ -52,11 +53,13 @@ def test_empty_question(built_settings):
     assert_one_sentence_error(run_cli("ask", "  ", settings=built_settings), "empty")
 
 
+@pytest.mark.slow
 def test_missing_model_names_the_problem_and_the_fix(built_settings):
     result = run_cli("ask", "What is sciatica?", settings=built_settings, env={"CHATBOT_GENERATOR_MODEL": "/nowhere/model.gguf"})
     assert_one_sentence_error(result, "/nowhere/model.gguf", "CHATBOT_GENERATOR_MODEL")
 
 
+@pytest.mark.slow
 def test_corrupted_model_file_names_the_problem(built_settings, tmp_path):
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF" + os.urandom(4096))
@@ -79,6 +82,7 @@ def test_unknown_engine(built_settings):
     assert_one_sentence_error(result, "CHATBOT_ENGINE")
 
 
+@pytest.mark.slow
 def test_chat_keeps_the_history_for_follow_ups(built_settings):
     result = run_cli("chat", settings=built_settings, stdin="What is sciatica?\nHow many recover from it without surgery?\n/quit\n")
     assert result.returncode == 0, result.stderr
@@ -86,6 +90,7 @@ def test_chat_keeps_the_history_for_follow_ups(built_settings):
     assert len(answers) == 2 and "sciatic" in answers[0].lower() and "90" in answers[1]
 
 
+@pytest.mark.slow
 def test_eval_and_eval_compare_from_the_command_line(built_settings, tmp_path):
     questions = tmp_path / "q.jsonl"
     questions.write_text(json.dumps({"id": "off", "question": "What is the capital of France?", "answerable": False}) + "\n", encoding="utf-8")
@@ -106,9 +111,10 @@ def test_eval_names_the_bad_line_of_a_question_file(tmp_path):
 
 
 def test_search_warns_when_documents_changed_since_indexing(tmp_path, embedder):
-    from chatbot.config import Settings
-    from chatbot.index import build_index
     from conftest import copy_corpus
+
+    from chatbot.config import Settings
+    from chatbot.index.store import build_index
 
     settings = Settings(corpus_dir=copy_corpus(tmp_path / "corpus"), index_dir=tmp_path / "index")
     build_index(settings, embedder, progress=False)

@@ -3,13 +3,13 @@ import json
 from html.parser import HTMLParser
 
 import pytest
+from conftest import PROJECT
 
 from chatbot.errors import ChatbotError
 from chatbot.evaluation import metrics as m
 from chatbot.evaluation.questions import load_questions
 from chatbot.evaluation.report import compare
 from chatbot.evaluation.runner import run_eval
-from conftest import PROJECT
 
 
 def test_evidence_ranks_normalise_whitespace_and_case():
@@ -40,13 +40,16 @@ def test_percentile():
     assert m.percentile([1, 2, 3, 4], 50) == 2.5 and m.percentile([], 50) is None
 
 
-def test_refused_answerable_question_scores_zero_f1_and_fails(bot):
+def test_refused_answerable_question_scores_zero_f1_and_fails(scripted_bot):
     from chatbot.evaluation.questions import EvalQuestion
     from chatbot.evaluation.runner import score_question
 
-    q = EvalQuestion("x", "Who won the 2018 FIFA World Cup?", True, "France", [], ["000_0dc00437940c37b0.txt"])
-    record = score_question(q, bot.ask(q.question), bot.judge)
+    bot = scripted_bot("Tungsten boils at 5555 degrees [1].")
+    q = EvalQuestion("x", "At what temperature does tungsten boil?", True, "5555 degrees", [], ["000_0dc00437940c37b0.txt"])
+    answer = bot.ask(q.question)
+    record = score_question(q, answer, bot.judge)
     assert record["refused"] and record["metrics"]["answer_f1"] == 0.0 and record["metrics"]["pass"] is False
+    assert {k: record[k] for k in answer.to_json()} == answer.to_json()  # the record is the answer's own, plus scores
 
 
 @pytest.mark.parametrize("line, words", [
@@ -86,6 +89,7 @@ class _Collector(HTMLParser):
         self.text.append(data)
 
 
+@pytest.mark.slow
 def test_end_to_end_eval_writes_every_file_and_resumes(bot, built_settings, tmp_path):
     questions = tmp_path / "q.jsonl"
     rows = [
@@ -122,9 +126,9 @@ def test_end_to_end_eval_writes_every_file_and_resumes(bot, built_settings, tmp_
     assert "sciatica" in third["standalone_question"].lower()
 
     # Another run folder with other settings cannot be mixed into this one.
-    import dataclasses
     with pytest.raises(ChatbotError, match="other settings"):
-        run_eval(questions, out, dataclasses.replace(built_settings, top_k=3), bot=bot, progress=False)
+        run_eval(questions, out, built_settings.replace(top_k=3), bot=bot, progress=False)
 
-    text = compare(summary, summary, [json.loads(l) for l in lines], [json.loads(l) for l in lines])
+    records = [json.loads(line) for line in lines]
+    text = compare(summary, summary, records, records)
     assert "No question changed outcome" in text and "evidence_hit_at_k" in text

@@ -7,6 +7,7 @@ from chatbot.errors import ChatbotError
 from chatbot.models import _package_dir, assemble_bundled_gguf
 
 
+@pytest.mark.slow
 def test_a_corrupted_cached_model_is_detected_and_rebuilt(tmp_path):
     good = assemble_bundled_gguf(tmp_path, progress=False)  # assembles: about 5 s
     assert good.name == QWEN_FILE_NAME and good.stat().st_size == QWEN_SIZE

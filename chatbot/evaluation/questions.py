@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..answer.screen import history_problem
 from ..errors import ChatbotError
 
 
@@ -52,9 +53,9 @@ def _question(row: object, where: str) -> EvalQuestion:
     for key in ("evidence", "docs", "history"):
         if not isinstance(row.get(key, []), list):
             raise ChatbotError(f"{where} has {key!r} that is not a list; make it a JSON list.")
-    if not all(isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
-               for t in row.get("history", [])):
-        raise ChatbotError(f"{where} has a history turn without role user/assistant and text content; fix it.")
+    problem = history_problem(row.get("history"))
+    if problem:
+        raise ChatbotError(f"{where}: {problem}; fix it.")
     if row["answerable"] and not row.get("docs"):
         raise ChatbotError(f"{where} is answerable but lists no 'docs'; name the files that hold the answer.")
     return EvalQuestion(row["id"], row["question"], row["answerable"], str(row.get("answer", "")),

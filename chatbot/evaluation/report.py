@@ -134,6 +134,6 @@ def compare(summary_a: dict, summary_b: dict, results_a: list[dict], results_b: 
     lines.append("")
     lines.append(f"{len(changed)} question(s) changed outcome:" if changed else "No question changed outcome.")
     for qid, a, b in changed:
-        verdict = lambda r: "pass" if r["metrics"]["pass"] else f"fail ({r['refusal_reason'] or 'answered'})"  # noqa: E731
+        verdict = lambda r: "pass" if r["metrics"]["pass"] else f"fail ({r['refusal_reason'] or 'answered'})"
         lines.append(f"  {qid}: {verdict(a)} -> {verdict(b)}  {b['question']}")
     return "\n".join(lines)

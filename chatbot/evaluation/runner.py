@@ -7,16 +7,16 @@ Writes into the output folder:
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tqdm import tqdm
 
-from ..answering import Answer, Chatbot
-from ..citations import SupportJudge, parse_answer
+from ..answer.check import SupportJudge, parse_answer
+from ..answer.types import Answer, RefusalReason
+from ..bot import Chatbot
 from ..config import Settings
 from ..errors import ChatbotError
 from ..fileutils import atomic_write_text
@@ -64,7 +64,8 @@ def score_question(q: EvalQuestion, answer: Answer, judge: SupportJudge) -> dict
     final_sources = {c.n: c.text for c in answer.citations}
     raw_sources = {r.rank: r.chunk.text for r in answer.retrieved}  # the prompt numbered sources by rank
     final_recall, final_precision = _citation_quality(answer.text, final_sources, judge) if not answer.refused else (None, None)
-    raw_recall, raw_precision = _citation_quality(answer.raw_text, raw_sources, judge) if answer.raw_text and answer.refusal_reason != "model_refused" else (None, None)
+    model_wrote_answer = answer.raw_text and answer.refusal_reason != RefusalReason.MODEL_REFUSED
+    raw_recall, raw_precision = _citation_quality(answer.raw_text, raw_sources, judge) if model_wrote_answer else (None, None)
     cited_gold = m.cites_gold_doc(cited_docs, q.docs)
     metrics = {
         "evidence_ranks": ranks,
@@ -78,18 +79,9 @@ def score_question(q: EvalQuestion, answer: Answer, judge: SupportJudge) -> dict
         "raw_citation_recall": raw_recall, "raw_citation_precision": raw_precision,
         "pass": (not answer.refused and cited_gold) if q.answerable else answer.refused,
     }
-    return {
-        "id": q.id, "question": q.question, "history": q.history, "answerable": q.answerable,
-        "reference": q.answer, "docs": q.docs, "evidence": q.evidence,
-        "standalone_question": answer.standalone_question, "answer": answer.text, "raw_answer": answer.raw_text,
-        "refused": answer.refused, "refusal_reason": answer.refusal_reason,
-        "dropped_sentences": answer.dropped, "recited_sentences": answer.recited,
-        "citations": [{"n": c.n, "doc": c.doc_id, "chunk_id": c.chunk_id, "title": c.title, "section": c.section,
-                       "sentences": c.sentences, "support": c.score} for c in answer.citations],
-        "retrieved": [{"rank": r.rank, "chunk_id": r.chunk.chunk_id, "doc": r.chunk.doc_id, "score": r.score,
-                       "dense_score": r.dense_score} for r in answer.retrieved],
-        "metrics": metrics, "timings": dataclasses.asdict(answer.timings),
-    }
+    # The answer's own record (as `ask --json` prints it), the question it was scored against, the scores.
+    return {**answer.to_json(), "id": q.id, "history": q.history, "answerable": q.answerable,
+            "reference": q.answer, "docs": q.docs, "evidence": q.evidence, "metrics": metrics}
 
 
 def _citation_quality(text: str, sources: dict[int, str], judge: SupportJudge) -> tuple[float | None, float | None]:
@@ -107,13 +99,13 @@ def summarise(results: list[dict], settings: Settings) -> dict:
     unanswerable = [r for r in results if not r["answerable"]]
     with_evidence = [r for r in answerable if r["evidence"]]
     answered = [r for r in answerable if not r["refused"]]
-    col = lambda rows, key: [r["metrics"][key] for r in rows if r["metrics"][key] is not None]  # noqa: E731
+    col = lambda rows, key: [r["metrics"][key] for r in rows if r["metrics"][key] is not None]
     latencies = [r["timings"]["total_s"] for r in results]
     ttfts = [r["timings"]["ttft_s"] for r in results if r["timings"]["ttft_s"] > 0]
     all_ranks = [rank for r in with_evidence for rank in r["metrics"]["evidence_ranks"]]
     summary = {
         "n": len(results), "n_answerable": len(answerable), "n_unanswerable": len(unanswerable),
-        "k": settings.top_k,
+        "k": settings.retrieval.top_k,
         "evidence_hit_at_k": m.mean([float(x) for x in col(with_evidence, "evidence_hit")]),
         "evidence_recall_at_k": sum(r is not None for r in all_ranks) / len(all_ranks) if all_ranks else None,
         "doc_recall_at_k": m.mean(col(answerable, "doc_recall")),
@@ -130,17 +122,16 @@ def summarise(results: list[dict], settings: Settings) -> dict:
         "latency_p50_s": m.percentile(latencies, 50), "latency_p95_s": m.percentile(latencies, 95),
         "ttft_p50_s": m.percentile(ttfts, 50),
         "tokens_generated_p50": m.percentile([r["timings"]["tokens_generated"] for r in results], 50),
-        "support_judge": JUDGE_DESCRIPTION, "support_threshold": settings.support_threshold,
-        "evaluated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "support_judge": JUDGE_DESCRIPTION, "support_threshold": settings.answer.support_threshold,
+        "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     summary.update({f"setting_{k}": v for k, v in _settings_record(settings).items()})
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in summary.items()}
 
 
 def _settings_record(settings: Settings) -> dict:
-    keep = ("engine", "generator_model", "embedding_model", "top_k", "fusion", "rrf_k", "dense_weight", "chunk_target_chars",
-            "chunk_overlap_sentences", "min_dense_score", "support_threshold", "max_new_tokens")
-    return {k: getattr(settings, k) for k in keep}
+    """The settings that shape the answers (not where the files live)."""
+    return {k: v for k, v in settings.flat().items() if k not in ("corpus_dir", "index_dir", "model_cache_dir")}
 
 
 def _check_same_run(path: Path, run_info: dict) -> None:
@@ -165,5 +156,5 @@ def _read_results(path: Path) -> dict[str, dict]:
             continue
         done[record["id"]] = record
         valid.append(line)
-    path.write_text("".join(l + "\n" for l in valid), encoding="utf-8")
+    path.write_text("".join(line + "\n" for line in valid), encoding="utf-8")
     return done

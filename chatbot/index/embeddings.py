@@ -5,26 +5,26 @@ import os
 
 import numpy as np
 
-from .config import Settings
-from .errors import ChatbotError
-from .models import embedding_model_path
+from ..errors import ChatbotError
+from ..models import embedding_model_path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no model hub is reachable: never try one
 
 
 class Embedder:
-    def __init__(self, settings: Settings):
+    def __init__(self, model: str):
+        """`model`: the bundled model's name, or a sentence-transformers folder (Settings.embedding_model)."""
         import transformers
         from sentence_transformers import SentenceTransformer
 
         transformers.logging.disable_progress_bar()  # a bar for loading 90 MB is noise
 
-        path = embedding_model_path(settings)
+        path = embedding_model_path(model)
         try:
             self._model = SentenceTransformer(str(path), device="cpu")
         except Exception as exc:  # a damaged model folder raises many kinds of errors
             raise ChatbotError(f"The embedding model in {path} could not be loaded ({type(exc).__name__}); reinstall it with `make setup`.") from None
-        self.name = settings.embedding_model
+        self.name = model
         self.dimension = int(self._model.get_embedding_dimension())
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ChatbotError
+from ..errors import ChatbotError
 
 SUPPORTED_SUFFIXES = (".txt", ".md")
 
@@ -58,19 +58,20 @@ def list_document_paths(corpus_dir: Path) -> list[Path]:
                   if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUPPORTED_SUFFIXES)
 
 
-def read_text(path: Path) -> str:
+def read_file(path: Path) -> tuple[bytes, str]:
+    """The file's bytes and its text."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ChatbotError(f"Could not read {path.name} ({exc.strerror}); check the file's permissions or remove it.") from None
     try:
-        return data.decode("utf-8")
+        return data, data.decode("utf-8")
     except UnicodeDecodeError:
         raise ChatbotError(f"{path.name} is not UTF-8 text; save it as UTF-8 (plain .txt or .md) and try again.") from None
 
 
 def load_document(path: Path) -> Document:
-    text = read_text(path)
+    data, text = read_file(path)
     if not text.strip():
         raise ChatbotError(f"{path.name} is empty; add text to it or remove it from the collection.")
     body_start, meta = _front_matter(text)
@@ -78,7 +79,7 @@ def load_document(path: Path) -> Document:
     blocks = _blocks(text, body_start, markdown=path.suffix.lower() == ".md")
     if not any(b.kind == "text" for b in blocks):
         raise ChatbotError(f"{path.name} has no readable paragraphs; check that it is an article in plain text.")
-    doc = Document(path.name, path, "", text, hashlib.sha256(text.encode("utf-8")).hexdigest(), tuple(blocks))
+    doc = Document(path.name, path, "", text, hashlib.sha256(data).hexdigest(), tuple(blocks))
     title = str(meta.get("title") or "").strip() or _title_from_blocks(doc) or path.stem
     return Document(doc.doc_id, path, title, text, doc.sha256, doc.blocks)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..config import ChunkingSettings
+from ..textutils import split_sentences
 from .documents import Document
-from .textutils import split_sentences
 
 _NUMBERED = re.compile(r"^\d+[.)]\s")
 
@@ -39,10 +40,10 @@ class _Unit:
     section: str
 
 
-def chunk_document(doc: Document, target_chars: int, overlap_sentences: int) -> list[Chunk]:
+def chunk_document(doc: Document, settings: ChunkingSettings) -> list[Chunk]:
     chunks: list[Chunk] = []
     for run in _runs(doc):
-        chunks.extend(_pack(doc, run, target_chars, overlap_sentences))
+        chunks.extend(_pack(doc, run, settings.target_chars, settings.overlap_sentences))
     return chunks
 
 

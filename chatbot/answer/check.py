@@ -6,7 +6,7 @@ The support judge (no NLI model ships in a package, so it is built from parts we
   - lexical recall: the share of the sentence's content words (stemmed) found in the passage;
   - semantic similarity: the best cosine between the sentence and any one or two adjacent sentences
     of the passage (MiniLM);
-  score = mean of the two. Its threshold (`Settings.support_threshold`) was chosen on hand-labelled
+  score = mean of the two. Its threshold (`AnswerSettings.support_threshold`) was chosen on hand-labelled
   sentence–passage pairs in tests/data/support_pairs.jsonl; see README.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .embeddings import Embedder
-from .textutils import keyword_tokens, split_sentences
+from ..index.embeddings import Embedder
+from ..textutils import keyword_tokens, split_sentences
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")

@@ -1,0 +1,76 @@
+"""What answering produces, and its one JSON record (used by `ask --json`, the app, the evaluation, the API)."""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+
+from ..index.retrieval import RetrievedChunk
+
+
+class RefusalReason(enum.StrEnum):
+    INSTRUCTION = "instruction"  # the message asks for something other than an answer from the documents
+    WEAK_RETRIEVAL = "weak_retrieval"  # no passage is close enough to the question
+    MODEL_REFUSED = "model_refused"  # the model said the sources do not answer
+    UNSUPPORTED = "unsupported"  # no sentence of the answer is supported by a source
+    NO_QUANTITY = "no_quantity"  # a question asking for a quantity got an answer without one
+
+
+@dataclass
+class Citation:
+    n: int  # the number shown in the answer text
+    doc_id: str
+    title: str
+    section: str
+    chunk_id: str
+    text: str  # the passage
+    sentences: list[str] = field(default_factory=list)  # the answer sentences this passage supports
+    evidence: list[str] = field(default_factory=list)  # the passage sentence(s) that support them, for highlighting
+    score: float = 0.0  # best support score
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "doc": self.doc_id, "title": self.title, "section": self.section, "chunk_id": self.chunk_id,
+                "text": self.text, "sentences": self.sentences, "evidence": self.evidence, "support": self.score}
+
+
+@dataclass
+class Timings:
+    rewrite_s: float = 0.0
+    retrieval_s: float = 0.0
+    ttft_s: float = 0.0  # from the question to the first generated token
+    generation_s: float = 0.0
+    checks_s: float = 0.0
+    total_s: float = 0.0
+    tokens_generated: int = 0
+
+
+@dataclass
+class Answer:
+    question: str
+    standalone_question: str  # the question as searched (a follow-up is rewritten to stand alone)
+    text: str
+    refused: bool
+    refusal_reason: RefusalReason | None
+    citations: list[Citation]
+    retrieved: list[RetrievedChunk]
+    timings: Timings
+    raw_text: str = ""  # what the model wrote, before the checks
+    dropped: list[str] = field(default_factory=list)  # sentences removed as unsupported
+    recited: int = 0  # sentences whose citation was corrected
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question, "standalone_question": self.standalone_question,
+            "answer": self.text, "refused": self.refused,
+            "refusal_reason": str(self.refusal_reason) if self.refusal_reason else "",
+            "citations": [c.to_json() for c in self.citations],
+            "retrieved": [retrieved_json(r) for r in self.retrieved],
+            "timings": dataclasses.asdict(self.timings),
+            "raw_answer": self.raw_text, "dropped_sentences": self.dropped, "recited_sentences": self.recited,
+        }
+
+
+def retrieved_json(r: RetrievedChunk) -> dict:
+    return {"rank": r.rank, "doc": r.chunk.doc_id, "chunk_id": r.chunk.chunk_id, "title": r.chunk.title,
+            "section": r.chunk.section, "score": round(r.score, 5), "dense_score": round(r.dense_score, 4),
+            "bm25_score": round(r.bm25_score, 4), "text": r.chunk.text}

@@ -1,0 +1,128 @@
+"""The engine's one front door: ask and stream answers, describe the collection, add documents.
+
+The app, the CLI, the evaluation and the API talk to `Chatbot` only; they never reach into the index
+or the ingestion. Models load once per instance (the generator on first use, under a lock, so the
+first questions of several sessions arriving together still load it once).
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .answer.check import SupportJudge
+from .answer.pipeline import AnswerPipeline
+from .answer.screen import validate_history, validate_question
+from .answer.types import Answer
+from .collection import CollectionInfo, DocumentInfo, load_profile
+from .config import Settings
+from .engines import Generator, load_generator
+from .errors import ChatbotError
+from .index.embeddings import Embedder
+from .index.retrieval import RetrievedChunk, Retriever
+from .index.store import BuildReport, Index, build_index, load_index, stale_documents
+from .ingest.documents import save_document
+
+
+class AnswerStream:
+    """Iterate for the model's text as it is written; afterwards `.answer` holds the checked Answer."""
+
+    def __init__(self, events: Iterator[str | Answer]):
+        self._events = events
+        self.answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        for event in self._events:
+            if isinstance(event, Answer):
+                self.answer = event
+            else:
+                yield event
+
+
+@dataclass(frozen=True)
+class AddReport:
+    """What happened to each uploaded file."""
+    added: list[str] = field(default_factory=list)  # saved under these names and indexed
+    errors: list[str] = field(default_factory=list)  # one sentence per file that was not added
+    build: BuildReport | None = None
+
+
+class Chatbot:
+    def __init__(self, settings: Settings | None = None, *, index: Index | None = None,
+                 embedder: Embedder | None = None, generator: Generator | None = None):
+        self.settings = settings or Settings.from_env()
+        self.embedder = embedder or Embedder(self.settings.embedding_model)
+        self.judge = SupportJudge(self.embedder, self.settings.answer.support_threshold)
+        self._generator = generator
+        self._generator_lock = threading.Lock()
+        self._use_index(index or load_index(self.settings))
+
+    @classmethod
+    def up_to_date(cls, settings: Settings | None = None) -> Chatbot:
+        """A chatbot whose index is first brought up to date with the documents (built when missing)."""
+        settings = settings or Settings.from_env()
+        embedder = Embedder(settings.embedding_model)
+        build_index(settings, embedder, progress=False)
+        return cls(settings, embedder=embedder)
+
+    @property
+    def generator(self) -> Generator:
+        if self._generator is None:  # loaded on first use: `search` never needs it
+            with self._generator_lock:
+                if self._generator is None:
+                    self._generator = load_generator(self.settings.generation, self.settings.model_cache_dir)
+        return self._generator
+
+    # ---- answering
+    def ask(self, question: str, history: list[dict] | None = None, k: int | None = None) -> Answer:
+        stream = self.stream(question, history, k)
+        for _ in stream:
+            pass
+        return stream.answer
+
+    def stream(self, question: str, history: list[dict] | None = None, k: int | None = None) -> AnswerStream:
+        question = validate_question(question)  # raises before anything streams
+        history = validate_history(history)
+        return AnswerStream(self.pipeline.run(question, history, k or self.settings.retrieval.top_k))
+
+    def search(self, query: str, k: int | None = None) -> list[RetrievedChunk]:
+        return self.retriever.search(validate_question(query), k)
+
+    # ---- the collection
+    def collection(self) -> CollectionInfo:
+        manifest = self.index.manifest
+        return CollectionInfo(
+            profile=load_profile(self.settings.corpus_dir),
+            documents=[DocumentInfo(doc_id, entry.title) for doc_id, entry in manifest.documents.items()],
+            n_passages=manifest.n_chunks,
+            indexed_at=datetime.fromisoformat(manifest.built_at),
+        )
+
+    def stale_documents(self) -> list[str]:
+        """Documents added, changed or removed since the index was built (cheap: unchanged files are not read)."""
+        return stale_documents(self.index, self.settings.corpus_dir)
+
+    def add_documents(self, files: list[tuple[str, bytes]]) -> AddReport:
+        """Check and save each (file name, content), index the collection incrementally, and use the new index."""
+        added, errors = [], []
+        for name, data in files:
+            try:
+                added.append(save_document(self.settings.corpus_dir, name, data).name)
+            except ChatbotError as exc:
+                errors.append(str(exc))
+        if not added:
+            return AddReport(added, errors)
+        report = build_index(self.settings, self.embedder, progress=False)
+        self.reload_index()
+        return AddReport(added, errors, report)
+
+    def reload_index(self) -> None:
+        """Pick up a rebuilt index without reloading any model; questions already running finish on the old one."""
+        self._use_index(load_index(self.settings))
+
+    def _use_index(self, index: Index) -> None:
+        retriever = Retriever(index, self.embedder, self.settings.retrieval)
+        pipeline = AnswerPipeline(retriever, lambda: self.generator, self.judge, self.settings.answer,
+                                  self.settings.generation.max_new_tokens)
+        self.index, self.retriever, self.pipeline = index, retriever, pipeline

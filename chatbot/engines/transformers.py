@@ -1,0 +1,52 @@
+"""Hugging Face transformers: the fallback engine (a GGUF dequantised to bfloat16, or a model folder)."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..config import GenerationSettings
+from ..errors import ChatbotError
+from . import Serialised
+
+
+class TransformersGenerator(Serialised):
+    def __init__(self, model_path: Path, settings: GenerationSettings):
+        super().__init__()
+        import torch
+        import transformers
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        transformers.logging.disable_progress_bar()
+        torch.set_num_threads(settings.n_threads)
+        # A .gguf file is dequantised by transformers; a folder is an ordinary Hugging Face model.
+        folder, extra = (model_path.parent, {"gguf_file": model_path.name}) if model_path.is_file() else (model_path, {})
+        try:
+            self._tokenizer = AutoTokenizer.from_pretrained(folder, **extra)
+            self._model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, **extra)
+        except Exception as exc:  # transformers raises many kinds of errors for a bad model
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}" if str(exc) else type(exc).__name__
+            raise ChatbotError(f"transformers could not load the language model {model_path} ({reason}); check "
+                               "CHATBOT_GENERATOR_MODEL, reinstall with `make setup`, or use CHATBOT_ENGINE=llama_cpp.") from None
+        self._model.eval()
+        self.name = f"transformers:{model_path.name}"
+
+    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        from transformers import TextIteratorStreamer
+
+        with self._lock:
+            inputs = self._tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+            streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
+            worker = threading.Thread(target=self._model.generate, kwargs=dict(
+                **inputs, max_new_tokens=max_tokens, do_sample=False, streamer=streamer))
+            worker.start()
+            try:
+                yield from streamer
+            finally:
+                worker.join()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.encode(text, add_special_tokens=False)) if text else 0
+
+
+ENGINE = TransformersGenerator

@@ -1,0 +1,91 @@
+"""Hybrid retrieval: the dense and BM25 rankings, each cut to its best candidates, fused into one.
+
+Reciprocal rank fusion (k0 = 60) gives a chunk 1/(k0 + rank) from each ranking it is in; BM25 gives
+no vote to chunks that share no word with the query. When the collection has no more chunks than
+`candidates`, every chunk is ranked, exactly. Above that, a chunk in neither list scores at most
+2/(k0 + candidates + 1), below the k-th fused score (at least 1/(k0 + k)) whenever candidates >
+k0 + 2k (80 for k = 10), so it can never enter the top k; a chunk in one list only misses a vote
+smaller than 1/(k0 + candidates) from the other. How often that reorders the top k is measured at
+1M chunks (benchmarks/bench_index_scale.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import Fusion, RetrievalSettings
+from ..ingest.chunking import Chunk
+from ..textutils import keyword_tokens
+from .embeddings import Embedder
+from .store import Index
+
+
+@dataclass(frozen=True)
+class RetrievedChunk:
+    chunk: Chunk
+    score: float  # the fused score the ranking uses
+    dense_score: float  # cosine similarity of query and chunk
+    bm25_score: float
+    rank: int  # 1-based
+
+
+class Retriever:
+    def __init__(self, index: Index, embedder: Embedder, settings: RetrievalSettings):
+        self.index, self.embedder, self.settings = index, embedder, settings
+
+    def search(self, query: str, k: int | None = None) -> list[RetrievedChunk]:
+        k = k or self.settings.top_k
+        n = min(max(self.settings.candidates, k), self.index.n_chunks)
+        query_vector = self.embedder.embed([query])[0]
+        dense_scores, dense_rows = self.index.dense.search(query_vector, n)
+        keyword = self.index.keyword
+        bm25_all = keyword.scores(keyword_tokens([query])[0])
+        best = np.argsort(-bm25_all, kind="stable")[:n] if n == keyword.size else _top(bm25_all, n)
+        best = best[bm25_all[best] > 0]
+        bm25_rows, bm25_scores = keyword.rows[best], bm25_all[best]
+
+        rows = np.union1d(dense_rows, bm25_rows)  # ascending: ties in the fused score go to the earlier row
+        dense = _aligned(rows, dense_rows, dense_scores)
+        bm25 = _aligned(rows, bm25_rows, bm25_scores)
+        fused = self._fuse(rows, dense, bm25, dense_rows, bm25_rows)
+        order = np.argsort(-fused, kind="stable")[:k]
+        results = []
+        for rank, i in enumerate(order, 1):
+            row = int(rows[i])
+            cosine = dense[i] if not np.isnan(dense[i]) else float(self.index.store.vector(row) @ query_vector)
+            results.append(RetrievedChunk(self.index.store.chunk(row), float(fused[i]), float(cosine),
+                                          float(bm25_all[keyword.positions(np.array([row]))[0]]), rank))
+        return results
+
+    def _fuse(self, rows, dense, bm25, dense_rows, bm25_rows) -> np.ndarray:
+        if self.settings.fusion == Fusion.WEIGHTED:
+            # A chunk outside the dense candidates scores at most the last candidate's cosine: use that.
+            floor = np.nanmin(dense) if np.any(~np.isnan(dense)) else 0.0
+            dense = np.where(np.isnan(dense), floor, dense)
+            bm25 = np.nan_to_num(bm25)
+            bm25_norm = bm25 / bm25.max() if bm25.max() > 0 else bm25
+            w = self.settings.dense_weight
+            return w * dense + (1 - w) * bm25_norm
+        k0 = self.settings.rrf_k
+        return _rrf(rows, dense_rows, k0) + _rrf(rows, bm25_rows, k0)
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n highest scores, best first (ties: earlier position first)."""
+    part = np.argpartition(-scores, n - 1)[:n]
+    return part[np.lexsort((part, -scores[part]))]
+
+
+def _aligned(rows: np.ndarray, found_rows: np.ndarray, found_scores: np.ndarray) -> np.ndarray:
+    """found_scores placed at their rows' positions in `rows`; NaN where a row was not found."""
+    out = np.full(len(rows), np.nan, dtype=np.float64)
+    out[np.searchsorted(rows, found_rows)] = found_scores
+    return out
+
+
+def _rrf(rows: np.ndarray, ranked_rows: np.ndarray, k0: int) -> np.ndarray:
+    """1 / (k0 + rank) for the rows in the ranking (best first), 0 for the others (float32, as measured)."""
+    votes = np.zeros(len(rows), dtype=np.float32)
+    votes[np.searchsorted(rows, ranked_rows)] = 1.0 / (k0 + np.arange(1, len(ranked_rows) + 1, dtype=np.float32))
+    return votes

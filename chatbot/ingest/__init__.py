@@ -1,0 +1,1 @@
+"""Ingestion: files → `Document`s (exact text, title, structure as spans) → `Chunk`s."""
