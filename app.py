@@ -119,7 +119,7 @@ def ask(bot: Chatbot, collection, question: str, k: int, show_retrieved: bool) -
         if bot.generator.busy:
             placeholder.info("Another question is being answered right now; yours is next…", icon=":material/hourglass_top:")
         else:
-            placeholder.markdown(":gray[_Searching the documents…_]")
+            placeholder.markdown(":gray[_Searching and checking the documents…_]")
         try:
             stream = bot.stream(question, history, k)
             written = ""
@@ -129,7 +129,7 @@ def ask(bot: Chatbot, collection, question: str, k: int, show_retrieved: bool) -
         except ChatbotError as exc:
             placeholder.error(str(exc), icon=":material/error:")
             return
-        with placeholder.container():  # the checked answer replaces the draft in the same place
+        with placeholder.container():  # the finished answer, with its sources, replaces the streamed sentences
             show_answer(stream.answer, collection, show_retrieved)
     state.answers = [*state.answers, stream.answer]
     st.rerun()  # redraw from history: the example buttons go, the download button gets the new turn
@@ -137,17 +137,23 @@ def ask(bot: Chatbot, collection, question: str, k: int, show_retrieved: bool) -
 
 def show_answer(answer: Answer, collection, show_retrieved: bool) -> None:
     if answer.refused:
-        titles = [d.title for d in collection.documents]
-        st.warning(f"{REFUSAL} {collection_summary(titles)} Try asking about something they discuss.", icon=":material/search_off:")
-        st.caption(f"Checked in {answer.timings.total_s:.1f} s")
+        if answer.citations:  # the refusal quotes what the documents say that comes closest
+            st.warning(answer_markdown(answer.text), icon=":material/search_off:")
+        else:
+            titles = [d.title for d in collection.documents]
+            st.warning(f"{REFUSAL} {collection_summary(titles)} Try asking about something they discuss.", icon=":material/search_off:")
     else:
         st.markdown(answer_markdown(answer.text))
+    if answer.citations:
         st.markdown("**Sources**")
         for c in answer.citations:
             with st.expander(f":blue-badge[{c.n}] {escape_markdown(source_label(c.title, c.section))}"):
                 st.caption(f"{escape_markdown(c.doc_id)} · the highlighted sentence supports the answer")
                 st.markdown(highlighted_passage(c.text, c.evidence))
-        n = len(answer.citations)
+    n = len(answer.citations)
+    if answer.refused:
+        st.caption(f"Checked in {answer.timings.total_s:.1f} s")
+    else:
         st.caption(f"Answered in {answer.timings.total_s:.1f} s from {n} source{'s' if n != 1 else ''}")
     if show_retrieved and answer.retrieved:
         with st.expander(f"Retrieved passages ({len(answer.retrieved)}) and scores"):

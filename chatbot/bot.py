@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .answer.answerability import AnswerabilityJudge
 from .answer.check import SupportJudge
 from .answer.pipeline import AnswerPipeline
 from .answer.screen import validate_history, validate_question
@@ -54,6 +55,7 @@ class Chatbot:
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or Embedder(self.settings.embedding_model)
         self.judge = SupportJudge(self.embedder, self.settings.answer.support_threshold)
+        self.answerability = AnswerabilityJudge(self.judge, self.settings.answer.answerable_threshold)
         self._generator = generator
         self._generator_lock = threading.Lock()
         self._use_index(index or load_index(self.settings))
@@ -123,6 +125,6 @@ class Chatbot:
 
     def _use_index(self, index: Index) -> None:
         retriever = Retriever(index, self.embedder, self.settings.retrieval)
-        pipeline = AnswerPipeline(retriever, lambda: self.generator, self.judge, self.settings.answer,
+        pipeline = AnswerPipeline(retriever, lambda: self.generator, self.judge, self.answerability, self.settings.answer,
                                   self.settings.generation.max_new_tokens)
         self.index, self.retriever, self.pipeline = index, retriever, pipeline

@@ -168,8 +168,6 @@ def _stream_to_terminal(bot, question: str, history: list[dict]):
         print(piece, end="", flush=True)
     answer = stream.answer
     print()
-    if answer.text != answer.raw_text.strip() and answer.raw_text:
-        print(f"\nChecked answer (citations verified): {answer.text}")
     if answer.dropped:
         print(f"(Removed {len(answer.dropped)} sentence(s) the sources do not support.)")
     for c in answer.citations:

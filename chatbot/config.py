@@ -149,6 +149,10 @@ class AnswerSettings(_Group):
     min_dense_score: float = field(default=0.2, metadata=_range(-1.0, 1.0))
     # Citation checks: a sentence is supported by a passage when the judge's score reaches this.
     support_threshold: float = field(default=0.65, metadata=_range(0.0, 1.0))
+    # The answerability verdict (answer/answerability.py): answer only when P(the passages state the
+    # answer) reaches this. Chosen on held-out SQuAD 2.0 calibration articles (see README).
+    answerable_threshold: float = field(default=0.55, metadata=_range(0.0, 1.0))
+    verdict: bool = True  # off only to measure what the verdict costs and catches
 
 
 @dataclass(frozen=True)

@@ -37,15 +37,22 @@ class ScriptedGenerator:
     name = "scripted"
     busy = False
 
-    def __init__(self, text: str):
-        self.text, self.prompts = text, []
+    def __init__(self, text: str, yes: float = 0.95):
+        self.text, self.yes, self.prompts, self.verify_prompts = text, yes, [], []
 
     def stream(self, messages, max_tokens):
         self.prompts.append(messages)
-        yield from (self.text[i:i + 7] for i in range(0, len(self.text), 7))
+        if isinstance(self.text, list):  # the pieces exactly as given
+            yield from self.text
+        else:
+            yield from (self.text[i:i + 7] for i in range(0, len(self.text), 7))
 
     def count_tokens(self, text):
-        return len(text.split())
+        return len("".join(text).split())
+
+    def yes_probability(self, messages):
+        self.verify_prompts.append(messages)
+        return self.yes
 
 
 @pytest.fixture(scope="session")
@@ -74,8 +81,11 @@ def bot(built_settings, embedder, generator) -> Chatbot:
 
 @pytest.fixture
 def scripted_bot(built_settings, embedder):
-    """The real engine (embedder, index, checks) with a scripted model: `scripted_bot("text [1].")`."""
-    return lambda text: Chatbot(built_settings, embedder=embedder, generator=ScriptedGenerator(text))
+    """The real engine (embedder, index, checks) with a scripted model: `scripted_bot("text [1].")`;
+    `yes` is the model's P(yes) when asked whether the sources answer the question; other keywords
+    change settings by their flat names (e.g. verdict=False)."""
+    return lambda text, yes=0.95, **changes: Chatbot(built_settings.replace(**changes), embedder=embedder,
+                                                     generator=ScriptedGenerator(text, yes))
 
 
 @pytest.fixture

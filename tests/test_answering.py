@@ -2,6 +2,7 @@
 import pytest
 from conftest import SCIATIC_DOC
 
+from chatbot.answer.answerability import verify_messages
 from chatbot.answer.check import parse_answer
 from chatbot.bot import Chatbot
 from chatbot.config import REFUSAL
@@ -22,6 +23,18 @@ def test_answers_with_the_fact_and_cites_its_document(bot):
     assert 0 < t.retrieval_s < t.ttft_s <= t.total_s and t.tokens_generated > 0
 
 
+def test_the_models_yes_no_judgement_reads_what_the_sources_state(generator):
+    """P(yes) from the last token's logits: high when the source states the answer, low when it only shares words."""
+    def p_yes(question: str) -> float:
+        source = ('<source id="1" title="Bridges" section="">\nThe old stone bridge stayed under city control for 40 years, '
+                  "until the river authority took it over in 1921.\n</source>")
+        messages = [{"role": "system", "content": "You answer questions using only the numbered sources."},
+                    {"role": "user", "content": f"Sources:\n{source}\n\nQuestion: {question}\nAnswer with [1]."}]
+        return generator.yes_probability(verify_messages(messages))
+    stated, not_stated = p_yes("Who took over the old stone bridge in 1921?"), p_yes("Who built the old stone bridge?")
+    assert 0.0 <= not_stated < stated <= 1.0 and stated > 0.5
+
+
 def test_every_sentence_of_an_answer_carries_a_citation(bot):
     answer = bot.ask("What are common symptoms of back pain?")
     assert not answer.refused
@@ -37,7 +50,9 @@ def test_every_sentence_of_an_answer_carries_a_citation(bot):
 ])
 def test_questions_the_documents_do_not_answer_get_the_refusal(bot, question):
     answer = bot.ask(question)
-    assert answer.refused and answer.text == REFUSAL and not answer.citations
+    assert answer.refused and answer.text.startswith(REFUSAL)
+    # A refusal may quote the closest passage sentence, word for word, with its citation; nothing else.
+    assert all(q in " ".join(c.text.split()) for c in answer.citations for q in c.sentences)
 
 
 def test_follow_up_question_is_rewritten_and_retrieves_its_topic(bot):
@@ -51,12 +66,14 @@ def test_follow_up_question_is_rewritten_and_retrieves_its_topic(bot):
     assert not answer.refused and "90" in answer.text
 
 
-def test_streaming_yields_text_as_written_then_the_checked_answer(bot):
+def test_streaming_shows_only_checked_sentences_then_the_answer(bot):
     stream = bot.stream("What happens during a knee replacement?")
     pieces = list(stream)
-    assert len(pieces) > 3  # arrived piece by piece
-    assert stream.answer is not None and not stream.answer.refused
-    assert "".join(pieces).strip() == stream.answer.raw_text
+    answer = stream.answer
+    assert answer is not None and not answer.refused
+    assert "".join(pieces) == answer.text  # exactly the checked answer, sentence by sentence; no draft text
+    assert all(d not in "".join(pieces) for d in answer.dropped)
+    assert 0 < answer.timings.ttft_s <= answer.timings.first_sentence_s < answer.timings.total_s
 
 
 def test_answer_json_has_the_documented_shape(bot):

@@ -76,11 +76,11 @@ class SupportJudge:
         sentence_numbers = numbers_in(sentence)
         results = []
         for passage in passages:
-            windows = _windows(passage)
+            windows = sentence_windows(passage)
             if not windows:
                 results.append(Support(0.0, ""))
                 continue
-            sims = self._vectors(windows) @ sentence_vector
+            sims = self.vectors(windows) @ sentence_vector
             best = int(np.argmax(sims))
             if not sentence_numbers <= numbers_in(passage):
                 results.append(Support(0.0, windows[best]))
@@ -95,7 +95,8 @@ class SupportJudge:
     def supports(self, support: Support) -> bool:
         return support.score >= self.threshold
 
-    def _vectors(self, windows: list[str]) -> np.ndarray:
+    def vectors(self, windows: list[str]) -> np.ndarray:
+        """Embeddings of passage windows, each computed once (the answerability verdict shares them)."""
         missing = [w for w in dict.fromkeys(windows) if w not in self._window_vectors]
         if missing:
             self._window_vectors.update(zip(missing, self.embedder.embed(missing)))
@@ -128,7 +129,7 @@ def check_sentences(sentences: list[AnswerSentence], sources: dict[int, str], ju
     return checked
 
 
-def _windows(passage: str) -> list[str]:
+def sentence_windows(passage: str) -> list[str]:
     """Single sentences and adjacent pairs: a claim often joins two sentences of its source."""
     sentences = [passage[s:e] for s, e in split_sentences(passage)]
     return sentences + [f"{a} {b}" for a, b in zip(sentences, sentences[1:])]

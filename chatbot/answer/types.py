@@ -14,6 +14,7 @@ class RefusalReason(enum.StrEnum):
     MODEL_REFUSED = "model_refused"  # the model said the sources do not answer
     UNSUPPORTED = "unsupported"  # no sentence of the answer is supported by a source
     NO_QUANTITY = "no_quantity"  # a question asking for a quantity got an answer without one
+    NOT_ANSWERED = "not_answered"  # the passages share the question's words but do not state its answer
 
 
 @dataclass
@@ -37,7 +38,9 @@ class Citation:
 class Timings:
     rewrite_s: float = 0.0
     retrieval_s: float = 0.0
+    verdict_s: float = 0.0  # the answerability verdict
     ttft_s: float = 0.0  # from the question to the first generated token
+    first_sentence_s: float = 0.0  # from the question to the first checked sentence shown
     generation_s: float = 0.0
     checks_s: float = 0.0
     total_s: float = 0.0
@@ -57,6 +60,7 @@ class Answer:
     raw_text: str = ""  # what the model wrote, before the checks
     dropped: list[str] = field(default_factory=list)  # sentences removed as unsupported
     recited: int = 0  # sentences whose citation was corrected
+    answerable: float | None = None  # the verdict's P(the passages state the answer); None when not taken
 
     def to_json(self) -> dict:
         return {
@@ -67,6 +71,7 @@ class Answer:
             "retrieved": [retrieved_json(r) for r in self.retrieved],
             "timings": dataclasses.asdict(self.timings),
             "raw_answer": self.raw_text, "dropped_sentences": self.dropped, "recited_sentences": self.recited,
+            "answerable_probability": self.answerable,
         }
 
 

@@ -27,6 +27,10 @@ class Generator(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
+    def yes_probability(self, messages: list[dict]) -> float:
+        """P(the reply to `messages` starts with yes rather than no), read from the next-token distribution."""
+        ...
+
     @property
     def busy(self) -> bool: ...
 
@@ -40,6 +44,21 @@ class Serialised:
     @property
     def busy(self) -> bool:
         return self._lock.locked()
+
+
+# First tokens of a yes or a no reply; the verdict compares their probabilities, so the wording
+# of the model's reply ("Yes.", "yes,", "No") does not matter.
+YES_WORDS, NO_WORDS = ("yes", "Yes", "YES", " yes", " Yes"), ("no", "No", "NO", " no", " No")
+
+
+def yes_share(logits: dict[str, float]) -> float:
+    """P(yes) among yes/no replies, from the logits of their first tokens (a softmax over just those)."""
+    import math
+
+    top = max(logits.values())
+    weights = {word: math.exp(value - top) for word, value in logits.items()}
+    yes = sum(w for word, w in weights.items() if word.strip().lower() == "yes")
+    return yes / sum(weights.values())
 
 
 def load_generator(settings: GenerationSettings, model_cache_dir: Path) -> Generator:

@@ -4,9 +4,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 from ..config import GenerationSettings
 from ..errors import ChatbotError
-from . import Serialised
+from . import NO_WORDS, YES_WORDS, Serialised, yes_share
 
 
 class LlamaCppGenerator(Serialised):
@@ -20,6 +22,9 @@ class LlamaCppGenerator(Serialised):
             raise ChatbotError(f"llama.cpp could not load the language model {model_path.name} ({exc}); delete it and run "
                                "`make setup`, or point CHATBOT_GENERATOR_MODEL at a valid .gguf file.") from None
         self.name = f"llama_cpp:{model_path.name}"
+        self._format = _chat_formatter(self._llm)
+        self._answer_tokens = {w: self._llm.tokenize(w.encode("utf-8"), add_bos=False, special=False)[0]
+                               for w in YES_WORDS + NO_WORDS}
 
     def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
         with self._lock:
@@ -30,6 +35,33 @@ class LlamaCppGenerator(Serialised):
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False)) if text else 0
+
+    def yes_probability(self, messages: list[dict]) -> float:
+        """Evaluates only the prompt's tokens that differ from what llama.cpp already holds in its cache
+        (the sources of the same question are shared), then reads the last token's logits. Asking for
+        `logprobs` instead would need `logits_all=True`, which slows every prompt."""
+        tokens = self._llm.tokenize(self._format(messages=messages).prompt.encode("utf-8"), special=True)
+        with self._lock:
+            cached = self._llm.n_tokens
+            same = 0
+            for a, b in zip(self._llm.input_ids[:cached], tokens):
+                if a != b:
+                    break
+                same += 1
+            self._llm.n_tokens = min(same, len(tokens) - 1)  # eval() drops the cache after this point
+            self._llm.eval(tokens[self._llm.n_tokens:])
+            logits = np.ctypeslib.as_array(self._llm._ctx.get_logits_ith(-1), shape=(self._llm.n_vocab(),))
+            return yes_share({w: float(logits[t]) for w, t in self._answer_tokens.items()})
+
+
+def _chat_formatter(llm):
+    """The model's own chat template (from the GGUF), to build the same prompt text create_chat_completion does."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    def text(token: int) -> str:
+        return llm._model.token_get_text(token) if token != -1 else ""
+    return Jinja2ChatFormatter(template=llm.metadata["tokenizer.chat_template"], eos_token=text(llm.token_eos()),
+                               bos_token=text(llm.token_bos()))
 
 
 ENGINE = LlamaCppGenerator

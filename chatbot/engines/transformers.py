@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..config import GenerationSettings
 from ..errors import ChatbotError
-from . import Serialised
+from . import NO_WORDS, YES_WORDS, Serialised, yes_share
 
 
 class TransformersGenerator(Serialised):
@@ -47,6 +47,15 @@ class TransformersGenerator(Serialised):
 
     def count_tokens(self, text: str) -> int:
         return len(self._tokenizer.encode(text, add_special_tokens=False)) if text else 0
+
+    def yes_probability(self, messages: list[dict]) -> float:
+        import torch
+
+        first = {w: self._tokenizer.encode(w, add_special_tokens=False)[0] for w in YES_WORDS + NO_WORDS}
+        with self._lock, torch.no_grad():
+            inputs = self._tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+            logits = self._model(**inputs).logits[0, -1].float()
+        return yes_share({w: float(logits[t]) for w, t in first.items()})
 
 
 ENGINE = TransformersGenerator

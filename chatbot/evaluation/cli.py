@@ -14,6 +14,8 @@ def add_eval_commands(sub) -> None:
     p.add_argument("--out", type=Path, required=True, help="output folder (a rerun into it resumes)")
     p.add_argument("--k", type=int, help="number of passages given to the model")
     p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--corpus", type=Path, help="ask another collection (a folder of documents); its index is built "
+                   "or brought up to date in OUT/index")
     p.set_defaults(run=_eval)
 
     p = sub.add_parser("eval-compare", help="metric deltas and changed questions between two eval folders")
@@ -26,7 +28,16 @@ def _eval(args, settings: Settings) -> int:
     from .report import summary_markdown
     from .runner import run_eval
 
-    summary = run_eval(args.questions, args.out, settings, limit=args.limit)
+    bot = None
+    if args.corpus:
+        if not args.corpus.is_dir():
+            raise ChatbotError(f"--corpus {args.corpus} is not a folder; give the folder that holds the documents.")
+        from ..bot import Chatbot
+
+        settings = settings.replace(corpus_dir=args.corpus, index_dir=args.out / "index")
+        args.out.mkdir(parents=True, exist_ok=True)
+        bot = Chatbot.up_to_date(settings)
+    summary = run_eval(args.questions, args.out, settings, limit=args.limit, bot=bot)
     print(summary_markdown(summary))
     print(f"Report: {args.out / 'report.html'}")
     return 0

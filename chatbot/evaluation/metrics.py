@@ -36,6 +36,13 @@ def _squad_tokens(text: str) -> list[str]:
     return text.split()
 
 
+def contains_answer(prediction: str, answers: list[str]) -> bool:
+    """SQuAD-style containment: one accepted answer appears in the prediction, after normalising both
+    (lower case, no punctuation, no articles, no citation markers)."""
+    text = f" {' '.join(_squad_tokens(prediction))} "
+    return any(f" {' '.join(tokens)} " in text for tokens in map(_squad_tokens, answers) if tokens)
+
+
 def token_f1(prediction: str, reference: str) -> float:
     """SQuAD-style token F1."""
     pred, ref = _squad_tokens(prediction), _squad_tokens(reference)

@@ -18,6 +18,7 @@ class EvalQuestion:
     evidence: list[str] = field(default_factory=list)
     docs: list[str] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)  # every accepted answer span (SQuAD style), when the set has them
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -50,7 +51,7 @@ def _question(row: object, where: str) -> EvalQuestion:
     for key, kind in (("id", str), ("question", str), ("answerable", bool)):
         if not isinstance(row.get(key), kind):
             raise ChatbotError(f"{where} needs {key!r} as a {kind.__name__}; add or fix it.")
-    for key in ("evidence", "docs", "history"):
+    for key in ("evidence", "docs", "history", "answers"):
         if not isinstance(row.get(key, []), list):
             raise ChatbotError(f"{where} has {key!r} that is not a list; make it a JSON list.")
     problem = history_problem(row.get("history"))
@@ -59,4 +60,5 @@ def _question(row: object, where: str) -> EvalQuestion:
     if row["answerable"] and not row.get("docs"):
         raise ChatbotError(f"{where} is answerable but lists no 'docs'; name the files that hold the answer.")
     return EvalQuestion(row["id"], row["question"], row["answerable"], str(row.get("answer", "")),
-                        list(row.get("evidence", [])), list(row.get("docs", [])), list(row.get("history", [])))
+                        list(row.get("evidence", [])), list(row.get("docs", [])), list(row.get("history", [])),
+                        [str(a) for a in row.get("answers", [])])

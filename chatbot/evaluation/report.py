@@ -11,11 +11,12 @@ from ..fileutils import atomic_write_text
 
 # Metrics shown in the tables and bar plot, with whether higher is better.
 HEADLINE = [
+    ("confidently_wrong", False), ("confidently_wrong_rate", False), ("answer_contains_gold", True),
     ("evidence_hit_at_k", True), ("evidence_recall_at_k", True), ("doc_recall_at_k", True), ("mrr", True),
     ("answer_f1", True), ("cited_doc_accuracy", True), ("citation_recall", True), ("citation_precision", True),
     ("raw_citation_recall", True), ("raw_citation_precision", True), ("refusal_recall", True),
     ("false_refusal_rate", False), ("pass_rate", True), ("latency_p50_s", False), ("latency_p95_s", False),
-    ("ttft_p50_s", False),
+    ("ttft_p50_s", False), ("first_sentence_p50_s", False),
 ]
 
 
@@ -30,6 +31,9 @@ def summary_markdown(summary: dict) -> str:
              f"{summary['n_unanswerable']} unanswerable), k={summary['k']}, {summary['evaluated_at']}", "",
              "| metric | value |", "|---|---|"]
     lines += [f"| {name} | {_fmt(summary.get(name))} |" for name, _ in HEADLINE]
+    lines += ["", "Confidently wrong = answered an unanswerable question, or (where accepted answers are given) "
+              "answered without any of them.", "", "| refusal reason | answerable (false refusals) | unanswerable |", "|---|---|---|"]
+    lines += [f"| {reason} | {row['answerable']} | {row['unanswerable']} |" for reason, row in summary.get("refusals_by_reason", {}).items()]
     lines += ["", f"Support judge: {summary['support_judge']}; threshold {summary['support_threshold']}.", ""]
     return "\n".join(lines)
 
@@ -39,6 +43,8 @@ def report_html(summary: dict, results: list[dict]) -> str:
     rows = "".join(f"<tr><th>{e(name)}</th><td>{_fmt(summary.get(name))}</td></tr>" for name, _ in HEADLINE)
     settings = "".join(f"<tr><th>{e(k[8:])}</th><td>{e(str(v))}</td></tr>" for k, v in summary.items() if k.startswith("setting_"))
     questions = "".join(_question_row(r) for r in results)
+    reasons = "".join(f"<tr><th>{e(reason)}</th><td>{row['answerable']}</td><td>{row['unanswerable']}</td></tr>"
+                      for reason, row in summary.get("refusals_by_reason", {}).items())
     plots = "".join(f'<figure><img alt="{e(title)}" src="data:image/png;base64,{png}"><figcaption>{e(title)}</figcaption></figure>'
                     for title, png in _plots(summary, results))
     return f"""<!doctype html>
@@ -52,6 +58,8 @@ figure {{ display: inline-block; margin: .5rem; }} img {{ max-width: 560px; }} .
 <h1>Evaluation report</h1>
 <p>{summary['n']} questions ({summary['n_answerable']} answerable, {summary['n_unanswerable']} unanswerable), k={summary['k']}, evaluated {e(summary['evaluated_at'])}.</p>
 <h2>Summary</h2><table>{rows}</table>
+<p class="small">Confidently wrong: answered an unanswerable question, or (where accepted answers are given) answered without any of them.</p>
+<h2>Refusals by reason</h2><table><tr><th>reason</th><th>answerable (false refusals)</th><th>unanswerable</th></tr>{reasons}</table>
 <p class="small">Support judge behind the citation metrics: {e(summary['support_judge'])}; threshold {summary['support_threshold']}.
 The engine drops or re-cites sentences with this same judge, so citation_recall/precision measure the final answers;
 raw_citation_* measure the model's own citations before those checks.</p>

@@ -73,7 +73,10 @@ def score_question(q: EvalQuestion, answer: Answer, judge: SupportJudge) -> dict
         "evidence_recall": sum(r is not None for r in ranks) / len(ranks) if ranks else None,
         "doc_recall": m.doc_recall(q.docs, [r.chunk.doc_id for r in answer.retrieved]) if q.docs else None,
         "reciprocal_rank": m.reciprocal_rank(ranks) if q.evidence else None,
-        "answer_f1": (0.0 if answer.refused else m.token_f1(answer.text, q.answer)) if q.answerable else None,
+        "answer_f1": (0.0 if answer.refused else _best_f1(answer.text, q)) if q.answerable else None,
+        "contains_answer": (not answer.refused and m.contains_answer(answer.text, q.answers)) if q.answerable and q.answers else None,
+        # The worst outcome: an answer where the documents hold none, or (where accepted answers are known) a wrong one.
+        "confidently_wrong": not answer.refused and (not q.answerable or (bool(q.answers) and not m.contains_answer(answer.text, q.answers))),
         "cited_gold_doc": cited_gold if q.answerable and not answer.refused else None,
         "citation_recall": final_recall, "citation_precision": final_precision,
         "raw_citation_recall": raw_recall, "raw_citation_precision": raw_precision,
@@ -82,6 +85,10 @@ def score_question(q: EvalQuestion, answer: Answer, judge: SupportJudge) -> dict
     # The answer's own record (as `ask --json` prints it), the question it was scored against, the scores.
     return {**answer.to_json(), "id": q.id, "history": q.history, "answerable": q.answerable,
             "reference": q.answer, "docs": q.docs, "evidence": q.evidence, "metrics": metrics}
+
+
+def _best_f1(text: str, q: EvalQuestion) -> float:
+    return max(m.token_f1(text, reference) for reference in (q.answers or [q.answer]))
 
 
 def _citation_quality(text: str, sources: dict[int, str], judge: SupportJudge) -> tuple[float | None, float | None]:
@@ -116,17 +123,33 @@ def summarise(results: list[dict], settings: Settings) -> dict:
         "citation_precision": m.mean(col(results, "citation_precision")),
         "raw_citation_recall": m.mean(col(results, "raw_citation_recall")),
         "raw_citation_precision": m.mean(col(results, "raw_citation_precision")),
+        "confidently_wrong": sum(r["metrics"].get("confidently_wrong", False) for r in results),
+        "confidently_wrong_rate": m.mean([float(r["metrics"].get("confidently_wrong", False)) for r in results]),
+        "answer_contains_gold": m.mean([float(x) for x in col(answerable, "contains_answer")]),
         "refusal_recall": m.mean([float(r["refused"]) for r in unanswerable]),
         "false_refusal_rate": m.mean([float(r["refused"]) for r in answerable]),
         "pass_rate": m.mean([float(r["metrics"]["pass"]) for r in results]),
         "latency_p50_s": m.percentile(latencies, 50), "latency_p95_s": m.percentile(latencies, 95),
         "ttft_p50_s": m.percentile(ttfts, 50),
+        "first_sentence_p50_s": m.percentile([r["timings"].get("first_sentence_s", 0.0) for r in results
+                                              if r["timings"].get("first_sentence_s", 0.0) > 0], 50),
         "tokens_generated_p50": m.percentile([r["timings"]["tokens_generated"] for r in results], 50),
+        "refusals_by_reason": _refusals_by_reason(results),
         "support_judge": JUDGE_DESCRIPTION, "support_threshold": settings.answer.support_threshold,
         "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     summary.update({f"setting_{k}": v for k, v in _settings_record(settings).items()})
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in summary.items()}
+
+
+def _refusals_by_reason(results: list[dict]) -> dict[str, dict[str, int]]:
+    """For each refusal reason: how many answerable (false refusals) and unanswerable questions it refused."""
+    table: dict[str, dict[str, int]] = {}
+    for r in results:
+        if r["refused"]:
+            row = table.setdefault(r["refusal_reason"] or "unknown", {"answerable": 0, "unanswerable": 0})
+            row["answerable" if r["answerable"] else "unanswerable"] += 1
+    return dict(sorted(table.items()))
 
 
 def _settings_record(settings: Settings) -> dict:

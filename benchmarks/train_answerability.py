@@ -1,0 +1,128 @@
+"""Fit the answerability head (chatbot/answer/answerability.json) on SQuAD 2.0 calibration questions.
+
+Run: .venv/bin/python benchmarks/train_answerability.py [--calibration FILE] [--llm-sample N] [--out FILE]
+
+Each calibration question is asked of an index of its articles (the collection in the same folder,
+`corpus/`), exactly as the engine does: the top-k retrieved passages, the features of
+chatbot/answer/answerability.py and, for `--llm-sample` questions, the language model's P(yes). Questions
+of two articles are held out: the weights are fitted on the others only, and precision/recall are
+reported on the held-out ones, so the figures describe the committed weights on articles they never saw.
+Features are cached in runs/answerability/ (the LLM part is the slow one: ~5 s per question).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+
+from chatbot.answer.answerability import FEATURES, WEIGHTS_FILE, question_features, verify_messages
+from chatbot.answer.check import SupportJudge
+from chatbot.answer.prompt import answer_messages, number_sources
+from chatbot.config import Settings
+from chatbot.index.embeddings import Embedder
+from chatbot.index.retrieval import Retriever
+from chatbot.index.store import build_index, load_index
+
+ROOT = Path(__file__).resolve().parent.parent
+HELD_OUT = ("Harvard_University", "Scottish_Parliament")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calibration", type=Path, default=ROOT.parent / "shared/external/squad2-dev/calibration.jsonl")
+    parser.add_argument("--llm-sample", type=int, default=0, help="questions that also get the model's P(yes)")
+    parser.add_argument("--without", nargs="*", default=[], help="features to leave out (to measure what each adds)")
+    parser.add_argument("--cached", action="store_true", help="fit on the features already cached; compute none")
+    parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
+    args = parser.parse_args()
+
+    rows = [json.loads(line) for line in args.calibration.read_text().splitlines() if line.strip()]
+    cache = ROOT / "runs/answerability/features.jsonl"
+    features = _features(rows, args.calibration.parent / "corpus", cache, 0 if args.cached else args.llm_sample, args.cached)
+    used = [f for f in FEATURES if f not in args.without and (f != "llm_yes" or args.llm_sample)]
+    keep = [r for r in rows if r["id"] in features and (not args.llm_sample or "llm_yes" in features[r["id"]])]
+    train = [r for r in keep if r["article"] not in HELD_OUT]
+    test = [r for r in keep if r["article"] in HELD_OUT]
+
+    def matrix(part):
+        return np.array([[features[r["id"]][f] for f in used] for r in part]), np.array([r["answerable"] for r in part])
+    x_train, y_train = matrix(train)
+    x_test, y_test = matrix(test)
+    mean, scale = x_train.mean(0), x_train.std(0) + 1e-9
+    model = LogisticRegression(C=1.0, max_iter=1000).fit((x_train - mean) / scale, y_train)
+    p_test = model.predict_proba((x_test - mean) / scale)[:, 1]
+    print(f"features: {used}\ntrain {len(train)} questions, held out {len(test)} ({', '.join(HELD_OUT)})")
+    print(f"held-out AUC {roc_auc_score(y_test, p_test):.3f}")
+    for f, c in zip(used, model.coef_[0]):
+        print(f"  {f:26s} {c:+.3f}")
+    print("\nthreshold  answered-precision  answerable-recall  unanswerable-refused")
+    table = {}
+    for t in [x / 100 for x in range(20, 81, 5)]:
+        answered = p_test >= t
+        precision = float(y_test[answered].mean()) if answered.any() else 1.0
+        recall = float(answered[y_test].mean())
+        refused = float((~answered[~y_test]).mean())
+        table[t] = {"answered_precision": round(precision, 3), "answerable_recall": round(recall, 3), "unanswerable_refused": round(refused, 3)}
+        print(f"{t:9.2f}  {precision:18.3f}  {recall:17.3f}  {refused:20.3f}")
+    weights = {
+        "features": used,
+        "mean": dict(zip(used, mean.round(6).tolist())), "scale": dict(zip(used, scale.round(6).tolist())),
+        "coef": dict(zip(used, model.coef_[0].round(6).tolist())), "intercept": round(float(model.intercept_[0]), 6),
+        "trained_on": f"{len(train)} SQuAD 2.0 calibration questions of {sorted({r['article'] for r in train})}",
+        "held_out": {"articles": list(HELD_OUT), "questions": len(test), "auc": round(float(roc_auc_score(y_test, p_test)), 3),
+                     "by_threshold": table},
+    }
+    args.out.write_text(json.dumps(weights, indent=1) + "\n")
+    print(f"\nwrote {args.out}")
+
+
+def _features(rows: list[dict], corpus: Path, cache: Path, llm_sample: int, cached_only: bool = False) -> dict[str, dict]:
+    """Features per question id, retrieved from an index of `corpus` like the engine does; cached."""
+    done = {}
+    if cache.exists():
+        for line in cache.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:  # cut off by a killed run
+                continue
+            done[record["id"]] = record["features"]
+    llm_ids = {r["id"] for r in random.Random(0).sample(rows, min(llm_sample, len(rows)))}
+    todo = [r for r in rows if r["id"] not in done or (r["id"] in llm_ids and "llm_yes" not in done[r["id"]])]
+    if not todo or cached_only:
+        return done
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings().replace(corpus_dir=str(corpus), index_dir=tmp)
+        embedder = Embedder(settings.embedding_model)
+        build_index(settings, embedder, progress=False)
+        retriever = Retriever(load_index(settings), embedder, settings.retrieval)
+        judge = SupportJudge(embedder, settings.answer.support_threshold)  # caches passage sentence vectors
+        generator = None
+        if llm_ids:
+            from chatbot.engines import load_generator
+            generator = load_generator(settings.generation, settings.model_cache_dir)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with cache.open("a") as out:
+            for i, r in enumerate(todo):
+                retrieved = retriever.search(r["question"], settings.retrieval.top_k)
+                llm_yes = 0.5
+                if generator and r["id"] in llm_ids:
+                    llm_yes = generator.yes_probability(verify_messages(answer_messages(r["question"], number_sources(retrieved))))
+                feats, _, _ = question_features(judge, r["question"], [x.chunk.text for x in retrieved], llm_yes)
+                if not (generator and r["id"] in llm_ids):
+                    feats.pop("llm_yes")
+                done[r["id"]] = feats
+                out.write(json.dumps({"id": r["id"], "features": feats}) + "\n")
+                out.flush()
+                if i % 100 == 0:
+                    print(f"  features {i}/{len(todo)}", flush=True)
+    return done
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""The answerability verdict's parts: the typed-answer feature, the shared prompt prefix, the committed head.
+
+The verdict end to end (with the real model's P(yes)) is in test_answering.py; its measured precision
+and recall are in the README (benchmarks/train_answerability.py, sweep_answerable_threshold.py).
+"""
+import json
+
+import pytest
+
+from chatbot.answer.answerability import FEATURES, WEIGHTS_FILE, AnswerabilityJudge, asked_type_present, verify_messages
+from chatbot.answer.check import SupportJudge
+from chatbot.answer.prompt import answer_messages, number_sources
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("How many students enrolled?", "About 6,700 students enrolled.", (1.0, 1.0)),
+    ("How many students enrolled?", "Many students enrolled.", (1.0, 0.0)),
+    ("When did the war end?", "The war ended in 1598.", (1.0, 1.0)),
+    ("When did the war end?", "The war ended with a treaty.", (1.0, 0.0)),
+    ("Who founded the bank?", "The bank was founded by Thomas Carew.", (1.0, 1.0)),
+    ("Who founded the bank?", "The bank was founded long ago.", (1.0, 0.0)),
+    ("Why do knees hurt?", "Knees hurt when the joint wears.", (0.0, 0.0)),
+])
+def test_the_kind_of_answer_asked_for_is_looked_for_in_the_evidence(question, sentence, expected):
+    assert asked_type_present(question, sentence) == expected
+
+
+def test_the_verdict_prompt_is_the_answer_prompt_with_another_last_line(scripted_bot):
+    """Everything before the last line is identical, so llama.cpp reuses the sources it already read."""
+    bot = scripted_bot("")
+    messages = answer_messages("Where does the sciatic nerve run?", number_sources(bot.search("sciatic nerve")))
+    verify = verify_messages(messages)
+    assert verify[:-1] == messages[:-1]
+    head, last = verify[-1]["content"].rsplit("\n", 1)
+    assert messages[-1]["content"].startswith(head + "\n") and "yes or no" in last
+
+
+def test_the_committed_head_is_small_complete_and_trusts_the_models_yes(embedder):
+    weights = json.loads(WEIGHTS_FILE.read_text())
+    assert set(weights["features"]) <= set(FEATURES) and "llm_yes" in weights["features"]
+    assert weights["held_out"]["questions"] > 50 and WEIGHTS_FILE.stat().st_size < 10_000
+    judge = AnswerabilityJudge(SupportJudge(embedder, 0.65), 0.5)
+    features = dict.fromkeys(FEATURES, 0.5)
+    low, high = (judge.probability(features | {"llm_yes": v}) for v in (-4.0, 4.0))
+    assert 0.0 < low < 0.5 < high < 1.0
