@@ -76,6 +76,10 @@ def sidebar(bot: Chatbot, collection) -> tuple[int, bool]:
         with st.expander(f"Documents ({len(collection.documents)})"):
             for doc in collection.documents:
                 st.markdown(f"{escape_markdown(doc.title)}  \n:gray[{escape_markdown(doc.doc_id)}]")
+        if collection.skipped:
+            with st.expander(f"Skipped files ({len(collection.skipped)})", icon=":material/warning:"):
+                for name, reason in collection.skipped.items():
+                    st.text(f"{name} {reason}.")  # plain text: a file name never renders as a link
 
         st.header("Settings")
         k = st.slider("Passages given to the model", 1, 10, bot.settings.retrieval.top_k,

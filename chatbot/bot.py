@@ -99,6 +99,7 @@ class Chatbot:
             documents=[DocumentInfo(doc_id, entry.title) for doc_id, entry in manifest.documents.items()],
             n_passages=manifest.n_chunks,
             indexed_at=datetime.fromisoformat(manifest.built_at),
+            skipped={name: entry.reason for name, entry in manifest.skipped.items()},
         )
 
     def stale_documents(self) -> list[str]:

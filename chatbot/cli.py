@@ -90,10 +90,14 @@ def _index(args, settings: Settings) -> int:
 def _print_build(report) -> None:
     if not report.changed:
         print(f"Index is up to date: {report.n_chunks} chunks from {len(report.unchanged)} documents.")
-        return
-    parts = [f"{len(getattr(report, name))} {name}" for name in ("added", "updated", "removed", "unchanged") if getattr(report, name)]
-    why = f" ({report.reason})" if report.reason else ""
-    print(f"Index built in {report.seconds:.1f} s{why}: {report.n_chunks} chunks; documents {', '.join(parts)}.")
+    else:
+        parts = [f"{len(getattr(report, name))} {name}" for name in ("added", "updated", "removed", "unchanged") if getattr(report, name)]
+        why = f" ({report.reason})" if report.reason else ""
+        print(f"Index built in {report.seconds:.1f} s{why}: {report.n_chunks} chunks; documents {', '.join(parts)}.")
+    if report.skipped:
+        print(f"Skipped {len(report.skipped)} file(s), not indexed:")
+        for name, reason in report.skipped.items():
+            print(f"  {name} {reason}.")
 
 
 def _search(args, settings: Settings) -> int:

@@ -42,6 +42,7 @@ class CollectionInfo:
     documents: list[DocumentInfo] = field(default_factory=list)
     n_passages: int = 0
     indexed_at: datetime | None = None
+    skipped: dict[str, str] = field(default_factory=dict)  # files not indexed -> why, and the fix
 
 
 def load_profile(corpus_dir: Path) -> CollectionProfile:

@@ -120,6 +120,8 @@ class IndexSettings(_Group):
     ivf_nprobe: int = field(default=32, metadata=_range(1, 65536))
     # BM25 is kept in shards of at most this many chunks; a change rebuilds only the shards it touches.
     keyword_shard_chunks: int = field(default=50_000, metadata=_range(1, 10**9))
+    # A larger file is skipped with a reason (it would hold the index lock for long and rarely reads well).
+    max_document_mb: float = field(default=20.0, metadata=_range(0.001, 10_000.0))
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,8 @@ def test_markdown_front_matter_sets_the_title_and_headings_make_sections(tmp_pat
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"\xff\xfe\x00bad bytes \x81", "not UTF-8"),
+    (b"\xff\xfebad bytes \x81", "not UTF-8"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
     (b"   \n\n", "empty"),
 ])
 def test_unreadable_files_get_one_plain_sentence(tmp_path, content, message):

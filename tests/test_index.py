@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import chatbot.index.store as store
-from chatbot.errors import IndexDamagedError, IndexMismatchError, IndexMissingError
+from chatbot.errors import ChatbotError, IndexDamagedError, IndexMismatchError, IndexMissingError
 from chatbot.index.retrieval import Retriever
 from chatbot.index.store import build_index, load_index, stale_documents
 from chatbot.textutils import keyword_tokens
@@ -227,3 +227,48 @@ def test_vectors_in_the_store_are_the_ones_in_faiss(built_settings):
     v = np.asarray(index.store.vector(row))
     scores, rows = index.dense.search(v, 1)
     assert rows[0] == row and scores[0] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_hostile_folder_is_indexed_file_by_file_and_every_skip_is_named(fresh_settings, embedder, tmp_path):
+    """One bad file never blocks a collection; nothing outside the folder is read; no chunk is huge."""
+    corpus = fresh_settings.corpus_dir
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The vault code is kept under the blue mat.\n")
+    (corpus / "link.txt").symlink_to(secret)
+    (corpus / "empty.txt").write_text("")
+    (corpus / "binary.txt").write_bytes(b"\x00\xff\xfe" * 100)
+    (corpus / "latin1.txt").write_bytes("Caf\xe9 au lait.".encode("latin-1"))
+    (corpus / "big.md").write_text("# Big\n\n" + "Words go on. " * 90_000)
+    (corpus / "one-line.txt").write_text("Long line\n\n" + " ".join(f"word{i}" for i in range(30_000)))
+    (corpus / ".hidden.txt").write_text("Hidden text.\n")
+    (corpus / "draft.txt~").write_text("Editor backup.\n")
+    settings = fresh_settings.replace(max_document_mb=1.0)
+
+    report = build_index(settings, embedder, progress=False)
+    assert set(report.skipped) == {"link.txt", "empty.txt", "binary.txt", "latin1.txt", "big.md"}
+    assert "outside" in report.skipped["link.txt"] and "MB" in report.skipped["big.md"]
+    assert "UTF-8" in report.skipped["latin1.txt"] and "empty" in report.skipped["empty.txt"]
+    assert "binary" in report.skipped["binary.txt"]
+    index = load_index(settings)
+    assert "one-line.txt" in index.manifest.documents and "link.txt" not in index.manifest.documents
+    assert not any(".hidden" in d or d.endswith("~") for d in index.manifest.documents)
+    chunks = index.all_chunks()
+    assert all(len(c.text) <= 1000 for c in chunks) and not any("vault" in c.text for c in chunks)
+    assert index.manifest.skipped["big.md"].reason == report.skipped["big.md"]
+    # the same bad files are not tried again, and do not count as changes
+    again = build_index(settings, embedder, progress=False)
+    assert not again.changed and again.skipped == report.skipped and stale_documents(index, corpus) == []
+    (corpus / "empty.txt").write_text("Knees\n\nNow it has a sentence about knees. And a second one.\n")
+    fixed = build_index(settings, embedder, progress=False)
+    assert fixed.added == ["empty.txt"] and "empty.txt" not in fixed.skipped
+
+
+def test_a_folder_with_nothing_readable_keeps_the_previous_index_and_says_why(fresh_settings, embedder):
+    build_index(fresh_settings, embedder, progress=False)
+    before = load_index(fresh_settings).path
+    for path in fresh_settings.corpus_dir.glob("*.txt"):
+        path.write_bytes(b"\x00\x01\x02")
+    with pytest.raises(ChatbotError) as err:
+        build_index(fresh_settings, embedder, progress=False)
+    assert "could be indexed" in str(err.value) and "binary" in str(err.value) and ".." not in str(err.value)
+    assert load_index(fresh_settings).path == before

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..config import Settings
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 class ManifestFormatError(ValueError):
@@ -31,6 +31,14 @@ class DocumentEntry:
 
 
 @dataclass(frozen=True)
+class SkippedEntry:
+    """A file the build could not index; not tried again until its size or time changes."""
+    size: int
+    mtime_ns: int
+    reason: str  # what is wrong with it, and the fix
+
+
+@dataclass(frozen=True)
 class Manifest:
     format: int
     built_at: str
@@ -43,6 +51,7 @@ class Manifest:
     dense_trained_on: int  # chunks when the IVF clusters were trained (0 for flat)
     documents: dict[str, DocumentEntry]
     versions: dict
+    skipped: dict[str, SkippedEntry]
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False)
@@ -61,7 +70,12 @@ class Manifest:
             if not isinstance(entry, dict):
                 raise ValueError(f"manifest.json: document {doc_id!r} is not an object")
             documents[doc_id] = DocumentEntry(**_typed(entry, DocumentEntry, f"manifest.json document {doc_id!r}"))
-        manifest = cls(**{**values, "documents": documents})
+        skipped = {}
+        for name, entry in values["skipped"].items():
+            if not isinstance(entry, dict):
+                raise ValueError(f"manifest.json: skipped file {name!r} is not an object")
+            skipped[name] = SkippedEntry(**_typed(entry, SkippedEntry, f"manifest.json skipped file {name!r}"))
+        manifest = cls(**{**values, "documents": documents, "skipped": skipped})
         if sum(d.n_chunks for d in documents.values()) != manifest.n_chunks:
             raise ValueError("manifest.json: the documents' chunk counts do not add up to n_chunks")
         return manifest

@@ -39,12 +39,12 @@ from ..config import Settings
 from ..errors import ChatbotError, IndexDamagedError, IndexMismatchError, IndexMissingError, IndexUnusableError
 from ..fileutils import atomic_write_text, file_sha256
 from ..ingest.chunking import Chunk, chunk_document
-from ..ingest.documents import Document, list_document_paths, load_document
+from ..ingest.documents import Document, load_document, scan_corpus
 from ..textutils import keyword_tokens
 from .dense import FLAT, IVF, DenseIndex, kind_for
 from .embeddings import Embedder
 from .keyword import KeywordIndex, Shard
-from .manifest import FORMAT_VERSION, DocumentEntry, Manifest, ManifestFormatError
+from .manifest import SkippedEntry, FORMAT_VERSION, DocumentEntry, Manifest, ManifestFormatError
 
 _REBUILD_HINT = "rebuild it with `python -m chatbot index --rebuild`"
 _SEGMENT_CACHE = 256  # segments kept in memory per open index
@@ -118,6 +118,7 @@ class BuildReport:
     n_chunks: int
     seconds: float
     reason: str = ""  # why everything was re-embedded, if it was
+    skipped: dict[str, str] = dataclasses.field(default_factory=dict)  # files not indexed -> why, and the fix
 
     @property
     def changed(self) -> bool:
@@ -196,17 +197,19 @@ def stale_documents(index: Index, corpus_dir: Path) -> list[str]:
 
     Cheap: a file whose size and modification time match the manifest is not read.
     """
-    indexed = index.manifest.documents
-    current = {p.name: p for p in list_document_paths(corpus_dir)}
+    indexed, skipped = index.manifest.documents, index.manifest.skipped
+    current = {p.name: p for p in scan_corpus(corpus_dir)[0]}
     stale = [name for name in indexed if name not in current]
     for name, path in current.items():
         entry = indexed.get(name)
+        if name in skipped and _same_stat(path, skipped[name]):
+            continue  # still the file that could not be indexed
         if entry is None or (not _same_stat(path, entry) and file_sha256(path) != entry.sha256):
             stale.append(name)
     return sorted(stale)
 
 
-def _same_stat(path: Path, entry: DocumentEntry) -> bool:
+def _same_stat(path: Path, entry: DocumentEntry | SkippedEntry) -> bool:
     st = path.stat()
     return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
 
@@ -232,6 +235,8 @@ class _Plan:
     drop_rows: list[np.ndarray]  # rows of changed or removed documents
     changed_shards: set[str]  # BM25 shards that held a changed or removed document
     report: BuildReport
+    skipped: dict[str, SkippedEntry]  # files that cannot be indexed (more are found while reading)
+    skips_changed: bool  # the set of skipped files differs from the previous build's
 
 
 def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: bool = False, progress: bool = True) -> BuildReport:
@@ -245,15 +250,37 @@ def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: b
         previous, reason = _previous_index(settings, rebuild)
         try:
             plan = _plan(settings, previous, reason)
-            if previous and not plan.report.changed:
-                return dataclasses.replace(plan.report, n_chunks=previous.n_chunks, seconds=time.perf_counter() - started)
+            if previous and not plan.report.changed and not plan.skips_changed:
+                return dataclasses.replace(plan.report, n_chunks=previous.n_chunks, seconds=time.perf_counter() - started,
+                                           skipped=_reasons(plan.skipped))
             embedder = embedder or Embedder(settings.embedding_model)
             n_chunks = _write_build(settings, previous, plan, embedder, progress)
         finally:
             if previous:
                 previous.close()
         _remove_old_builds(root)
-    return dataclasses.replace(plan.report, n_chunks=n_chunks, seconds=time.perf_counter() - started)
+    report = plan.report
+    failed = set(plan.skipped) & set(report.added)
+    return dataclasses.replace(report, added=[d for d in report.added if d not in failed], n_chunks=n_chunks,
+                               seconds=time.perf_counter() - started, skipped=_reasons(plan.skipped))
+
+
+def _skipped_entry(path: Path, reason: str) -> SkippedEntry:
+    st = path.lstat()
+    return SkippedEntry(st.st_size, st.st_mtime_ns, reason)
+
+
+def _reasons(skipped: dict[str, SkippedEntry]) -> dict[str, str]:
+    return {name: entry.reason for name, entry in sorted(skipped.items())}
+
+
+def _load_or_skip(path: Path, skipped: dict[str, SkippedEntry]) -> Document | None:
+    """The document, or None with the reason recorded: one bad file never blocks a collection."""
+    try:
+        return load_document(path)
+    except ChatbotError as exc:
+        skipped[path.name] = _skipped_entry(path, str(exc).removeprefix(path.name).strip().rstrip("."))
+        return None
 
 
 def _previous_index(settings: Settings, rebuild: bool) -> tuple[Index | None, str]:
@@ -268,14 +295,19 @@ def _previous_index(settings: Settings, rebuild: bool) -> tuple[Index | None, st
 
 
 def _plan(settings: Settings, previous: Index | None, reason: str) -> _Plan:
-    paths = list_document_paths(settings.corpus_dir)
+    paths, unlisted = scan_corpus(settings.corpus_dir, int(settings.index.max_document_mb * 1e6))
     if not paths:
-        raise ChatbotError(f"There are no .txt or .md documents in {settings.corpus_dir}; add some and index again.")
+        why = "".join(f" {name} {reason}." for name, reason in unlisted.items())
+        raise ChatbotError(f"There are no readable .txt or .md documents in {settings.corpus_dir}; add some and index again.{why}")
     old = previous.manifest.documents if previous else {}
+    old_skipped = previous.manifest.skipped if previous else {}
     keep, index, added, updated, unchanged = {}, [], [], [], []
+    skipped = {name: _skipped_entry(settings.corpus_dir / name, reason) for name, reason in unlisted.items()}
     for path in paths:
         entry = old.get(path.name)
-        if entry and _same_stat(path, entry):
+        if path.name in old_skipped and _same_stat(path, old_skipped[path.name]):
+            skipped[path.name] = old_skipped[path.name]  # the same unreadable file: not tried again
+        elif entry and _same_stat(path, entry):
             keep[path.name] = entry
             unchanged.append(path.name)
         elif entry and file_sha256(path) == entry.sha256:  # touched, not changed (its new time is noted if a build happens)
@@ -285,10 +317,12 @@ def _plan(settings: Settings, previous: Index | None, reason: str) -> _Plan:
         else:
             index.append(path)
             (updated if entry else added).append(path.name)
-    removed = sorted(set(old) - {p.name for p in paths})
+    removed = sorted(set(old) - {p.name for p in paths} | (set(old) & set(skipped)))
+    updated = [name for name in updated if name not in removed]
     gone = [old[d] for d in [*updated, *removed]]
     return _Plan(keep, index, [np.arange(e.first_row, e.first_row + e.n_chunks) for e in gone], {e.keyword_shard for e in gone},
-                 BuildReport(added, updated, removed, unchanged, 0, 0.0, reason))
+                 BuildReport(added, updated, removed, unchanged, 0, 0.0, reason), skipped,
+                 skipped.keys() != old_skipped.keys())
 
 
 def _write_build(settings: Settings, previous: Index | None, plan: _Plan, embedder: Embedder, progress: bool) -> int:
@@ -306,7 +340,8 @@ def _write_build(settings: Settings, previous: Index | None, plan: _Plan, embedd
         added_rows, added_vectors = [], []
         with tqdm(total=len(plan.index), unit="doc", desc="Indexing", disable=not progress or not plan.index) as bar:
             for start in range(0, len(plan.index), _EMBED_BATCH_DOCS):
-                batch = [(doc, chunk_document(doc, settings.chunking)) for doc in map(load_document, plan.index[start:start + _EMBED_BATCH_DOCS])]
+                docs = [_load_or_skip(path, plan.skipped) for path in plan.index[start:start + _EMBED_BATCH_DOCS]]
+                batch = [(doc, chunk_document(doc, settings.chunking)) for doc in docs if doc is not None]
                 vectors = embedder.embed([c.embedding_text() for _, chunks in batch for c in chunks])
                 at = 0
                 for doc, chunks in batch:
@@ -315,6 +350,9 @@ def _write_build(settings: Settings, previous: Index | None, plan: _Plan, embedd
                     next_row, at = next_row + len(chunks), at + len(chunks)
                 added_vectors.append(vectors)
                 bar.update(len(batch))
+        if not documents:
+            why = " ".join(f"{name} {entry.reason}." for name, entry in sorted(plan.skipped.items()))
+            raise ChatbotError(f"No document in {settings.corpus_dir} could be indexed: {why}")
         n_chunks = sum(e.n_chunks for e in documents.values())
         new = (np.concatenate(added_vectors) if added_vectors else np.zeros((0, embedder.dimension), np.float32),
                np.concatenate(added_rows) if added_rows else np.zeros(0, np.int64))
@@ -328,6 +366,7 @@ def _write_build(settings: Settings, previous: Index | None, plan: _Plan, embedd
             n_chunks=n_chunks, next_row=next_row, dense_kind=kind_for(n_chunks, settings.index), dense_trained_on=trained_on,
             documents=dict(sorted(documents.items())),
             versions={lib: version(lib) for lib in ("faiss-cpu", "bm25s", "sentence-transformers", "numpy")},
+            skipped=dict(sorted(plan.skipped.items())),
         )
         (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         os.replace(tmp, root / name)

@@ -66,8 +66,29 @@ def _runs(doc: Document) -> list[list[_Unit]]:
             runs[-1].append(_Unit("heading", block.start, block.end, section))
         else:
             for s, e in split_sentences(doc.text, block.start, block.end):
-                runs[-1].append(_Unit("sentence", s, e, section))
+                for piece_start, piece_end in _pieces(doc.text, s, e, _MAX_UNIT_CHARS):
+                    runs[-1].append(_Unit("sentence", piece_start, piece_end, section))
     return [run for run in runs if any(u.kind == "sentence" for u in run)]
+
+
+# A "sentence" longer than this (a line without full stops, a table row) is cut at spaces, so that no
+# chunk outgrows the embedder's window or its share of the model's context.
+_MAX_UNIT_CHARS = 1000
+
+
+def _pieces(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """Spans of at most `limit` characters covering text[start:end], cut at whitespace where there is any."""
+    spans = []
+    while end - start > limit:
+        cut = text.rfind(" ", start + 1, start + limit)
+        cut = cut if cut > start else start + limit
+        spans.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        spans.append((start, end))
+    return spans
 
 
 def _pack(doc: Document, run: list[_Unit], target: int, overlap: int) -> list[Chunk]:

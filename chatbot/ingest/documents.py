@@ -51,11 +51,36 @@ class Document:
         return _MD_HEADING.sub("", self.text[block.start:block.end]).strip()
 
 
-def list_document_paths(corpus_dir: Path) -> list[Path]:
+# Editor and office leftovers: never documents.
+_TEMPORARY = re.compile(r"^(~\$|\.#|#)|(~|\.tmp|\.swp|\.bak|\.part)$", re.IGNORECASE)
+
+
+def scan_corpus(corpus_dir: Path, max_bytes: int | None = None) -> tuple[list[Path], dict[str, str]]:
+    """The documents to read, and the files skipped without reading them (name -> why, and the fix).
+
+    Hidden and temporary files are passed over silently; a link that leads out of the folder is never
+    followed; a file over the size limit is skipped with a reason."""
     if not corpus_dir.is_dir():
         raise ChatbotError(f"The document folder {corpus_dir} does not exist; create it and put .txt or .md files in it.")
-    return sorted(p for p in corpus_dir.iterdir()
-                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    root = corpus_dir.resolve()
+    paths, skipped = [], {}
+    for p in sorted(corpus_dir.iterdir()):
+        if p.name.startswith(".") or _TEMPORARY.search(p.name) or p.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        if p.is_symlink() and not p.resolve().is_relative_to(root):
+            skipped[p.name] = "is a link to a file outside the document folder; copy the file into the folder instead"
+        elif not p.is_file():
+            continue
+        elif max_bytes is not None and p.stat().st_size > max_bytes:
+            skipped[p.name] = (f"is {p.stat().st_size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit; split it, "
+                               "or raise CHATBOT_MAX_DOCUMENT_MB")
+        else:
+            paths.append(p)
+    return paths, skipped
+
+
+def list_document_paths(corpus_dir: Path, max_bytes: int | None = None) -> list[Path]:
+    return scan_corpus(corpus_dir, max_bytes)[0]
 
 
 def read_file(path: Path) -> tuple[bytes, str]:
@@ -64,6 +89,8 @@ def read_file(path: Path) -> tuple[bytes, str]:
         data = path.read_bytes()
     except OSError as exc:
         raise ChatbotError(f"Could not read {path.name} ({exc.strerror}); check the file's permissions or remove it.") from None
+    if b"\x00" in data[:8192]:
+        raise ChatbotError(f"{path.name} is a binary file, not text; save it as plain text (.txt or .md) or remove it.")
     try:
         return data, data.decode("utf-8")
     except UnicodeDecodeError:
