@@ -161,3 +161,17 @@ def test_end_to_end_eval_writes_every_file_and_resumes(bot, built_settings, tmp_
     records = [json.loads(line) for line in lines]
     text = compare(summary, summary, records, records)
     assert "No question changed outcome" in text and "evidence_hit_at_k" in text
+
+
+def test_a_resume_never_reuses_answers_to_another_question_file(scripted_bot, built_settings, tmp_path):
+    bot = scripted_bot("The sciatic nerve travels from the spinal cord through the sacroiliac joint [1].")
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    row = {"id": "q1", "question": "Where does the sciatic nerve run?", "answerable": True, "docs": ["001_5504509c8ebd97f0.txt"]}
+    first.write_text(json.dumps(row) + "\n")
+    second.write_text(json.dumps({**row, "question": "What is a knee replacement?"}) + "\n")  # same id, other question
+    out = tmp_path / "run"
+    run_eval(first, out, built_settings, bot=bot, progress=False)
+    before = (out / "results.jsonl").read_text()
+    with pytest.raises(ChatbotError, match="another question file"):
+        run_eval(second, out, built_settings, bot=bot, progress=False)
+    assert (out / "results.jsonl").read_text() == before  # the finished answers are kept as they were

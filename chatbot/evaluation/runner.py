@@ -19,7 +19,7 @@ from ..answer.types import Answer, RefusalReason
 from ..bot import Chatbot
 from ..config import Settings
 from ..errors import ChatbotError
-from ..fileutils import atomic_write_text
+from ..fileutils import atomic_write_text, file_sha256
 from . import metrics as m
 from .questions import EvalQuestion, load_questions
 from .report import write_reports
@@ -33,7 +33,8 @@ def run_eval(questions_path: Path, out_dir: Path, settings: Settings, limit: int
              bot: Chatbot | None = None, progress: bool = True) -> dict:
     questions = load_questions(questions_path)[:limit] if limit else load_questions(questions_path)
     out_dir.mkdir(parents=True, exist_ok=True)
-    run_info = {"questions": str(questions_path), "settings": _settings_record(settings)}
+    run_info = {"questions": str(questions_path), "questions_sha256": file_sha256(Path(questions_path)),
+                "settings": _settings_record(settings)}
     _check_same_run(out_dir / "run.json", run_info)
     done = _read_results(out_dir / "results.jsonl")
     todo = [q for q in questions if q.id not in done]
@@ -163,6 +164,9 @@ def _check_same_run(path: Path, run_info: dict) -> None:
         if previous.get("settings") != run_info["settings"]:
             changed = sorted(k for k in run_info["settings"] if previous.get("settings", {}).get(k) != run_info["settings"][k])
             raise ChatbotError(f"{path.parent} holds results made with other settings ({', '.join(changed)}); use another --out folder.")
+        if previous.get("questions_sha256") != run_info["questions_sha256"]:
+            raise ChatbotError(f"{path.parent} holds answers to another question file (or an earlier version of "
+                               f"{Path(run_info['questions']).name}); use another --out folder.")
         return
     atomic_write_text(path, json.dumps({**run_info, "started_at": time.strftime("%Y-%m-%dT%H:%M:%S")}, indent=2))
 
@@ -179,5 +183,6 @@ def _read_results(path: Path) -> dict[str, dict]:
             continue
         done[record["id"]] = record
         valid.append(line)
-    path.write_text("".join(line + "\n" for line in valid), encoding="utf-8")
+    if len(valid) != len(path.read_text(encoding="utf-8").splitlines()):
+        atomic_write_text(path, "".join(line + "\n" for line in valid))  # never a half-rewritten file
     return done
