@@ -29,7 +29,7 @@ def main() -> None:
         collection = bot.collection()
     except ChatbotError as exc:
         st.title("Ask the documents")
-        st.error(str(exc), icon=":material/error:")
+        st.error(escape_markdown(str(exc)), icon=":material/error:")
         st.stop()
     profile = collection.profile
     st.set_page_config(page_title=profile.name)
@@ -92,7 +92,7 @@ def sidebar(bot: Chatbot, collection) -> tuple[int, bool]:
         if files:
             add_documents(bot, files)
         for kind, text in state.pop("upload_notices", []):
-            (st.success if kind == "ok" else st.error)(text)
+            (st.success if kind == "ok" else st.error)(escape_markdown(text))  # file names render as text
     return k, show_retrieved
 
 
@@ -131,7 +131,7 @@ def ask(bot: Chatbot, collection, question: str, k: int, show_retrieved: bool) -
                 written += piece
                 placeholder.markdown(escape_markdown(written) + " ▌")
         except ChatbotError as exc:
-            placeholder.error(str(exc), icon=":material/error:")
+            placeholder.error(escape_markdown(str(exc)), icon=":material/error:")
             return
         with placeholder.container():  # the finished answer, with its sources, replaces the streamed sentences
             show_answer(stream.answer, collection, show_retrieved)
@@ -145,7 +145,8 @@ def show_answer(answer: Answer, collection, show_retrieved: bool) -> None:
             st.warning(answer_markdown(answer.text), icon=":material/search_off:")
         else:
             titles = [d.title for d in collection.documents]
-            st.warning(f"{REFUSAL} {collection_summary(titles)} Try asking about something they discuss.", icon=":material/search_off:")
+            summary = escape_markdown(f"{REFUSAL} {collection_summary(titles)} Try asking about something they discuss.")
+            st.warning(summary, icon=":material/search_off:")
     else:
         st.markdown(answer_markdown(answer.text))
     if answer.citations:

@@ -14,7 +14,16 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
 _CITATION = re.compile(r"\[(\d+)\]")
 
 
+# What a Markdown renderer turns into a link by itself, escaped or not (GFM "autolink literals"):
+# www., a scheme followed by :// and e-mail addresses. An invisible word joiner (U+2060) inside each
+# breaks the pattern and leaves the text looking the same.
+_AUTOLINK = re.compile(r"(?i)\b(www)(?=\.)|\b(https?|ftp|mailto|file|javascript|data)(?=:)|(?<=\w)(@)(?=\w)")
+_JOINER = "\u2060"
+
+
 def escape_markdown(text: str) -> str:
+    """Text from a document or the model, shown as text: no markup, no link, no image, no autolink."""
+    text = _AUTOLINK.sub(lambda m: m.group(0) + _JOINER if m.group(3) is None else _JOINER + m.group(0), text)
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 

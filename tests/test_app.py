@@ -3,6 +3,8 @@
 The engine is cached per process (st.cache_resource), so the tests share one load; each AppTest is
 one browser session.
 """
+import re
+
 import pytest
 import streamlit as st
 from conftest import PROJECT, SCIATIC_DOC, copy_corpus
@@ -14,6 +16,11 @@ from chatbot.presentation import escape_markdown
 
 TIMEOUT = 600  # a real model on 2 cores: raise the timeout rather than fake the model
 pytestmark = pytest.mark.slow
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of escaped Markdown (AppTest gives the source): escapes and word joiners removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +111,7 @@ def test_follow_up_uses_the_history(app_env):
 
 def test_refusal_looks_different_and_says_what_the_collection_covers(app_env):
     at = ask(new_session(), "Who won the 2018 FIFA World Cup?")
-    warning = last_answer(at).warning[0].value
+    warning = shown(last_answer(at).warning[0].value)
     assert REFUSAL in warning and "These documents cover" in warning and "Ultimate and Simple Guide" in warning
     assert not last_answer(at).expander
 
@@ -124,7 +131,7 @@ def test_upload_adds_a_document_that_answers_questions(app_env):
             "<script>document.title='pwned'</script> Riders should set the saddle height carefully.\n")
     at.sidebar.file_uploader[0].upload("cycling-guide.txt", text.encode(), "text/plain").run()
     assert not at.exception
-    assert any("cycling-guide.txt" in s.value and "passages" in s.value for s in at.sidebar.success)
+    assert any("cycling-guide.txt" in shown(s.value) and "passages" in s.value for s in at.sidebar.success)
     assert (app_env.corpus_dir / "cycling-guide.txt").exists()
     at = ask(at, "What does cycling strengthen?")
     answer = last_answer(at)
@@ -137,7 +144,7 @@ def test_unreadable_upload_gets_one_friendly_message_and_changes_nothing(app_env
     before = sorted(p.name for p in app_env.corpus_dir.iterdir())
     at.sidebar.file_uploader[0].upload("notes.txt", b"\xff\xfe\x81 not utf-8", "text/plain").run()
     assert not at.exception
-    errors = [e.value for e in at.sidebar.error]
+    errors = [shown(e.value) for e in at.sidebar.error]
     assert len(errors) == 1 and "notes.txt" in errors[0] and "UTF-8" in errors[0]
     assert sorted(p.name for p in app_env.corpus_dir.iterdir()) == before
 
@@ -147,5 +154,5 @@ def test_missing_model_is_one_friendly_message(app_env, monkeypatch):
     monkeypatch.setenv("CHATBOT_GENERATOR_MODEL", "/nowhere/model.gguf")
     at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT).run()
     assert not at.exception
-    assert len(at.error) == 1 and "/nowhere/model.gguf" in at.error[0].value
+    assert len(at.error) == 1 and "/nowhere/model.gguf" in shown(at.error[0].value)
     st.cache_resource.clear()

@@ -155,3 +155,23 @@ def test_uploaded_html_is_shown_as_text_and_never_runs(app_url, browser):
     wait(browser, 30).until(lambda d: "onerror" in last_message(d).text)  # shown as text…
     assert browser.title != "pwned"  # …and never run
     shot(browser, "4-upload-answer")
+
+
+def test_hostile_titles_and_file_names_never_become_links(app_url, browser):
+    """Titles and names from documents render as text: no markdown link, no autolink (which only the
+    browser's renderer makes, so only a real browser can show it is gone)."""
+    url, settings = app_url
+    upload = settings.corpus_dir.parent / "www.evil.example.txt"
+    upload.write_text("[Help](https://evil.example) or www.evil.example or bob@evil.example\n\n"
+                      "Volcanoes form where magma reaches the surface of the earth.\n", encoding="utf-8")
+    browser.get(url)
+    file_input = wait(browser, 300).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
+    file_input.send_keys(str(upload))
+    wait(browser, 300).until(lambda d: d.find_elements(By.XPATH, "//*[contains(text(), 'Added www')]") and idle(d))
+    ask(browser, "What is the capital of France?", 0)  # the refusal lists every title
+    browser.find_element(By.XPATH, "//summary[contains(., 'Documents (')]").click()
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "evil" in body and "Help" in body  # the title is shown…
+    links = [a.get_attribute("href") or "" for a in browser.find_elements(By.TAG_NAME, "a")]
+    assert not [h for h in links if "evil" in h or h.startswith("mailto:")]  # …and nothing from it is a link
+    shot(browser, "5-hostile-titles")

@@ -1,4 +1,6 @@
 """Turning checked answers into text: citation markers, rewrites of follow-ups, safe Markdown, exports."""
+import re
+
 import pytest
 
 from chatbot.answer.render import with_markers
@@ -61,3 +63,12 @@ def test_a_conversation_exports_with_its_sources_and_the_collections_note():
     text = conversation_markdown([answer], "Guide: conversation", "Not advice.")
     assert text.startswith("# Guide: conversation") and "Not advice." in text
     assert "**You:** Which nerve is long?" in text and "- [1] Guide — Nerves (a.txt)" in text and "  > The sciatic nerve is long." in text
+
+
+@pytest.mark.parametrize("text", ["www.evil.example", "see https://evil.example/x", "bob@evil.example",
+                                  "[Help](https://evil.example)", "javascript:alert(1)", "FTP://evil.example"])
+def test_nothing_a_renderer_would_autolink_survives_escaping(text):
+    escaped = escape_markdown(text)
+    visible = re.sub(r"\\(.)", r"\1", escaped)
+    assert visible.replace("\u2060", "") == text  # reads the same
+    assert not re.search(r"(?i)\bwww\.|\b(https?|ftp|javascript):|\w@\w", visible)  # but matches no autolink pattern
