@@ -107,6 +107,16 @@ def ask(driver, question: str, answers_before: int) -> None:
         By.XPATH, "//*[contains(text(), 'Answered in') or contains(text(), 'Checked in')]")) > answers_before and idle(d))
 
 
+def upload(driver, url: str, settings, name: str, text: str, notice: str) -> None:
+    """Write a file outside the collection and add it through the page's uploader; wait for `notice`."""
+    path = settings.corpus_dir.parent / name
+    path.write_text(text, encoding="utf-8")
+    driver.get(url)
+    file_input = wait(driver, 300).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
+    file_input.send_keys(str(path))
+    wait(driver, 300).until(lambda d: d.find_elements(By.XPATH, f"//*[contains(text(), '{notice}')]") and idle(d))
+
+
 def open_first_source(driver) -> str:
     """Click the first Sources entry of the last answer; return its label."""
     summary = last_message(driver).find_element(By.CSS_SELECTOR, "[data-testid='stExpander'] summary")
@@ -140,13 +150,10 @@ def test_a_person_asks_reads_the_streamed_answer_and_checks_its_source(app_url, 
 
 def test_uploaded_html_is_shown_as_text_and_never_runs(app_url, browser):
     url, settings = app_url
-    upload = settings.corpus_dir.parent / "swimming-notes.txt"
-    upload.write_text("Swimming and knees\n\nSwimming builds leg strength without jarring the knee joint. "
-                      "<img src=x onerror=\"document.title='pwned'\"> Many people find water exercise gentle.\n", encoding="utf-8")
-    browser.get(url)
-    file_input = wait(browser, 300).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
-    file_input.send_keys(str(upload))
-    wait(browser, 300).until(lambda d: d.find_elements(By.XPATH, "//*[contains(text(), 'Added swimming-notes.txt')]") and idle(d))
+    upload(browser, url, settings, "swimming-notes.txt",
+           "Swimming and knees\n\nSwimming builds leg strength without jarring the knee joint. "
+           "<img src=x onerror=\"document.title='pwned'\"> Many people find water exercise gentle.\n",
+           notice="Added swimming-notes.txt")
     assert (settings.corpus_dir / "swimming-notes.txt").exists()
 
     ask(browser, "What does swimming do for the knee joint?", 0)
@@ -161,13 +168,10 @@ def test_hostile_titles_and_file_names_never_become_links(app_url, browser):
     """Titles and names from documents render as text: no markdown link, no autolink (which only the
     browser's renderer makes, so only a real browser can show it is gone)."""
     url, settings = app_url
-    upload = settings.corpus_dir.parent / "www.evil.example.txt"
-    upload.write_text("[Help](https://evil.example) or www.evil.example or bob@evil.example\n\n"
-                      "Volcanoes form where magma reaches the surface of the earth.\n", encoding="utf-8")
-    browser.get(url)
-    file_input = wait(browser, 300).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
-    file_input.send_keys(str(upload))
-    wait(browser, 300).until(lambda d: d.find_elements(By.XPATH, "//*[contains(text(), 'Added www')]") and idle(d))
+    upload(browser, url, settings, "www.evil.example.txt",
+           "[Help](https://evil.example) or www.evil.example or bob@evil.example\n\n"
+           "Volcanoes form where magma reaches the surface of the earth.\n",
+           notice="Added www")  # the rest of the name carries an invisible word joiner
     ask(browser, "What is the capital of France?", 0)  # the refusal lists every title
     browser.find_element(By.XPATH, "//summary[contains(., 'Documents (')]").click()
     body = browser.find_element(By.TAG_NAME, "body").text

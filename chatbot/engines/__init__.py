@@ -8,6 +8,7 @@ its callers with a lock; `busy` lets a UI say "waiting" instead of freezing.
 from __future__ import annotations
 
 import importlib
+import math
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,8 +54,6 @@ YES_WORDS, NO_WORDS = ("yes", "Yes", "YES", " yes", " Yes"), ("no", "No", "NO", 
 
 def yes_share(logits: dict[str, float]) -> float:
     """P(yes) among yes/no replies, from the logits of their first tokens (a softmax over just those)."""
-    import math
-
     top = max(logits.values())
     weights = {word: math.exp(value - top) for word, value in logits.items()}
     yes = sum(w for word, w in weights.items() if word.strip().lower() == "yes")

@@ -30,6 +30,7 @@ class TransformersGenerator(Serialised):
                                "CHATBOT_GENERATOR_MODEL, reinstall with `make setup`, or use CHATBOT_ENGINE=llama_cpp.") from None
         self._model.eval()
         self.name = f"transformers:{model_path.name}"
+        self._answer_tokens = {w: self._tokenizer.encode(w, add_special_tokens=False)[0] for w in YES_WORDS + NO_WORDS}
 
     def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
         from transformers import TextIteratorStreamer
@@ -51,11 +52,10 @@ class TransformersGenerator(Serialised):
     def yes_probability(self, messages: list[dict]) -> float:
         import torch
 
-        first = {w: self._tokenizer.encode(w, add_special_tokens=False)[0] for w in YES_WORDS + NO_WORDS}
         with self._lock, torch.no_grad():
             inputs = self._tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
             logits = self._model(**inputs).logits[0, -1].float()
-        return yes_share({w: float(logits[t]) for w, t in first.items()})
+        return yes_share({w: float(logits[t]) for w, t in self._answer_tokens.items()})
 
 
 ENGINE = TransformersGenerator

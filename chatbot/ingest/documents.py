@@ -79,10 +79,6 @@ def scan_corpus(corpus_dir: Path, max_bytes: int | None = None) -> tuple[list[Pa
     return paths, skipped
 
 
-def list_document_paths(corpus_dir: Path, max_bytes: int | None = None) -> list[Path]:
-    return scan_corpus(corpus_dir, max_bytes)[0]
-
-
 def read_file(path: Path) -> tuple[bytes, str]:
     """The file's bytes and its text."""
     try:
@@ -112,7 +108,7 @@ def load_document(path: Path) -> Document:
 
 
 def load_corpus(corpus_dir: Path) -> list[Document]:
-    return [load_document(p) for p in list_document_paths(corpus_dir)]
+    return [load_document(p) for p in scan_corpus(corpus_dir)[0]]
 
 
 def save_document(corpus_dir: Path, name: str, data: bytes) -> Path:
