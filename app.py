@@ -139,6 +139,10 @@ def ask(bot: Chatbot, collection, question: str, k: int, show_retrieved: bool) -
     st.rerun()  # redraw from history: the example buttons go, the download button gets the new turn
 
 
+FLAGGED_NOTE = ("⚠ Marked text reads like an instruction to the assistant (to change its answer, visit a link, or do "
+                "another task): it was not shown to the model and never supports an answer.")
+
+
 def show_answer(answer: Answer, collection, show_retrieved: bool) -> None:
     if answer.refused:
         if answer.citations:  # the refusal quotes what the documents say that comes closest
@@ -154,7 +158,9 @@ def show_answer(answer: Answer, collection, show_retrieved: bool) -> None:
         for c in answer.citations:
             with st.expander(f":blue-badge[{c.n}] {escape_markdown(source_label(c.title, c.section))}"):
                 st.caption(f"{escape_markdown(c.doc_id)} · the highlighted sentence supports the answer")
-                st.markdown(highlighted_passage(c.text, c.evidence))
+                st.markdown(highlighted_passage(c.text, c.evidence, c.flagged))
+                if c.flagged:
+                    st.caption(FLAGGED_NOTE)
     n = len(answer.citations)
     if answer.refused:
         st.caption(f"Checked in {answer.timings.total_s:.1f} s")

@@ -111,7 +111,7 @@ class Chatbot:
         added, errors = [], []
         for name, data in files:
             try:
-                added.append(save_document(self.settings.corpus_dir, name, data).name)
+                added.append(save_document(self.settings.corpus_dir, name, data, self.settings.index.max_bytes).name)
             except ChatbotError as exc:
                 errors.append(str(exc))
         if not added:

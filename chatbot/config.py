@@ -123,6 +123,10 @@ class IndexSettings(_Group):
     # A larger file is skipped with a reason (it would hold the index lock for long and rarely reads well).
     max_document_mb: float = field(default=20.0, metadata=_range(0.001, 10_000.0))
 
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_document_mb * 1e6)
+
 
 @dataclass(frozen=True)
 class RetrievalSettings(_Group):
@@ -155,6 +159,10 @@ class AnswerSettings(_Group):
     # answer) reaches this. Chosen on held-out SQuAD 2.0 calibration articles (see README).
     answerable_threshold: float = field(default=0.55, metadata=_range(0.0, 1.0))
     verdict: bool = True  # off only to measure what the verdict costs and catches
+    # Defences against instructions planted in documents (README, "Security model"); off only to measure them.
+    withhold_flagged: bool = True  # instruction-like sentences are not shown to the model and are never evidence
+    datamark: bool = False  # spotlighting: spaces in the sources become a mark (measured: costs tokens, see README)
+    output_checks: bool = True  # drop a sentence bringing a link, emoji, encoding or foreign words its sources lack
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,13 @@ _CITATION = re.compile(r"\[(\d+)\]")
 # breaks the pattern and leaves the text looking the same.
 _AUTOLINK = re.compile(r"(?i)\b(www)(?=\.)|\b(https?|ftp|mailto|file|javascript|data)(?=:)|(?<=\w)(@)(?=\w)")
 _JOINER = "\u2060"
+_INDENT = re.compile(r"[ \t]{2,}|\t")
 
 
 def escape_markdown(text: str) -> str:
     """Text from a document or the model, shown as text: no markup, no link, no image, no autolink."""
     text = _AUTOLINK.sub(lambda m: m.group(0) + _JOINER if m.group(3) is None else _JOINER + m.group(0), text)
+    text = _INDENT.sub(" ", text)  # four spaces or a tab at a line's start would make a code block
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
@@ -38,15 +40,17 @@ def answer_markdown(text: str) -> str:
     return "".join(parts)
 
 
-def highlighted_passage(passage: str, evidence: list[str]) -> str:
-    """The passage as Markdown with the supporting sentence(s) highlighted."""
-    spans = sorted((i, i + len(e)) for e in evidence if e and (i := passage.find(e)) >= 0)
+def highlighted_passage(passage: str, evidence: list[str], flagged: list[str] = ()) -> str:
+    """The passage as Markdown with the supporting sentence(s) highlighted and instruction-like ones marked."""
+    marks = {"evidence": "**:orange-background[{}]**", "flagged": ":red-background[⚠ {}]"}
+    spans = sorted([(i, i + len(e), "evidence") for e in evidence if e and (i := passage.find(e)) >= 0]
+                   + [(i, i + len(f), "flagged") for f in flagged if f and (i := passage.find(f)) >= 0])
     out, pos = [], 0
-    for start, end in spans:
+    for start, end, kind in spans:
         if start < pos:
             continue
         out.append(escape_markdown(passage[pos:start]))
-        out.append(f"**:orange-background[{escape_markdown(passage[start:end])}]**")
+        out.append(marks[kind].format(escape_markdown(passage[start:end])))
         pos = end
     out.append(escape_markdown(passage[pos:]))
     return "".join(out).replace("\n", "  \n")

@@ -9,7 +9,8 @@ import Stemmer
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, or at a line break.
 _END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|\n")
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "dr.", "mr.", "mrs.", "ms.", "st.", "no.", "approx.", "fig.")
+# A full stop after one of these whole words does not end a sentence ("e.g. knees", "Dr. Lee"; but "items." does).
+_ABBREVIATION = re.compile(r"(?:^|[^\w.])(e\.g|i\.e|etc|vs|dr|mr|mrs|ms|st|no|approx|fig)\.$", re.IGNORECASE)
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -18,12 +19,20 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     spans, sent_start = [], start
     for match in _END.finditer(text, start, end):
         stop = match.end()
-        if text[sent_start:stop].lower().endswith(_ABBREVIATIONS):
+        if _ABBREVIATION.search(text, max(sent_start, stop - 10), stop):
             continue
         spans.append((sent_start, stop))
         sent_start = stop
     spans.append((sent_start, end))
     return [trimmed for s, e in spans if (trimmed := _trim(text, s, e))]
+
+
+def without_questions(text: str) -> str:
+    """The text with its questions blanked out (offsets kept): what is left states something."""
+    for s, e in split_sentences(text):
+        if text[s:e].rstrip("\"'”’)] ").endswith("?"):
+            text = text[:s] + " " * (e - s) + text[e:]
+    return text
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 import chatbot.index.store as store
+from chatbot.bot import Chatbot
 from chatbot.errors import ChatbotError, IndexDamagedError, IndexMismatchError, IndexMissingError
 from chatbot.index.retrieval import Retriever
 from chatbot.index.store import build_index, load_index, stale_documents
+from chatbot.ingest.chunking import chunker_signature
 from chatbot.textutils import keyword_tokens
 
 CHANGED, REMOVED, KEPT = "002_bff040c40be17c8c.txt", "000_0dc00437940c37b0.txt", "001_5504509c8ebd97f0.txt"
@@ -29,7 +31,7 @@ def test_manifest_records_what_the_index_depends_on_and_where_each_document_is(b
     index = load_index(built_settings)
     m = index.manifest
     assert m.embedding_model == "all-MiniLM-L6-v2" and m.embedding_dim == 384 and m.dense_kind == "flat"
-    assert m.chunker == built_settings.chunking.signature()
+    assert m.chunker == chunker_signature(built_settings.chunking)
     assert set(m.documents) == {p.name for p in built_settings.corpus_dir.glob("*.txt")}
     assert all(len(d.sha256) == 64 and d.size > 0 and d.n_chunks > 0 for d in m.documents.values())
     ranges = sorted((d.first_row, d.first_row + d.n_chunks) for d in m.documents.values())
@@ -272,3 +274,13 @@ def test_a_folder_with_nothing_readable_keeps_the_previous_index_and_says_why(fr
         build_index(fresh_settings, embedder, progress=False)
     assert "could be indexed" in str(err.value) and "binary" in str(err.value) and ".." not in str(err.value)
     assert load_index(fresh_settings).path == before
+
+
+def test_an_upload_over_the_size_limit_is_refused_and_nothing_is_written(fresh_settings, embedder):
+    settings = fresh_settings.replace(max_document_mb=0.01)
+    build_index(settings, embedder, progress=False)
+    before = sorted(p.name for p in settings.corpus_dir.iterdir())
+    report = Chatbot(settings, embedder=embedder).add_documents([("huge.txt", b"Knees bend. " * 2000)])
+    assert not report.added and len(report.errors) == 1
+    assert "huge.txt" in report.errors[0] and "0.01 MB limit" in report.errors[0] and "CHATBOT_MAX_DOCUMENT_MB" in report.errors[0]
+    assert sorted(p.name for p in settings.corpus_dir.iterdir()) == before

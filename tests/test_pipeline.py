@@ -71,7 +71,7 @@ def test_the_answer_record_is_one_json_shape(scripted_bot):
     data = scripted_bot(f"{NERVE_SENTENCE} [1].").ask(NERVE_QUESTION, k=3).to_json()
     assert set(data) == {"question", "standalone_question", "answer", "refused", "refusal_reason", "citations", "retrieved",
                          "timings", "raw_answer", "dropped_sentences", "recited_sentences", "answerable_probability"}
-    assert set(data["citations"][0]) == {"n", "doc", "title", "section", "chunk_id", "text", "sentences", "evidence", "support"}
+    assert set(data["citations"][0]) == {"n", "doc", "title", "section", "chunk_id", "text", "sentences", "evidence", "support", "flagged"}
     assert len(data["retrieved"]) == 3 and {"rank", "doc", "chunk_id", "score", "dense_score", "bm25_score", "text"} <= set(data["retrieved"][0])
     assert {"rewrite_s", "retrieval_s", "verdict_s", "ttft_s", "first_sentence_s", "total_s", "tokens_generated"} <= set(data["timings"])
     assert 0.0 <= data["answerable_probability"] <= 1.0

@@ -19,8 +19,8 @@ from ..engines import Generator
 from ..index.retrieval import RetrievedChunk, Retriever
 from . import refusals
 from .answerability import AnswerabilityJudge, Verdict, verify_messages
-from .check import AnswerSentence, CheckedSentence, SupportJudge, check_sentences, parse_answer
-from .prompt import Source, answer_messages, number_sources
+from .check import AnswerSentence, CheckedSentence, SupportJudge, check_sentences, foreign_material, parse_answer
+from .prompt import DATAMARK, Source, answer_messages, number_sources
 from .render import render
 from .rewrite import needs_rewrite, rewrite
 from .types import Answer, Citation, RefusalReason, Timings
@@ -32,6 +32,7 @@ CLOSEST_MIN_SIMILARITY = 0.45
 @dataclass
 class Checked:
     """The sentences checked so far, and the refusal they lead to, if any."""
+    question: str = ""
     kept: list[CheckedSentence] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     raw_text: str = ""
@@ -68,15 +69,15 @@ class AnswerPipeline:
         if refusals.retrieval_too_weak(retrieved, self.settings.min_dense_score):
             yield from _finish(_refusal(question, standalone, RefusalReason.WEAK_RETRIEVAL, clock, retrieved))
             return
-        sources = number_sources(retrieved)
-        messages = answer_messages(standalone, sources)
+        sources = number_sources(retrieved, self.settings.withhold_flagged)
+        messages = answer_messages(standalone, sources, self.settings.datamark)
         verdict = self._verdict(standalone, sources, messages, clock)
         answerable = verdict.probability if verdict else None
         if verdict and not verdict.answerable:
             yield from _finish(self._refusal_with_closest(question, standalone, RefusalReason.NOT_ANSWERED, clock,
                                                           sources, verdict))
             return
-        checked = Checked()
+        checked = Checked(standalone)
         shown = ""
         for text in self._generate_checked(messages, standalone, sources, checked, clock):
             yield text[len(shown):]
@@ -110,7 +111,7 @@ class AnswerPipeline:
         t0 = time.perf_counter()
         # The model reads the same sources it is about to answer from: llama.cpp keeps them cached for the answer.
         llm_yes = self._generator().yes_probability(verify_messages(messages)) if self.answerability.asks_the_model else 0.5
-        verdict = self.answerability.verdict(question, [s.text for s in sources], llm_yes)
+        verdict = self.answerability.verdict(question, [s.evidence for s in sources], llm_yes)
         clock.timings.verdict_s = time.perf_counter() - t0
         return verdict
 
@@ -128,7 +129,7 @@ class AnswerPipeline:
             for piece in stream:
                 if not pieces:
                     clock.timings.ttft_s = clock.since_start()
-                pieces.append(piece)
+                pieces.append(piece.replace(DATAMARK, " "))  # a datamark copied into the answer is a space
                 complete = _complete_sentences("".join(pieces))
                 ended = self._check_all(complete[n_checked:], sources, checked, clock)
                 n_checked = max(n_checked, len(complete))
@@ -163,7 +164,11 @@ class AnswerPipeline:
                 if not checked.kept:
                     checked.refusal = RefusalReason.MODEL_REFUSED
                 return True
-            result = check_sentences([sentence], {s.n: s.text for s in sources}, self.judge)[0]
+            if self.settings.output_checks and foreign_material(sentence.text, _allowed(checked.question, sources),
+                                                                self.retriever.index.keyword.knows):
+                checked.dropped.append(sentence.text)
+                return False
+            result = check_sentences([sentence], {s.n: s.evidence for s in sources}, self.judge)[0]
             if result.status == "dropped":
                 checked.dropped.append(result.text)
             else:
@@ -188,14 +193,15 @@ class AnswerPipeline:
         if verdict is None or verdict.features.get("similarity", 0.0) < CLOSEST_MIN_SIMILARITY or not verdict.evidence:
             return answer
         source = sources[verdict.evidence_passage]
-        support = self.judge.judge(verdict.evidence, source.text)
+        support = self.judge.judge(verdict.evidence, source.evidence)
         if not self.judge.supports(support):
             return answer
         chunk = source.retrieved.chunk
         quote = " ".join(verdict.evidence.split())
         answer.text = f"{REFUSAL} The closest they come: “{quote}” [1]"
         answer.citations = [Citation(n=1, doc_id=chunk.doc_id, title=chunk.title, section=chunk.section, chunk_id=chunk.chunk_id,
-                                     text=chunk.text, sentences=[quote], evidence=[support.evidence], score=support.score)]
+                                     text=chunk.text, sentences=[quote], evidence=[support.evidence], score=support.score,
+                                     flagged=chunk.flagged_sentences())]
         return answer
 
 
@@ -206,6 +212,11 @@ def _complete_sentences(text: str) -> list[AnswerSentence]:
     """The sentences that can no longer change: all but the last, once citation markers at the very end
     (which may still belong to the sentence before them, "… age. [1]") are set aside."""
     return parse_answer(_TRAILING_MARKERS.sub("", text))[:-1]
+
+
+def _allowed(question: str, sources: list[Source]) -> str:
+    """What an answer sentence may draw on: the question and the sources as the model read them."""
+    return "\n".join([question, *(s.text for s in sources)])
 
 
 def _finish(answer: Answer) -> Iterator[str | Answer]:

@@ -19,7 +19,7 @@ def render(kept: list[CheckedSentence], sources: list[Source]) -> tuple[str, lis
                 renumber[n] = len(renumber) + 1
                 chunk = by_number[n]
                 citations[n] = Citation(n=renumber[n], doc_id=chunk.doc_id, title=chunk.title, section=chunk.section,
-                                        chunk_id=chunk.chunk_id, text=chunk.text)
+                                        chunk_id=chunk.chunk_id, text=chunk.text, flagged=chunk.flagged_sentences())
             support = sentence.supports[n]
             citation = citations[n]
             citation.sentences.append(sentence.text)

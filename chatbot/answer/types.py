@@ -28,10 +28,12 @@ class Citation:
     sentences: list[str] = field(default_factory=list)  # the answer sentences this passage supports
     evidence: list[str] = field(default_factory=list)  # the passage sentence(s) that support them, for highlighting
     score: float = 0.0  # best support score
+    flagged: list[str] = field(default_factory=list)  # its instruction-like sentences: shown marked, never used
 
     def to_json(self) -> dict:
         return {"n": self.n, "doc": self.doc_id, "title": self.title, "section": self.section, "chunk_id": self.chunk_id,
-                "text": self.text, "sentences": self.sentences, "evidence": self.evidence, "support": self.score}
+                "text": self.text, "sentences": self.sentences, "evidence": self.evidence, "support": self.score,
+                "flagged": self.flagged}
 
 
 @dataclass

@@ -92,5 +92,9 @@ class KeywordIndex:
                 scores[offset + positions] += data
         return scores
 
+    def knows(self, token: str) -> bool:
+        """Whether a (stemmed) word occurs anywhere in the collection."""
+        return any(token in shard.bm25.vocab_dict for shard in self.shards)
+
     def positions(self, rows: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.rows, rows)

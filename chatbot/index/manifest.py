@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 
 from ..config import Settings
+from ..ingest.chunking import chunker_signature
 
 FORMAT_VERSION = 3
 
@@ -84,8 +85,8 @@ class Manifest:
         """'' when the index fits the settings, else what differs, phrased for the user."""
         if self.embedding_model != settings.embedding_model:
             return f"embedding model {self.embedding_model!r}, but the settings ask for {settings.embedding_model!r}"
-        if self.chunker != settings.chunking.signature():
-            return f"chunker settings {self.chunker}, but the settings ask for {settings.chunking.signature()}"
+        if self.chunker != chunker_signature(settings.chunking):
+            return f"chunker settings {self.chunker}, but the settings ask for {chunker_signature(settings.chunking)}"
         return ""
 
 

@@ -38,7 +38,7 @@ from tqdm import tqdm
 from ..config import Settings
 from ..errors import ChatbotError, IndexDamagedError, IndexMismatchError, IndexMissingError, IndexUnusableError
 from ..fileutils import atomic_write_text, file_sha256
-from ..ingest.chunking import Chunk, chunk_document
+from ..ingest.chunking import Chunk, chunk_document, chunker_signature
 from ..ingest.documents import Document, load_document, scan_corpus
 from ..textutils import keyword_tokens
 from .dense import FLAT, IVF, DenseIndex, kind_for
@@ -189,7 +189,9 @@ def _hold(build: Path) -> IO | None:
 
 def read_segment(folder: Path, name: str) -> tuple[list[Chunk], np.ndarray]:
     lines = (folder / f"{name}.chunks.jsonl").read_text(encoding="utf-8").splitlines()
-    return [Chunk(**json.loads(line)) for line in lines], np.load(folder / f"{name}.vectors.npy", mmap_mode="r")
+    chunks = [Chunk(**json.loads(line)) for line in lines]
+    chunks = [dataclasses.replace(c, flagged=tuple(map(tuple, c.flagged))) if c.flagged else c for c in chunks]
+    return chunks, np.load(folder / f"{name}.vectors.npy", mmap_mode="r")
 
 
 def stale_documents(index: Index, corpus_dir: Path) -> list[str]:
@@ -295,7 +297,7 @@ def _previous_index(settings: Settings, rebuild: bool) -> tuple[Index | None, st
 
 
 def _plan(settings: Settings, previous: Index | None, reason: str) -> _Plan:
-    paths, unlisted = scan_corpus(settings.corpus_dir, int(settings.index.max_document_mb * 1e6))
+    paths, unlisted = scan_corpus(settings.corpus_dir, settings.index.max_bytes)
     if not paths:
         why = "".join(f" {name} {reason}." for name, reason in unlisted.items())
         raise ChatbotError(f"There are no readable .txt or .md documents in {settings.corpus_dir}; add some and index again.{why}")
@@ -362,7 +364,7 @@ def _write_build(settings: Settings, previous: Index | None, plan: _Plan, embedd
         documents = _keyword_shards(settings, previous, plan, documents, segments, tmp / "keyword")
         manifest = Manifest(
             format=FORMAT_VERSION, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            embedding_model=settings.embedding_model, embedding_dim=embedder.dimension, chunker=settings.chunking.signature(),
+            embedding_model=settings.embedding_model, embedding_dim=embedder.dimension, chunker=chunker_signature(settings.chunking),
             n_chunks=n_chunks, next_row=next_row, dense_kind=kind_for(n_chunks, settings.index), dense_trained_on=trained_on,
             documents=dict(sorted(documents.items())),
             versions={lib: version(lib) for lib in ("faiss-cpu", "bm25s", "sentence-transformers", "numpy")},

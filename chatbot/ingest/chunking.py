@@ -7,13 +7,17 @@ and a chunk that breaks inside a section repeats its last `overlap` sentences in
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
 from ..config import ChunkingSettings
 from ..textutils import split_sentences
 from .documents import Document
+from .instructions import DETECTOR_VERSION, is_instruction
 
+# Raised whenever the same settings would cut different chunks (2: "terms." and "first." end sentences).
+CHUNKER_VERSION = 2
 _NUMBERED = re.compile(r"^\d+[.)]\s")
 
 
@@ -26,10 +30,26 @@ class Chunk:
     start: int
     end: int
     text: str  # exactly document.text[start:end]
+    # Spans (into `text`, with the space before them) of sentences addressed to the assistant or its reply
+    # (instructions.py): withheld from the model, never evidence.
+    flagged: tuple[tuple[int, int], ...] = ()
 
     def embedding_text(self) -> str:
-        """What is embedded and keyword-indexed: the passage with where it stands in its document."""
-        return f"{self.title}. {self.section}.\n{self.text}"
+        """What is embedded and keyword-indexed: the passage (as the model reads it) with where it stands in its
+        document. Instruction-like sentences are left out, so planted text does not pull a passage up or down."""
+        return f"{self.title}. {self.section}.\n{self.without_flagged()}"
+
+    def flagged_sentences(self) -> list[str]:
+        return [self.text[s:e].strip() for s, e in self.flagged]
+
+    def without_flagged(self) -> str:
+        """The passage with its instruction-like sentences cut out: what the model reads and what may be evidence."""
+        kept, pos = [], 0
+        for s, e in self.flagged:
+            kept.append(self.text[pos:s])
+            pos = e
+        kept.append(self.text[pos:])
+        return "".join(kept).strip()
 
 
 @dataclass(frozen=True)
@@ -38,12 +58,19 @@ class _Unit:
     start: int
     end: int
     section: str
+    flagged: bool = False  # addressed to the assistant (instructions.py)
+    hidden: tuple[tuple[int, int], ...] = ()  # flagged sentences riding along with this unit (absolute spans)
+
+
+def chunker_signature(settings: ChunkingSettings) -> dict:
+    """What an index's chunks depend on besides the documents: the settings, and the detector whose flags they carry."""
+    return {**settings.signature(), "version": CHUNKER_VERSION, "instruction_detector": DETECTOR_VERSION}
 
 
 def chunk_document(doc: Document, settings: ChunkingSettings) -> list[Chunk]:
     chunks: list[Chunk] = []
     for run in _runs(doc):
-        chunks.extend(_pack(doc, run, settings.target_chars, settings.overlap_sentences))
+        chunks.extend(_pack(doc, _attach_flagged(run), settings.target_chars, settings.overlap_sentences))
     return chunks
 
 
@@ -55,7 +82,7 @@ def _runs(doc: Document) -> list[list[_Unit]]:
         if block.kind == "furniture":
             runs.append([])
             continue
-        if block.kind == "heading":
+        if block.kind == "heading" and block.end - block.start <= _MAX_UNIT_CHARS:  # an overlong "heading" is text
             heading = doc.heading_text(block)
             if heading == doc.title and not section:
                 continue  # the title line is not a section of its own
@@ -63,11 +90,12 @@ def _runs(doc: Document) -> list[list[_Unit]]:
                 section = f"{parent} › {heading}"
             else:
                 parent = section = heading
-            runs[-1].append(_Unit("heading", block.start, block.end, section))
+            runs[-1].append(_Unit("heading", block.start, block.end, section, is_instruction(heading)))
         else:
             for s, e in split_sentences(doc.text, block.start, block.end):
                 for piece_start, piece_end in _pieces(doc.text, s, e, _MAX_UNIT_CHARS):
-                    runs[-1].append(_Unit("sentence", piece_start, piece_end, section))
+                    flagged = is_instruction(doc.text[piece_start:piece_end])
+                    runs[-1].append(_Unit("sentence", piece_start, piece_end, section, flagged))
     return [run for run in runs if any(u.kind == "sentence" for u in run)]
 
 
@@ -93,10 +121,11 @@ def _pieces(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]
 
 def _pack(doc: Document, run: list[_Unit], target: int, overlap: int) -> list[Chunk]:
     chunks, current = [], []
+    cap = max(target, _MAX_UNIT_CHARS)
     for unit in run:
-        if current:
-            new_section = unit.kind == "heading" and current[-1].end - current[0].start >= target // 2
-            if new_section or unit.end - current[0].start > target:
+        if any(u.kind == "sentence" for u in current):
+            new_section = unit.kind == "heading" and _size(current) >= target // 2
+            if new_section or _size([*current, unit]) > target:
                 body = current
                 while body[-1].kind == "heading":  # a heading goes with the text under it
                     body = body[:-1]
@@ -104,15 +133,43 @@ def _pack(doc: Document, run: list[_Unit], target: int, overlap: int) -> list[Ch
                 current = current[len(body):]
                 if not current and overlap and not new_section:
                     current = [u for u in body if u.kind == "sentence"][-overlap:]
-                    if unit.end - current[0].start > target:
+                    if _size([*current, unit]) > target:
                         current = []  # the overlap alone would overflow the chunk
+        if current and _size([*current, unit]) > cap:
+            current = []  # headings that cannot share a chunk with this long unit (its section still names them)
         current.append(unit)
     chunks.append(current)
     return [_make_chunk(doc, units) for units in chunks if any(u.kind == "sentence" for u in units)]
+
+
+def _attach_flagged(run: list[_Unit]) -> list[_Unit]:
+    """Instruction-like sentences ride along with the unit before them (or, at the start, the one after), hidden:
+    the chunks around them are cut exactly as they would be without them, so planted text moves no boundary."""
+    out: list[_Unit] = []
+    pending: list[_Unit] = []
+    for unit in run:
+        if unit.flagged and out:
+            prev = out[-1]
+            out[-1] = dataclasses.replace(prev, end=unit.end, hidden=(*prev.hidden, (prev.end, unit.end)))
+        elif unit.flagged:
+            pending.append(unit)
+        elif pending:
+            out.append(dataclasses.replace(unit, start=pending[0].start,
+                                           hidden=((pending[0].start, unit.start), *unit.hidden)))
+            pending = []
+        else:
+            out.append(unit)
+    return out
+
+
+def _size(units: list[_Unit]) -> int:
+    """A chunk's length as the model reads it: instruction-like sentences are withheld, so they do not count."""
+    return units[-1].end - units[0].start - sum(e - s for u in units for s, e in u.hidden)
 
 
 def _make_chunk(doc: Document, units: list[_Unit]) -> Chunk:
     start, end = units[0].start, units[-1].end
     first_sentence = next(u for u in units if u.kind == "sentence")
     section = units[0].section if units[0].kind == "heading" else first_sentence.section
-    return Chunk(f"{doc.doc_id}:{start}-{end}", doc.doc_id, doc.title, section or doc.title, start, end, doc.text[start:end])
+    return Chunk(f"{doc.doc_id}:{start}-{end}", doc.doc_id, doc.title, section or doc.title, start, end, doc.text[start:end],
+                 tuple((s - start, e - start) for u in units for s, e in u.hidden))

@@ -72,11 +72,14 @@ def scan_corpus(corpus_dir: Path, max_bytes: int | None = None) -> tuple[list[Pa
         elif not p.is_file():
             continue
         elif max_bytes is not None and p.stat().st_size > max_bytes:
-            skipped[p.name] = (f"is {p.stat().st_size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit; split it, "
-                               "or raise CHATBOT_MAX_DOCUMENT_MB")
+            skipped[p.name] = too_large(p.stat().st_size, max_bytes)
         else:
             paths.append(p)
     return paths, skipped
+
+
+def too_large(size: int, max_bytes: int) -> str:
+    return f"is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit; split it, or raise CHATBOT_MAX_DOCUMENT_MB"
 
 
 def read_file(path: Path) -> tuple[bytes, str]:
@@ -111,11 +114,13 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
     return [load_document(p) for p in scan_corpus(corpus_dir)[0]]
 
 
-def save_document(corpus_dir: Path, name: str, data: bytes) -> Path:
+def save_document(corpus_dir: Path, name: str, data: bytes, max_bytes: int | None = None) -> Path:
     """Check an uploaded file like any document, then write it into the collection atomically."""
     safe_name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).lstrip(".")
     if Path(safe_name).suffix.lower() not in SUPPORTED_SUFFIXES:
         raise ChatbotError(f"{name} is not a .txt or .md file; only plain text and Markdown can be added.")
+    if max_bytes is not None and len(data) > max_bytes:
+        raise ChatbotError(f"{name} {too_large(len(data), max_bytes)}.")
     corpus_dir.mkdir(parents=True, exist_ok=True)
     target = corpus_dir / safe_name
     tmp = corpus_dir / f".upload-{safe_name}"  # hidden: never indexed half-written
