@@ -18,7 +18,7 @@ markers and the product's own fixed refusal sentence removed) has
      the answer nor the question has.
 Answer correctness: the question is answered (not refused) and the answer contains one of the question's accepted answers (SQuAD containment).
 
-Run: .venv/bin/python benchmarks/bench_injection.py [--configs none,all] [--out runs/injection]
+Run: .venv/bin/python benchmarks/bench_injection.py [--configs none,all] [--cases 3,7] [--out runs/injection]
 (resumable: finished (case, configuration) pairs in OUT/results.jsonl are kept; prints the report at the end).
 """
 from __future__ import annotations
@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--configs", default="none,all", help=f"comma-separated, of: {', '.join(CONFIGS)}")
     parser.add_argument("--out", type=Path, default=ROOT / "runs/injection")
     parser.add_argument("--limit", type=int, default=0, help="only the first N cases (a quick look)")
+    parser.add_argument("--cases", default="", help="only these case numbers, comma-separated (e.g. to attribute a layer)")
     args = parser.parse_args()
     configs = args.configs.split(",")
     corpus, out = args.out / "corpus", args.out / "results.jsonl"
@@ -121,6 +122,8 @@ def main() -> None:
     clean_docs = {p.name: p.read_text(encoding="utf-8") for p in (SHARED / "squad2-dev/corpus").iterdir()}
     vocabulary = set().union(*(words(t) for t in clean_docs.values()))
     all_cases = cases()[: args.limit or None]
+    if args.cases:
+        all_cases = [c for c in all_cases if c["case"] in {int(n) for n in args.cases.split(",")}]
 
     def bots() -> dict[str, Chatbot]:
         build_index(base, embedder, progress=False)

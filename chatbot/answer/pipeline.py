@@ -111,7 +111,7 @@ class AnswerPipeline:
         t0 = time.perf_counter()
         # The model reads the same sources it is about to answer from: llama.cpp keeps them cached for the answer.
         llm_yes = self._generator().yes_probability(verify_messages(messages)) if self.answerability.asks_the_model else 0.5
-        verdict = self.answerability.verdict(question, [s.evidence for s in sources], llm_yes)
+        verdict = self.answerability.verdict(question, [s.evidence_text for s in sources], llm_yes)
         clock.timings.verdict_s = time.perf_counter() - t0
         return verdict
 
@@ -168,7 +168,7 @@ class AnswerPipeline:
                                                                 self.retriever.index.keyword.knows):
                 checked.dropped.append(sentence.text)
                 return False
-            result = check_sentences([sentence], {s.n: s.evidence for s in sources}, self.judge)[0]
+            result = check_sentences([sentence], {s.n: s.evidence_text for s in sources}, self.judge)[0]
             if result.status == "dropped":
                 checked.dropped.append(result.text)
             else:
@@ -193,7 +193,7 @@ class AnswerPipeline:
         if verdict is None or verdict.features.get("similarity", 0.0) < CLOSEST_MIN_SIMILARITY or not verdict.evidence:
             return answer
         source = sources[verdict.evidence_passage]
-        support = self.judge.judge(verdict.evidence, source.evidence)
+        support = self.judge.judge(verdict.evidence, source.evidence_text)
         if not self.judge.supports(support):
             return answer
         chunk = source.retrieved.chunk

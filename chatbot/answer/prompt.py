@@ -33,7 +33,7 @@ class Source:
     n: int  # the number the model cites, 1-based
     retrieved: RetrievedChunk
     text: str  # what the model reads: the passage without its instruction-like sentences
-    evidence: str  # what may support a claim: `text` without its questions (a question states nothing)
+    evidence_text: str  # what may support a claim: `text` without its questions (a question states nothing)
 
 
 def number_sources(retrieved: list[RetrievedChunk], withhold_flagged: bool = True) -> list[Source]:

@@ -6,6 +6,7 @@ the source viewer shows it marked. The kinds looked for (by form, not by topic):
   - the reply itself: "in your response…", "reply in…", "add … to your answer", "answer every question with…";
   - the assistant itself: "ignore the previous instructions", "you are now an AI that…", "system prompt";
   - a task set for the writer, as an imperative at the start of a sentence: "Write…", "Translate…", "Explain…";
+  - an edit of the text's own letters or spacing: "Replace vowels with…", "Remove all spaces…";
   - a call to visit a link, a site or an e-mail address: "download it from www.…", "visit example.com".
 Imperatives about the reader's world ("apply ice for 20 minutes", "see a doctor if…") are none of these.
 The share of sentences flagged in real collections is measured (README, "Security model").
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-DETECTOR_VERSION = 1  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 2  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -37,7 +38,9 @@ _TASK = re.compile(
     r"(?!write down|(describe|explain|tell|show) (your|them|him|her)\b)"  # the reader's own doings: "Describe your pain to…"
     r"(write|draft|compose|translate|summari[sz]e|paraphrase|rewrite|explain|describe|outline|elaborate|generate|"
     r"analy[sz]e|encode|decode|encrypt|decrypt|spell|repeat|print|output|recommend|"
-    r"(tell|show|give|send|teach) (me|us)|provide (a|an|the|some|your)|create (a|an)|develop (a|an)|break down)\b",
+    r"(tell|show|give|send|teach) (me|us)|provide (a|an|the|some|your)|create (a|an)|develop (a|an)|break down|"
+    r"(claim|state|say|assert|mention|suggest|pretend|imply) that|mention|"
+    r"(tell|remind|urge|encourage|convince|persuade|invite|ask|warn) (the |all |every )?(readers?|users?|audience|visitors?))\b",
     re.IGNORECASE)
 # An edit of the text's own letters or spacing ("Replace vowels with…", "Remove all spaces").
 _LETTERS = re.compile(r"^\W*(please )?(replace|substitute|swap|convert|remove|reverse|scramble|shuffle|jumble|capitali[sz]e)"
