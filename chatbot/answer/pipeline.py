@@ -32,7 +32,7 @@ CLOSEST_MIN_SIMILARITY = 0.45
 @dataclass
 class Checked:
     """The sentences checked so far, and the refusal they lead to, if any."""
-    question: str = ""
+    allowed: str = ""  # what a sentence may draw on (the question and the sources as read), for the output checks
     kept: list[CheckedSentence] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     raw_text: str = ""
@@ -77,7 +77,7 @@ class AnswerPipeline:
             yield from _finish(self._refusal_with_closest(question, standalone, RefusalReason.NOT_ANSWERED, clock,
                                                           sources, verdict))
             return
-        checked = Checked(standalone)
+        checked = Checked(_allowed(standalone, sources))
         shown = ""
         for text in self._generate_checked(messages, standalone, sources, checked, clock):
             yield text[len(shown):]
@@ -164,7 +164,7 @@ class AnswerPipeline:
                 if not checked.kept:
                     checked.refusal = RefusalReason.MODEL_REFUSED
                 return True
-            if self.settings.output_checks and foreign_material(sentence.text, _allowed(checked.question, sources),
+            if self.settings.output_checks and foreign_material(sentence.text, checked.allowed,
                                                                 self.retriever.index.keyword.knows):
                 checked.dropped.append(sentence.text)
                 return False
