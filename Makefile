@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-requirements
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 
-.PHONY: run test test-fast lint setup browser eval bench bench-scale
+.PHONY: run test test-fast lint setup ocr browser eval bench bench-scale bench-pdf bench-formats
 
 # Headless: a first, non-headless start would stop to ask for an e-mail address.
 run: setup
@@ -26,8 +26,13 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 
 # Models assembled and checked, index built or brought up to date (both are no-ops when current).
-setup: $(STAMP)
+setup: $(STAMP) ocr
 	$(PY) -m chatbot setup
+
+# Debian's Tesseract, which reads scanned PDFs (pages without a text layer).
+ocr:
+	@if command -v tesseract >/dev/null && [ -n "$$(tesseract --list-langs 2>/dev/null | grep -x eng)" ]; then :; else \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q tesseract-ocr tesseract-ocr-eng; fi
 
 # llama-cpp-python compiles from source on first install (about 5 minutes on 2 cores).
 $(STAMP): requirements.txt pyproject.toml
@@ -50,3 +55,10 @@ bench: setup
 
 bench-scale: $(STAMP)
 	$(PY) benchmarks/bench_index_scale.py
+
+bench-pdf: $(STAMP)
+	$(PY) benchmarks/bench_pdf.py
+
+# About 10 minutes per format: squad2-dev as PDF, HTML and DOCX through `eval`.
+bench-formats: setup
+	$(PY) benchmarks/bench_formats.py

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from chatbot import REFUSAL, Answer, Chatbot, ChatbotError, Settings
+from chatbot import REFUSAL, Answer, Chatbot, ChatbotError, Citation, Settings
 from chatbot.presentation import answer_markdown, collection_summary, conversation_markdown, escape_markdown, highlighted_passage, source_label
 
 AVATARS = {"user": ":material/person:", "assistant": ":material/menu_book:"}
@@ -45,7 +45,7 @@ def main() -> None:
         with st.chat_message("user", avatar=AVATARS["user"]):
             st.markdown(escape_markdown(answer.question))
         with st.chat_message("assistant", avatar=AVATARS["assistant"]):
-            show_answer(answer, collection, show_retrieved)
+            show_answer(bot, answer, collection, show_retrieved)
 
     question = st.chat_input(profile.placeholder)
     if not state.answers and not question and profile.examples:
@@ -87,8 +87,11 @@ def sidebar(bot: Chatbot, collection) -> tuple[int, bool]:
         show_retrieved = st.toggle("Show retrieved passages and scores", value=False)
 
         st.header("Add documents")
-        files = st.file_uploader("Plain text or Markdown (UTF-8)", type=["txt", "md"], accept_multiple_files=True,
-                                 key=f"upload-{state.upload_round}")
+        files = st.file_uploader("PDF, Word (.docx), saved web pages, Markdown or plain text",
+                                 type=[s.lstrip(".") for s in bot.document_types], accept_multiple_files=True,
+                                 key=f"upload-{state.upload_round}",
+                                 help=f"Up to {bot.settings.index.max_document_mb:g} MB each. A file named like a document "
+                                      "already in the collection is added beside it, never over it.")
         if files:
             add_documents(bot, files)
         for kind, text in state.pop("upload_notices", []):
@@ -99,9 +102,12 @@ def sidebar(bot: Chatbot, collection) -> tuple[int, bool]:
 def add_documents(bot: Chatbot, files) -> None:
     """Hand the uploads to the engine (it checks, saves and indexes them), then show what happened."""
     with st.status(f"Adding {len(files)} file(s)…", expanded=True) as status:
+        step = st.empty()
         try:
-            report = bot.add_documents([(f.name, f.getvalue()) for f in files])
+            report = bot.add_documents([(f.name, f.getvalue()) for f in files], progress=lambda text: step.text(text))
             notices = [("error", e) for e in report.errors]
+            notices += [("ok", f"A document named {old} is already in the collection: the upload was added beside it as {new}.")
+                        for old, new in report.renamed.items()]
             if report.added:
                 notices.append(("ok", f"Added {', '.join(report.added)}: the collection now has {report.build.n_chunks} passages."))
         except ChatbotError as exc:
@@ -134,7 +140,7 @@ def ask(bot: Chatbot, collection, question: str, k: int, show_retrieved: bool) -
             placeholder.error(escape_markdown(str(exc)), icon=":material/error:")
             return
         with placeholder.container():  # the finished answer, with its sources, replaces the streamed sentences
-            show_answer(stream.answer, collection, show_retrieved)
+            show_answer(bot, stream.answer, collection, show_retrieved)
     state.answers = [*state.answers, stream.answer]
     st.rerun()  # redraw from history: the example buttons go, the download button gets the new turn
 
@@ -143,7 +149,27 @@ FLAGGED_NOTE = ("⚠ Marked text reads like an instruction to the assistant (to 
                 "another task): it was not shown to the model and never supports an answer.")
 
 
-def show_answer(answer: Answer, collection, show_retrieved: bool) -> None:
+@st.cache_data(max_entries=64, show_spinner=False)
+def page_image(_bot: Chatbot, doc_id: str, page: int, evidence: tuple[str, ...], indexed_at: str):
+    """The cited PDF page with its supporting sentence highlighted (cached: the chat redraws on every turn)."""
+    return _bot.page_image(doc_id, page, list(evidence))
+
+
+def show_source(bot: Chatbot, c: Citation, indexed_at) -> None:
+    st.caption(f"{escape_markdown(c.doc_id)}{f' · page {c.page}' if c.page else ''} · the highlighted sentence supports the answer")
+    image = page_image(bot, c.doc_id, c.page, tuple(c.evidence), str(indexed_at)) if c.page else None
+    if image is not None:
+        text_column, page_column = st.columns(2)
+        page_column.image(image, caption=f"Page {c.page} of {c.doc_id}", width="stretch")
+    else:
+        text_column = st.container()
+    with text_column:
+        st.markdown(highlighted_passage(c.text, c.evidence, c.flagged))
+        if c.flagged:
+            st.caption(FLAGGED_NOTE)
+
+
+def show_answer(bot: Chatbot, answer: Answer, collection, show_retrieved: bool) -> None:
     if answer.refused:
         if answer.citations:  # the refusal quotes what the documents say that comes closest
             st.warning(answer_markdown(answer.text), icon=":material/search_off:")
@@ -156,11 +182,8 @@ def show_answer(answer: Answer, collection, show_retrieved: bool) -> None:
     if answer.citations:
         st.markdown("**Sources**")
         for c in answer.citations:
-            with st.expander(f":blue-badge[{c.n}] {escape_markdown(source_label(c.title, c.section))}"):
-                st.caption(f"{escape_markdown(c.doc_id)} · the highlighted sentence supports the answer")
-                st.markdown(highlighted_passage(c.text, c.evidence, c.flagged))
-                if c.flagged:
-                    st.caption(FLAGGED_NOTE)
+            with st.expander(f":blue-badge[{c.n}] {escape_markdown(source_label(c.title, c.section, c.page))}"):
+                show_source(bot, c, collection.indexed_at)
     n = len(answer.citations)
     if answer.refused:
         st.caption(f"Checked in {answer.timings.total_s:.1f} s")

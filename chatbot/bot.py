@@ -7,7 +7,7 @@ first questions of several sessions arriving together still load it once).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,7 +23,7 @@ from .errors import ChatbotError
 from .index.embeddings import Embedder
 from .index.retrieval import RetrievedChunk, Retriever
 from .index.store import BuildReport, Index, build_index, load_index, stale_documents
-from .ingest.documents import save_document
+from .ingest.documents import SUPPORTED_SUFFIXES, safe_file_name, save_document
 
 
 class AnswerStream:
@@ -47,6 +47,7 @@ class AddReport:
     added: list[str] = field(default_factory=list)  # saved under these names and indexed
     errors: list[str] = field(default_factory=list)  # one sentence per file that was not added
     build: BuildReport | None = None
+    renamed: dict[str, str] = field(default_factory=dict)  # upload name -> saved name, where a document had the name
 
 
 class Chatbot:
@@ -106,19 +107,45 @@ class Chatbot:
         """Documents added, changed or removed since the index was built (cheap: unchanged files are not read)."""
         return stale_documents(self.index, self.settings.corpus_dir)
 
-    def add_documents(self, files: list[tuple[str, bytes]]) -> AddReport:
-        """Check and save each (file name, content), index the collection incrementally, and use the new index."""
-        added, errors = [], []
-        for name, data in files:
+    def add_documents(self, files: list[tuple[str, bytes]], progress: Callable[[str], None] | None = None) -> AddReport:
+        """Check and save each (file name, content), index the collection incrementally, and use the new index.
+
+        A file never replaces a document of the same name: it is saved under a free name (`renamed`).
+        `progress` is told, in a few words, what is being done (converting, embedding)."""
+        added, errors, renamed = [], [], {}
+        say = progress or (lambda _: None)
+        for i, (name, data) in enumerate(files, 1):
+            say(f"Reading {name} ({i} of {len(files)})…")
             try:
-                added.append(save_document(self.settings.corpus_dir, name, data, self.settings.index.max_bytes).name)
+                saved = save_document(self.settings.corpus_dir, name, data, self.settings.index.max_bytes).name
             except ChatbotError as exc:
                 errors.append(str(exc))
+                continue
+            added.append(saved)
+            if saved != safe_file_name(name):
+                renamed[name] = saved
         if not added:
             return AddReport(added, errors)
-        report = build_index(self.settings, self.embedder, progress=False)
+        report = build_index(self.settings, self.embedder, progress=False, on_step=say)
         self.reload_index()
-        return AddReport(added, errors, report)
+        return AddReport(added, errors, report, renamed)
+
+    @property
+    def document_types(self) -> tuple[str, ...]:
+        """The file suffixes that can be added (".pdf", ".docx", ...)."""
+        return SUPPORTED_SUFFIXES
+
+    def page_image(self, doc_id: str, page: int | None, sentences: list[str]):
+        """The cited page of a PDF as an image with `sentences` highlighted, or None (not a PDF, no such page)."""
+        path = self.settings.corpus_dir / doc_id
+        if page is None or path.suffix.lower() != ".pdf" or not path.is_file():
+            return None
+        from .ingest.formats.pdf import render_page
+
+        try:
+            return render_page(path, page, sentences)
+        except (ChatbotError, OSError, IndexError, ValueError):
+            return None  # changed or removed since it was indexed: the text is still shown
 
     def reload_index(self) -> None:
         """Pick up a rebuilt index without reloading any model; questions already running finish on the old one."""

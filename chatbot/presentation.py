@@ -56,9 +56,11 @@ def highlighted_passage(passage: str, evidence: list[str], flagged: list[str] = 
     return "".join(out).replace("\n", "  \n")
 
 
-def source_label(title: str, section: str) -> str:
-    """"Title — Section", or just the title when the passage sits under no heading of its own."""
-    return title if not section or section == title else f"{title} — {section}"
+def source_label(title: str, section: str, page: int | None = None) -> str:
+    """"Title — Section · p. 12": the section only when the passage sits under a heading of its own, the page
+    only where the format has pages."""
+    label = title if not section or section == title else f"{title} — {section}"
+    return f"{label} · p. {page}" if page else label
 
 
 def collection_summary(titles: list[str]) -> str:
@@ -74,7 +76,7 @@ def conversation_markdown(answers: list[Answer], title: str, note: str) -> str:
     for answer in answers:
         lines += [f"**You:** {answer.question}", "", f"**Answer:** {answer.text}", ""]
         for c in answer.citations:
-            lines.append(f"- [{c.n}] {source_label(c.title, c.section)} ({c.doc_id})")
+            lines.append(f"- [{c.n}] {source_label(c.title, c.section, c.page)} ({c.doc_id})")
             lines.extend(f"  > {' '.join(evidence.split())}" for evidence in c.evidence)
         lines.append("")
     return "\n".join(lines)

@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 from conftest import PROJECT, SCIATIC_DOC, copy_corpus
+from makers import lighthouse_pdf
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
@@ -107,10 +108,10 @@ def ask(driver, question: str, answers_before: int) -> None:
         By.XPATH, "//*[contains(text(), 'Answered in') or contains(text(), 'Checked in')]")) > answers_before and idle(d))
 
 
-def upload(driver, url: str, settings, name: str, text: str, notice: str) -> None:
+def upload(driver, url: str, settings, name: str, content: str | bytes, notice: str) -> None:
     """Write a file outside the collection and add it through the page's uploader; wait for `notice`."""
     path = settings.corpus_dir.parent / name
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     driver.get(url)
     file_input = wait(driver, 300).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
     file_input.send_keys(str(path))
@@ -162,6 +163,21 @@ def test_uploaded_html_is_shown_as_text_and_never_runs(app_url, browser):
     wait(browser, 30).until(lambda d: "onerror" in last_message(d).text)  # shown as text…
     assert browser.title != "pwned"  # …and never run
     shot(browser, "4-upload-answer")
+
+
+def test_an_uploaded_pdf_is_answered_with_its_page_and_the_page_is_shown(app_url, browser, tmp_path):
+    url, settings = app_url
+    upload(browser, url, settings, "harbour-report.pdf", lighthouse_pdf(tmp_path / "report.pdf").read_bytes(),
+           notice="Added harbour-report.pdf")
+    ask(browser, "Until which year did the lighthouse lamp burn colza oil?", 0)
+    assert "1902" in last_message(browser).text
+    label = wait(browser, 30).until(open_first_source)
+    assert "The Harbour Lighthouse" in label and "p. 2" in label
+    images = wait(browser, 60).until(lambda d: last_message(d).find_elements(By.CSS_SELECTOR, "[data-testid='stImage'] img"))
+    assert "harbour-report.pdf · page 2" in last_message(browser).text
+    assert images[0].size["width"] > 200  # the page itself, drawn beside the passage
+    browser.execute_script("arguments[0].scrollIntoView()", last_message(browser))
+    shot(browser, "5-pdf-upload-page-citation")
 
 
 def test_hostile_titles_and_file_names_never_become_links(app_url, browser):

@@ -4,6 +4,7 @@ What the model writes is fixed here (ScriptedGenerator, see conftest) so that ea
 re-citation and rendering can be checked exactly; the real model is tested in test_answering.py.
 """
 import pytest
+from conftest import PROJECT
 
 from chatbot.answer.check import parse_answer
 from chatbot.answer.types import RefusalReason
@@ -71,7 +72,12 @@ def test_the_answer_record_is_one_json_shape(scripted_bot):
     data = scripted_bot(f"{NERVE_SENTENCE} [1].").ask(NERVE_QUESTION, k=3).to_json()
     assert set(data) == {"question", "standalone_question", "answer", "refused", "refusal_reason", "citations", "retrieved",
                          "timings", "raw_answer", "dropped_sentences", "recited_sentences", "answerable_probability"}
-    assert set(data["citations"][0]) == {"n", "doc", "title", "section", "chunk_id", "text", "sentences", "evidence", "support", "flagged"}
+    citation = data["citations"][0]
+    assert set(citation) == {"n", "doc", "title", "section", "chunk_id", "text", "sentences", "evidence", "support", "flagged",
+                             "page", "span"}
+    assert citation["page"] is None  # a text file has no pages
+    start, end = citation["span"]  # where the supporting sentence stands in the document
+    assert (PROJECT / "corpus" / citation["doc"]).read_text(encoding="utf-8")[start:end] == citation["evidence"][0]
     assert len(data["retrieved"]) == 3 and {"rank", "doc", "chunk_id", "score", "dense_score", "bm25_score", "text"} <= set(data["retrieved"][0])
     assert {"rewrite_s", "retrieval_s", "verdict_s", "ttft_s", "first_sentence_s", "total_s", "tokens_generated"} <= set(data["timings"])
     assert 0.0 <= data["answerable_probability"] <= 1.0

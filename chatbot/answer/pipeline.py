@@ -199,9 +199,8 @@ class AnswerPipeline:
         chunk = source.retrieved.chunk
         quote = " ".join(verdict.evidence.split())
         answer.text = f"{REFUSAL} The closest they come: “{quote}” [1]"
-        answer.citations = [Citation(n=1, doc_id=chunk.doc_id, title=chunk.title, section=chunk.section, chunk_id=chunk.chunk_id,
-                                     text=chunk.text, sentences=[quote], evidence=[support.evidence], score=support.score,
-                                     flagged=chunk.flagged_sentences())]
+        answer.citations = [Citation.of(1, chunk, support.evidence, sentences=[quote], evidence=[support.evidence],
+                                        score=support.score)]
         return answer
 
 

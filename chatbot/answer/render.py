@@ -15,12 +15,10 @@ def render(kept: list[CheckedSentence], sources: list[Source]) -> tuple[str, lis
     for sentence in kept:
         shown = []
         for n in sentence.cited:
+            support = sentence.supports[n]
             if n not in renumber:
                 renumber[n] = len(renumber) + 1
-                chunk = by_number[n]
-                citations[n] = Citation(n=renumber[n], doc_id=chunk.doc_id, title=chunk.title, section=chunk.section,
-                                        chunk_id=chunk.chunk_id, text=chunk.text, flagged=chunk.flagged_sentences())
-            support = sentence.supports[n]
+                citations[n] = Citation.of(renumber[n], by_number[n], support.evidence)
             citation = citations[n]
             citation.sentences.append(sentence.text)
             if support.evidence not in citation.evidence:

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field
 
 from ..index.retrieval import RetrievedChunk
+from ..ingest.chunking import Chunk
 
 
 class RefusalReason(enum.StrEnum):
@@ -29,11 +30,21 @@ class Citation:
     evidence: list[str] = field(default_factory=list)  # the passage sentence(s) that support them, for highlighting
     score: float = 0.0  # best support score
     flagged: list[str] = field(default_factory=list)  # its instruction-like sentences: shown marked, never used
+    page: int | None = None  # the 1-based page of the (first) supporting sentence; None where the format has no pages
+    span: tuple[int, int] | None = None  # that sentence's character span in the document's text
+
+    @classmethod
+    def of(cls, n: int, chunk: Chunk, located_by: str, **more) -> Citation:
+        """The citation of `chunk`, located at its supporting sentence `located_by` (its page and span)."""
+        at = chunk.text.find(located_by)
+        span = (chunk.start + at, chunk.start + at + len(located_by)) if at >= 0 and located_by else None
+        return cls(n=n, doc_id=chunk.doc_id, title=chunk.title, section=chunk.section, chunk_id=chunk.chunk_id,
+                   text=chunk.text, flagged=chunk.flagged_sentences(), page=chunk.page_at(max(0, at)), span=span, **more)
 
     def to_json(self) -> dict:
         return {"n": self.n, "doc": self.doc_id, "title": self.title, "section": self.section, "chunk_id": self.chunk_id,
-                "text": self.text, "sentences": self.sentences, "evidence": self.evidence, "support": self.score,
-                "flagged": self.flagged}
+                "page": self.page, "span": list(self.span) if self.span else None, "text": self.text, "sentences": self.sentences, "evidence": self.evidence,
+                "support": self.score, "flagged": self.flagged}
 
 
 @dataclass

@@ -26,6 +26,7 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import version
@@ -40,6 +41,7 @@ from ..errors import ChatbotError, IndexDamagedError, IndexMismatchError, IndexM
 from ..fileutils import atomic_write_text, file_sha256
 from ..ingest.chunking import Chunk, chunk_document, chunker_signature
 from ..ingest.documents import Document, load_document, scan_corpus
+from ..ingest.formats import describe_supported
 from ..textutils import keyword_tokens
 from .dense import FLAT, IVF, DenseIndex, kind_for
 from .embeddings import Embedder
@@ -189,9 +191,15 @@ def _hold(build: Path) -> IO | None:
 
 def read_segment(folder: Path, name: str) -> tuple[list[Chunk], np.ndarray]:
     lines = (folder / f"{name}.chunks.jsonl").read_text(encoding="utf-8").splitlines()
-    chunks = [Chunk(**json.loads(line)) for line in lines]
-    chunks = [dataclasses.replace(c, flagged=tuple(map(tuple, c.flagged))) if c.flagged else c for c in chunks]
+    chunks = [_chunk_from_json(json.loads(line)) for line in lines]
     return chunks, np.load(folder / f"{name}.vectors.npy", mmap_mode="r")
+
+
+def _chunk_from_json(record: dict) -> Chunk:
+    """JSON has lists where a Chunk has tuples (chunks are compared and hashed)."""
+    record["flagged"] = tuple(map(tuple, record.get("flagged", ())))
+    record["page_breaks"] = tuple(record.get("page_breaks", ()))
+    return Chunk(**record)
 
 
 def stale_documents(index: Index, corpus_dir: Path) -> list[str]:
@@ -241,8 +249,10 @@ class _Plan:
     skips_changed: bool  # the set of skipped files differs from the previous build's
 
 
-def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: bool = False, progress: bool = True) -> BuildReport:
-    """Bring the index up to date with the corpus folder; only new and changed documents are embedded."""
+def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: bool = False, progress: bool = True,
+                on_step: Callable[[str], None] | None = None) -> BuildReport:
+    """Bring the index up to date with the corpus folder; only new and changed documents are embedded.
+    `progress` draws a bar on the terminal; `on_step` is told each step in words (the app shows them)."""
     started = time.perf_counter()
     root = settings.index_dir
     root.mkdir(parents=True, exist_ok=True)
@@ -256,7 +266,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: b
                 return dataclasses.replace(plan.report, n_chunks=previous.n_chunks, seconds=time.perf_counter() - started,
                                            skipped=_reasons(plan.skipped))
             embedder = embedder or Embedder(settings.embedding_model)
-            n_chunks = _write_build(settings, previous, plan, embedder, progress)
+            n_chunks = _write_build(settings, previous, plan, embedder, progress, on_step or (lambda _: None))
         finally:
             if previous:
                 previous.close()
@@ -300,7 +310,7 @@ def _plan(settings: Settings, previous: Index | None, reason: str) -> _Plan:
     paths, unlisted = scan_corpus(settings.corpus_dir, settings.index.max_bytes)
     if not paths:
         why = "".join(f" {name} {reason}." for name, reason in unlisted.items())
-        raise ChatbotError(f"There are no readable .txt or .md documents in {settings.corpus_dir}; add some and index again.{why}")
+        raise ChatbotError(f"There are no documents ({describe_supported()}) in {settings.corpus_dir}; add some and index again.{why}")
     old = previous.manifest.documents if previous else {}
     old_skipped = previous.manifest.skipped if previous else {}
     keep, index, added, updated, unchanged = {}, [], [], [], []
@@ -327,7 +337,8 @@ def _plan(settings: Settings, previous: Index | None, reason: str) -> _Plan:
                  skipped.keys() != old_skipped.keys())
 
 
-def _write_build(settings: Settings, previous: Index | None, plan: _Plan, embedder: Embedder, progress: bool) -> int:
+def _write_build(settings: Settings, previous: Index | None, plan: _Plan, embedder: Embedder, progress: bool,
+                 on_step: Callable[[str], None]) -> int:
     root = settings.index_dir
     name = f"build-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{os.getpid()}"
     tmp = root / f".{name}.tmp"
@@ -342,8 +353,12 @@ def _write_build(settings: Settings, previous: Index | None, plan: _Plan, embedd
         added_rows, added_vectors = [], []
         with tqdm(total=len(plan.index), unit="doc", desc="Indexing", disable=not progress or not plan.index) as bar:
             for start in range(0, len(plan.index), _EMBED_BATCH_DOCS):
-                docs = [_load_or_skip(path, plan.skipped) for path in plan.index[start:start + _EMBED_BATCH_DOCS]]
+                docs = []
+                for i, path in enumerate(plan.index[start:start + _EMBED_BATCH_DOCS], start + 1):
+                    on_step(f"Converting {path.name} ({i} of {len(plan.index)})…")
+                    docs.append(_load_or_skip(path, plan.skipped))
                 batch = [(doc, chunk_document(doc, settings.chunking)) for doc in docs if doc is not None]
+                on_step(f"Embedding {sum(len(chunks) for _, chunks in batch)} passages…")
                 vectors = embedder.embed([c.embedding_text() for _, chunks in batch for c in chunks])
                 at = 0
                 for doc, chunks in batch:
@@ -370,6 +385,7 @@ def _write_build(settings: Settings, previous: Index | None, plan: _Plan, embedd
             versions={lib: version(lib) for lib in ("faiss-cpu", "bm25s", "sentence-transformers", "numpy")},
             skipped=dict(sorted(plan.skipped.items())),
         )
+        on_step("Writing the index…")
         (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         os.replace(tmp, root / name)
         atomic_write_text(root / "CURRENT", name)

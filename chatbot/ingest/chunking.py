@@ -7,6 +7,7 @@ and a chunk that breaks inside a section repeats its last `overlap` sentences in
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from dataclasses import dataclass
@@ -33,6 +34,12 @@ class Chunk:
     # Spans (into `text`, with the space before them) of sentences addressed to the assistant or its reply
     # (instructions.py): withheld from the model, never evidence.
     flagged: tuple[tuple[int, int], ...] = ()
+    page: int | None = None  # the 1-based page the chunk starts on (formats with pages)
+    page_breaks: tuple[int, ...] = ()  # offsets (into `text`) where a further page starts
+
+    def page_at(self, offset: int) -> int | None:
+        """The page of text[offset]: a chunk may straddle pages, the sentence decides."""
+        return None if self.page is None else self.page + bisect.bisect_right(self.page_breaks, offset)
 
     def embedding_text(self) -> str:
         """What is embedded and keyword-indexed: the passage (as the model reads it) with where it stands in its
@@ -172,4 +179,5 @@ def _make_chunk(doc: Document, units: list[_Unit]) -> Chunk:
     first_sentence = next(u for u in units if u.kind == "sentence")
     section = units[0].section if units[0].kind == "heading" else first_sentence.section
     return Chunk(f"{doc.doc_id}:{start}-{end}", doc.doc_id, doc.title, section or doc.title, start, end, doc.text[start:end],
-                 tuple((s - start, e - start) for u in units for s, e in u.hidden))
+                 tuple((s - start, e - start) for u in units for s, e in u.hidden),
+                 doc.page_at(start), tuple(p - start for p in doc.pages if start < p < end))

@@ -1,41 +1,25 @@
-"""Documents: read .txt/.md files, find their title, headings and the page furniture to ignore.
+"""Documents: any supported file read into its exact text, title, structure (blocks) and pages.
 
-Nothing is rewritten: a document keeps its exact text and every block is a character span of it,
-so a chunk can always be traced back to the original file.
+The converters (formats/) decide how a file becomes text; this module owns what a document is, which
+files of a folder are documents, and adding one. Every block and page is a character span of the
+text, so a chunk can always be traced back to its place in the document.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ChatbotError
+from .formats import CONTENT_KINDS, SUPPORTED_SUFFIXES, Block, Converted, convert, describe_supported
+from .formats.plain import MD_HEADING
 
-SUPPORTED_SUFFIXES = (".txt", ".md")
-
-# Web-capture furniture: navigation, credits, share buttons, banners. Matched against a whole block.
-_FURNITURE = re.compile(
-    r"""^(skip\ to\ (main\ )?content|fact[\ -]checked|share(\ this)?|print|advertisement|menu)$
-      |getty\ images|istock|shutterstock|photograph(y|ed)\ by|image\ credit|photo\ credit|design\ by
-      |share\ on\ (pinterest|facebook|twitter)|optimi[sz]ed\ by|all\ rights\ reserved|cookie
-      |subscribe\ to|sign\ up\ for\ our|^learn\ more\ about\b|^read\ more\b|^related:""",
-    re.IGNORECASE | re.VERBOSE,
-)
-# A dateline, alone or with a byline under it ("August 31, 2016\nJane Doe").
-_DATELINE = re.compile(r"^(\d{1,2} )?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? (\d{1,2},? )?\d{4}(\n.{0,40})?$", re.IGNORECASE)
-# After a comment box the page has no article left: everything from here on is furniture.
-_END_OF_ARTICLE = re.compile(r"^(leave a (comment|reply)|\d* ?comments?|post a comment)$", re.IGNORECASE)
-_BULLET = re.compile(r"^\s*([-*•–—]|\d+[.)]\s+\S+.*[.!?:]$)")
-_MD_HEADING = re.compile(r"^#{1,6}\s+")
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: str  # "heading", "text" or "furniture"
-    start: int
-    end: int
+__all__ = ["Block", "Document", "SUPPORTED_SUFFIXES", "load_document", "load_corpus", "save_document", "scan_corpus"]
 
 
 @dataclass(frozen=True)
@@ -46,26 +30,38 @@ class Document:
     text: str
     sha256: str
     blocks: tuple[Block, ...]
+    pages: tuple[int, ...] = ()  # where each page starts in `text`; empty for formats without pages
 
     def heading_text(self, block: Block) -> str:
-        return _MD_HEADING.sub("", self.text[block.start:block.end]).strip()
+        return MD_HEADING.sub("", self.text[block.start:block.end]).strip()
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding text[offset], or None when the format has no pages."""
+        return max(1, bisect.bisect_right(self.pages, offset)) if self.pages else None
 
 
 # Editor and office leftovers: never documents.
 _TEMPORARY = re.compile(r"^(~\$|\.#|#)|(~|\.tmp|\.swp|\.bak|\.part)$", re.IGNORECASE)
+# Files that describe the collection or a document, not documents: passed over without a word.
+_COMPANION = re.compile(r"^collection\.toml$|\.meta\.json$", re.IGNORECASE)
 
 
 def scan_corpus(corpus_dir: Path, max_bytes: int | None = None) -> tuple[list[Path], dict[str, str]]:
     """The documents to read, and the files skipped without reading them (name -> why, and the fix).
 
-    Hidden and temporary files are passed over silently; a link that leads out of the folder is never
+    Hidden and temporary files and the collection's own companions are passed over silently; a file of a
+    format no converter reads is listed with the formats that can be read; a link that leads out of the folder is never
     followed; a file over the size limit is skipped with a reason."""
     if not corpus_dir.is_dir():
-        raise ChatbotError(f"The document folder {corpus_dir} does not exist; create it and put .txt or .md files in it.")
+        raise ChatbotError(f"The document folder {corpus_dir} does not exist; create it and put documents ({describe_supported()}) in it.")
     root = corpus_dir.resolve()
     paths, skipped = [], {}
     for p in sorted(corpus_dir.iterdir()):
-        if p.name.startswith(".") or _TEMPORARY.search(p.name) or p.suffix.lower() not in SUPPORTED_SUFFIXES:
+        if p.name.startswith(".") or _TEMPORARY.search(p.name) or _COMPANION.search(p.name):
+            continue
+        if p.suffix.lower() not in SUPPORTED_SUFFIXES:
+            if p.is_file():
+                skipped[p.name] = f"is not a format that can be read; save it as one of {describe_supported()}"
             continue
         if p.is_symlink() and not p.resolve().is_relative_to(root):
             skipped[p.name] = "is a link to a file outside the document folder; copy the file into the folder instead"
@@ -82,32 +78,43 @@ def too_large(size: int, max_bytes: int) -> str:
     return f"is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit; split it, or raise CHATBOT_MAX_DOCUMENT_MB"
 
 
-def read_file(path: Path) -> tuple[bytes, str]:
-    """The file's bytes and its text."""
+def read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise ChatbotError(f"Could not read {path.name} ({exc.strerror}); check the file's permissions or remove it.") from None
-    if b"\x00" in data[:8192]:
-        raise ChatbotError(f"{path.name} is a binary file, not text; save it as plain text (.txt or .md) or remove it.")
-    try:
-        return data, data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ChatbotError(f"{path.name} is not UTF-8 text; save it as UTF-8 (plain .txt or .md) and try again.") from None
 
 
 def load_document(path: Path) -> Document:
-    data, text = read_file(path)
-    if not text.strip():
+    data = read_bytes(path)
+    if not data.strip():
         raise ChatbotError(f"{path.name} is empty; add text to it or remove it from the collection.")
-    body_start, meta = _front_matter(text)
-    meta.update(_sidecar_metadata(path))
-    blocks = _blocks(text, body_start, markdown=path.suffix.lower() == ".md")
-    if not any(b.kind == "text" for b in blocks):
-        raise ChatbotError(f"{path.name} has no readable paragraphs; check that it is an article in plain text.")
-    doc = Document(path.name, path, "", text, hashlib.sha256(data).hexdigest(), tuple(blocks))
-    title = str(meta.get("title") or "").strip() or _title_from_blocks(doc) or path.stem
-    return Document(doc.doc_id, path, title, text, doc.sha256, doc.blocks)
+    digest = hashlib.sha256(data).hexdigest()
+    converted = _convert_once(path, data, digest)
+    if not any(b.kind in CONTENT_KINDS for b in converted.blocks):
+        raise ChatbotError(f"{path.name} has no readable paragraphs; check that it holds text, not only images or headings.")
+    doc = Document(path.name, path, "", converted.text, digest, converted.blocks, converted.pages)
+    title = str(_sidecar_metadata(path).get("title") or "").strip() or converted.title or _title_from_blocks(doc) or path.stem
+    return Document(doc.doc_id, path, title, doc.text, doc.sha256, doc.blocks, doc.pages)
+
+
+_RECENT: OrderedDict[tuple[str, str], Converted] = OrderedDict()
+_RECENT_LOCK = threading.Lock()
+
+
+def _convert_once(path: Path, data: bytes, digest: str) -> Converted:
+    """Convert, remembering the last few results: an upload is converted to check it, then indexed, and a
+    scan's OCR is too slow to do twice."""
+    key = (path.suffix.lower(), digest)
+    with _RECENT_LOCK:
+        if key in _RECENT:
+            return _RECENT[key]
+    converted = convert(path, data)
+    with _RECENT_LOCK:
+        _RECENT[key] = converted
+        while len(_RECENT) > 8:
+            _RECENT.popitem(last=False)
+    return converted
 
 
 def load_corpus(corpus_dir: Path) -> list[Document]:
@@ -115,36 +122,38 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
 
 
 def save_document(corpus_dir: Path, name: str, data: bytes, max_bytes: int | None = None) -> Path:
-    """Check an uploaded file like any document, then write it into the collection atomically."""
-    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).lstrip(".")
+    """Check an uploaded file like any document, then write it into the collection atomically under a name
+    no other document has: an upload never replaces a document (a second "notes.pdf" becomes "notes-2.pdf")."""
+    safe_name = safe_file_name(name)
     if Path(safe_name).suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise ChatbotError(f"{name} is not a .txt or .md file; only plain text and Markdown can be added.")
+        raise ChatbotError(f"{name} cannot be added: only {describe_supported()} files can be read.")
     if max_bytes is not None and len(data) > max_bytes:
         raise ChatbotError(f"{name} {too_large(len(data), max_bytes)}.")
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    target = corpus_dir / safe_name
     tmp = corpus_dir / f".upload-{safe_name}"  # hidden: never indexed half-written
     tmp.write_bytes(data)
     try:
-        load_document(tmp)  # raises on unreadable text
+        load_document(tmp)  # raises on a file that cannot be read
     except ChatbotError as exc:
         tmp.unlink(missing_ok=True)
         raise ChatbotError(str(exc).replace(tmp.name, name)) from None
+    target = _free_name(corpus_dir, safe_name)
     tmp.replace(target)
     return target
 
 
-def _front_matter(text: str) -> tuple[int, dict]:
-    """`---` / `key: value` lines / `---` at the very top: metadata, not content."""
-    match = re.match(r"\ufeff?---[ \t]*\n(.*?)\n---[ \t]*(\n|$)", text, re.DOTALL)
-    if not match:
-        return 0, {}
-    meta = {}
-    for line in match.group(1).splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            meta[key.strip().lower()] = value.strip().strip("\"'")
-    return match.end(), meta
+def safe_file_name(name: str) -> str:
+    """The name an upload is saved under: letters, digits, ._- only, never hidden."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).lstrip(".") or "document"
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    stem, suffix = Path(name).stem, Path(name).suffix
+    target, n = folder / name, 1
+    while target.exists() or target.is_symlink():
+        n += 1
+        target = folder / f"{stem}-{n}{suffix}"
+    return target
 
 
 def _sidecar_metadata(path: Path) -> dict:
@@ -157,52 +166,6 @@ def _sidecar_metadata(path: Path) -> dict:
     except (OSError, ValueError):
         raise ChatbotError(f"{sidecar.name} is not valid JSON; fix it (e.g. {{\"title\": \"...\"}}) or delete it.") from None
     return meta if isinstance(meta, dict) else {}
-
-
-def _paragraph_spans(text: str, start: int, markdown: bool) -> list[tuple[int, int]]:
-    """Runs of non-blank lines; in Markdown a heading line is a paragraph of its own."""
-    spans, para_start, pos, prev_end = [], None, start, start
-    for line in text[start:].splitlines(keepends=True):
-        line_end = pos + len(line.rstrip("\r\n"))
-        stripped = line.strip()
-        if not stripped or (markdown and _MD_HEADING.match(stripped)):
-            if para_start is not None:
-                spans.append((para_start, prev_end))
-                para_start = None
-            if stripped:
-                spans.append((pos + len(line) - len(line.lstrip()), line_end))
-        else:
-            if para_start is None:
-                para_start = pos + len(line) - len(line.lstrip())
-            prev_end = line_end
-        pos += len(line)
-    if para_start is not None:
-        spans.append((para_start, prev_end))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
-
-
-def _blocks(text: str, start: int, markdown: bool) -> list[Block]:
-    blocks, ended = [], False
-    for s, e in _paragraph_spans(text, start, markdown):
-        para = text[s:e].strip()
-        if ended or _FURNITURE.search(para) or _DATELINE.match(para) or _END_OF_ARTICLE.match(para):
-            ended = ended or bool(_END_OF_ARTICLE.match(para))
-            kind = "furniture"
-        elif _is_heading(para, markdown, first=not any(b.kind != "furniture" for b in blocks)):
-            kind = "heading"
-        else:
-            kind = "text"
-        blocks.append(Block(kind, s, e))
-    return blocks
-
-
-def _is_heading(para: str, markdown: bool, first: bool) -> bool:
-    if markdown:
-        return bool(_MD_HEADING.match(para))
-    if "\n" in para or len(para) > 90 or len(para.split()) > 14 or _BULLET.match(para):
-        return False
-    # A web page's first short line is its title even when it is a question.
-    return first or not para.endswith((".", "?", "!", ":", ";", ","))
 
 
 def _title_from_blocks(doc: Document) -> str:

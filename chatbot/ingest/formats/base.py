@@ -1,0 +1,87 @@
+"""What every converter hands on: the document's text, its structure as spans of that text, its pages."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Block kinds: "heading", "furniture" (never indexed), and content: "text", "list" (an item), "table" (a row).
+CONTENT_KINDS = ("text", "list", "table")
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Converted:
+    text: str
+    blocks: tuple[Block, ...]
+    title: str = ""  # from the file's own metadata, when it has one
+    pages: tuple[int, ...] = ()  # where each page starts in `text` (formats with pages only)
+    body_start: int = 0  # where the content starts (after front matter)
+
+
+@dataclass
+class TextBuilder:
+    """Builds a converted document's text block by block: blocks are separated by a blank line and each one's
+    span is recorded as it is written, so the text, its structure and its pages cannot disagree."""
+    parts: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)  # pages[i]: where page i + 1 starts
+    length: int = 0
+
+    def add(self, kind: str, text: str, page: int | None = None) -> None:
+        text = clean_inline(text)
+        if not text:
+            return
+        if self.parts:
+            self._append("\n\n")
+        self._reach_page(page)
+        self.blocks.append(Block(kind, self.length, self.length + len(text)))
+        self._append(text)
+
+    def extend_last(self, text: str, page: int | None = None, separator: str = " ") -> None:
+        """More of the last block: a paragraph's next line, or its run into the next column or page."""
+        text = clean_inline(text)
+        if not text:
+            return
+        if not self.blocks:
+            return self.add("text", text, page)
+        self._append(separator)
+        self._reach_page(page)
+        self._append(text)
+        last = self.blocks[-1]
+        self.blocks[-1] = Block(last.kind, last.start, self.length)
+
+    def result(self, title: str = "", n_pages: int = 0) -> Converted:
+        self._reach_page(n_pages)  # trailing empty pages start where the text ends
+        return Converted("".join(self.parts), tuple(self.blocks), clean_inline(title), tuple(self.pages))
+
+    def _reach_page(self, page: int | None) -> None:
+        while page is not None and len(self.pages) < page:
+            self.pages.append(self.length)
+
+    def _append(self, s: str) -> None:
+        self.parts.append(s)
+        self.length += len(s)
+
+
+def table_rows(rows: list[list[str]]) -> list[str]:
+    """A table as one line per row; when the first row is a header, every row carries it ("Month: April | Task: ..."),
+    so a row read alone (a chunk, a citation) still says what its cells are."""
+    rows = [[" ".join(c.split()) for c in row] for row in rows if any(c.strip() for c in row)]
+    header = rows[0] if len(rows) > 1 and all(rows[0]) else None
+    body = rows[1:] if header else rows
+    return [" | ".join(f"{h}: {c}" if header else c for h, c in zip(header or row, row) if c) for row in body]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff\u00ad]")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_inline(text: str) -> str:
+    """One paragraph on one line: control characters and soft hyphens gone, runs of whitespace one space."""
+    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()

@@ -1,0 +1,247 @@
+"""PDF: text in reading order with its pages (pypdfium2), headings by font, running headers and footers dropped,
+pages without a text layer read by Tesseract OCR; and a page rendered as an image with sentences highlighted.
+
+pypdfium2 was chosen over pypdf by measurement (benchmarks/bench_pdf.py, README): it extracts text several
+times faster, and it gives what pypdf does not: each character's box and font (headings, furniture by
+position, highlights on the page image) and page rendering (OCR, the viewer).
+"""
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...errors import ChatbotError
+from .base import Converted, TextBuilder
+
+SUFFIXES = (".pdf",)
+
+OCR_DPI = 300  # Tesseract reads best at about 300 dpi
+_PAGE_NUMBER = re.compile(r"^(page\s*)?[-–—(]?\s*([0-9]+|[ivxlc]+)\s*[-–—)]?(\s*(of|/)\s*[0-9]+)?$", re.IGNORECASE)
+_BULLET = re.compile(r"^([•◦▪●■\-–—*]|\(?[0-9]{1,2}[.)]|\(?[a-z][.)])\s")
+_ENDS_PARAGRAPH = re.compile(r"[.!?:;\"”’)]$")
+_UNTITLED = re.compile(r"^(untitled|\(?anonymous\)?|microsoft word - .*|document\d*)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    page: int  # 1-based
+    top: float  # distance from the top of the page, in points
+    bottom: float
+    size: float  # font size of its first character
+    bold: bool
+    rank: int  # position on its page counted from the nearer edge, top or bottom (0 = the edge line)
+    whole: bool = False  # a whole paragraph already (as OCR finds them), not one printed line
+
+
+def convert(path: Path, data: bytes) -> Converted:
+    pdfium = _pdfium()
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise ChatbotError(f"{path.name} is password-protected; save a copy without a password and add that instead.") from None
+        raise ChatbotError(f"{path.name} is damaged or not a PDF ({exc}); export it again or remove it.") from None
+    try:
+        n_pages = len(pdf)
+        title = str(pdf.get_metadata_dict().get("Title") or "").strip()
+        lines = []
+        for number in range(1, n_pages + 1):
+            # no text layer: a scan (or an empty page), read by OCR
+            lines.extend(_text_lines(pdf[number - 1], number) or _ocr_paragraphs(pdf[number - 1], number, path))
+    finally:
+        pdf.close()
+    if not lines:
+        raise ChatbotError(f"{path.name} has no text layer and OCR found no text in it; check that the scan is legible, "
+                           f"or add the text as a .txt file.")
+    return _build(lines, n_pages).result("" if _UNTITLED.match(title) else title, n_pages)
+
+
+def _pdfium():
+    import pypdfium2
+
+    return pypdfium2
+
+
+def _text_lines(page, number: int) -> list[_Line]:
+    """The page's lines in pdfium's reading order, each with its position and font."""
+    raw = _pdfium().raw
+    textpage = page.get_textpage()
+    try:
+        text = textpage.get_text_range()
+        height = page.get_height()
+        found, offset = [], 0
+        for line in re.split(r"\r\n|\r|\n", text):
+            first = offset + len(line) - len(line.lstrip())
+            offset += len(line) + 2
+            if not line.strip():
+                continue
+            _, bottom, _, top = textpage.get_charbox(first, loose=True)
+            size = raw.FPDFText_GetFontSize(textpage.raw, first)
+            name = ctypes.create_string_buffer(128)
+            raw.FPDFText_GetFontInfo(textpage.raw, first, name, 128, None)
+            bold = b"bold" in name.value.lower() or raw.FPDFText_GetFontWeight(textpage.raw, first) >= 600
+            found.append(_Line(line.strip(), number, height - top, height - bottom, round(size, 1), bold, rank=0))
+    finally:
+        textpage.close()
+    return _ranked(found)
+
+
+def _ranked(lines: list[_Line]) -> list[_Line]:
+    by_position = sorted(range(len(lines)), key=lambda i: lines[i].top)
+    ranks = {i: min(r, len(lines) - 1 - r) for r, i in enumerate(by_position)}
+    return [dataclasses.replace(line, rank=ranks[i]) for i, line in enumerate(lines)]
+
+
+def _ocr_paragraphs(page, number: int, path: Path) -> list[_Line]:
+    """The paragraphs Tesseract reads on a page image, with their positions (for running headers and footers)."""
+    import pytesseract
+
+    if not any(True for _ in page.get_objects(filter=[_pdfium().raw.FPDF_PAGEOBJ_IMAGE])):
+        return []  # an empty page: nothing to read
+
+    image = page.render(scale=OCR_DPI / 72).to_pil()
+    try:
+        data = pytesseract.image_to_data(image, lang="eng", output_type=pytesseract.Output.DICT)
+    except pytesseract.TesseractNotFoundError:
+        raise ChatbotError(f"{path.name} is a scan without a text layer and Tesseract OCR is not installed to read it; "
+                           f"install it (`make setup`, or apt-get install tesseract-ocr tesseract-ocr-eng).") from None
+    except (pytesseract.TesseractError, RuntimeError) as exc:
+        raise ChatbotError(f"{path.name} is a scan without a text layer and OCR failed on it ({exc}); "
+                           f"add the text as a .txt file instead.") from None
+    words: dict[tuple[int, int], list[int]] = {}
+    for i, word in enumerate(data["text"]):
+        if word.strip() and float(data["conf"][i]) >= 0:
+            words.setdefault((data["block_num"][i], data["par_num"][i]), []).append(i)
+    points = 72 / OCR_DPI
+    paragraphs = [_Line(" ".join(data["text"][i] for i in ids), number, min(data["top"][i] for i in ids) * points,
+                        max(data["top"][i] + data["height"][i] for i in ids) * points, 0.0, False, 0, whole=True)
+                  for ids in words.values()]
+    return _ranked(paragraphs)
+
+
+def _furniture(lines: list[_Line], n_pages: int) -> set[int]:
+    """Running headers and footers: near a page's top or bottom edge and repeated (numbers aside) on at
+    least half the pages; and bare page numbers there."""
+    def key(line: _Line) -> str:
+        return re.sub(r"\d+", "#", line.text.lower())
+    edge = [i for i, line in enumerate(lines) if line.rank < 2]
+    pages_with = Counter()
+    for k, pages in _pages_by_key((key(lines[i]), lines[i].page) for i in edge).items():
+        pages_with[k] = len(pages)
+    repeated = max(2, n_pages // 2)
+    return {i for i in edge if pages_with[key(lines[i])] >= repeated or _PAGE_NUMBER.match(lines[i].text)}
+
+
+def _pages_by_key(pairs) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    for k, page in pairs:
+        out.setdefault(k, set()).add(page)
+    return out
+
+
+def _build(lines: list[_Line], n_pages: int) -> TextBuilder:
+    furniture = _furniture(lines, n_pages)
+    content = [line for i, line in enumerate(lines) if i not in furniture]
+    body = _body_size(content)
+    pitch = _line_pitch(content)
+    builder, previous, kind = TextBuilder(), None, ""
+    for line in content:
+        heading = not line.whole and _is_heading(line, body)
+        this_kind = "heading" if heading else "list" if _BULLET.match(line.text) else "text"
+        if previous is None or line.whole or previous.whole or _starts_block(previous, line, pitch, heading, kind, this_kind):
+            builder.add(this_kind, line.text, line.page)
+            kind = this_kind
+        else:
+            _join(builder, previous, line)
+        previous = line
+    return builder
+
+
+def _join(builder: TextBuilder, previous: _Line, line: _Line) -> None:
+    """A line continues the paragraph: joined with a space, or glued where a word was hyphenated across lines."""
+    hyphenated = previous.text.endswith("\x02")  # pdfium's mark for a hyphen that breaks a word at a line's end
+    builder.extend_last(line.text, line.page, separator="" if hyphenated else " ")
+
+
+def _starts_block(previous: _Line, line: _Line, pitch: float, heading: bool, kind: str, this_kind: str) -> bool:
+    if heading or kind == "heading":  # a heading's lines run on while its font does; what follows it starts anew
+        return not (heading and kind == "heading" and line.size == previous.size and line.page == previous.page
+                    and 0 < line.bottom - previous.bottom <= 1.5 * line.size)
+    if this_kind == "list" or abs(line.size - previous.size) > 0.5:
+        return True
+    if line.page != previous.page or line.top < previous.top - pitch / 2:  # next page, or up to the next column
+        return bool(_ENDS_PARAGRAPH.search(previous.text))
+    return line.bottom - previous.bottom > 1.3 * pitch  # a gap wider than the line spacing
+
+
+def _is_heading(line: _Line, body: float) -> bool:
+    words = len(line.text.split())
+    if words > 14 or _ENDS_PARAGRAPH.search(line.text) and not line.text.endswith(":"):
+        return False
+    return line.size >= 1.15 * body or (line.bold and line.size >= body - 0.5 and words <= 10)
+
+
+def _body_size(lines: list[_Line]) -> float:
+    sizes = Counter()
+    for line in lines:
+        if not line.whole:
+            sizes[line.size] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def _line_pitch(lines: list[_Line]) -> float:
+    """The usual distance between the baselines of consecutive lines of a paragraph."""
+    steps = [b.bottom - a.bottom for a, b in zip(lines, lines[1:])
+             if a.page == b.page and a.size == b.size and not a.whole and 0 < b.bottom - a.bottom < 3 * max(a.size, 1)]
+    return statistics.median(steps) if steps else 14.0
+
+
+# ---------------------------------------------------------------- the viewer
+
+def render_page(path: Path, page_number: int, sentences: list[str], width: int = 900):
+    """The page as a PIL image, `width` pixels wide, with each sentence found on it highlighted."""
+    from PIL import Image, ImageDraw
+
+    pdfium = _pdfium()
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        page = pdf[page_number - 1]
+        scale = width / page.get_width()
+        image = page.render(scale=scale).to_pil().convert("RGBA")
+        layer = Image.new("RGBA", image.size, (0, 0, 0, 0))  # drawn apart and laid over, so the text shows through
+        overlay = ImageDraw.Draw(layer)
+        height = page.get_height()
+        textpage = page.get_textpage()
+        try:
+            for left, bottom, right, top in _sentence_boxes(textpage, sentences):
+                overlay.rectangle([left * scale, (height - top) * scale, right * scale, (height - bottom) * scale],
+                                  fill=(255, 165, 0, 90), outline=(230, 120, 0, 255))
+        finally:
+            textpage.close()
+    finally:
+        pdf.close()
+    return Image.alpha_composite(image, layer).convert("RGB")
+
+
+def _sentence_boxes(textpage, sentences: list[str]) -> list[tuple[float, float, float, float]]:
+    """Boxes of the characters of each sentence on the page, matched on letters and digits only (the
+    document text was joined and de-hyphenated, the page's was not)."""
+    text = textpage.get_text_range()
+    kept = [i for i, ch in enumerate(text) if ch.isalnum()]
+    letters = "".join(text[i] for i in kept).lower()
+    boxes = []
+    for sentence in sentences:
+        wanted = "".join(ch for ch in sentence if ch.isalnum()).lower()
+        at = letters.find(wanted) if wanted else -1
+        if at < 0:
+            continue
+        first, last = kept[at], kept[at + len(wanted) - 1]
+        for i in range(textpage.count_rects(first, last - first + 1)):
+            boxes.append(textpage.get_rect(i))
+    return boxes

@@ -1,0 +1,129 @@
+"""Real files made by real writers, as a person's own documents would be: PDFs by reportlab (a scan: pages
+rendered to images by pypdfium2 and put back into a PDF as pictures), Word files by python-docx, and
+saved web pages as a browser saves them (HTML text around the article: navigation, cookie banner,
+comments, footer)."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+HEADER = "Harbour Trust Annual Report 2021"
+HISTORY_FACT = "The lighthouse was first lit in 1843 by keeper Thomas Reed."
+OIL_FACT = "The lamp burned colza oil until 1902, when it was converted to paraffin."
+ROUTINE_FACT = "Every morning the keeper polished the brass lens fittings and trimmed the wicks."
+LEFT_COLUMN_LAST = "The log book recorded the weather at every change of watch."
+RUNS_ON = "The tower was raised by six metres in 1871 so that the light"  # a paragraph that runs on to page 2
+FILLER = ("The harbour board met each quarter to review the accounts of the station, the state of the tower and "
+          "the supply of stores brought out by the tender from the mainland. ")
+
+
+def lighthouse_pdf(path: Path) -> Path:
+    """Three pages: a title and headings, a paragraph running from page 1 onto page 2, a two-column page 3,
+    and a running header and page-number footer on every page."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageBreak, PageTemplate, Paragraph
+
+    styles = getSampleStyleSheet()
+    width, height = A4
+
+    def furniture(canvas, doc):
+        canvas.saveState()
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(72, height - 40, HEADER)
+        canvas.drawRightString(width - 72, 30, f"Page {doc.page} of 3")
+        canvas.restoreState()
+
+    column = (width - 144) / 2 - 6
+    doc = BaseDocTemplate(str(path), pagesize=A4, title="The Harbour Lighthouse")
+    doc.addPageTemplates([
+        PageTemplate("one", [Frame(72, 72, width - 144, height - 144)], onPage=furniture),
+        PageTemplate("two", [Frame(72, 72, column, height - 144, id="left"),
+                             Frame(72 + column + 12, 72, column, height - 144, id="right")], onPage=furniture),
+    ])
+    body = styles["BodyText"]
+    story = [Paragraph("The Harbour Lighthouse", styles["Title"]), Paragraph("History", styles["Heading1"]),
+             Paragraph(HISTORY_FACT + " " + FILLER, body)]
+    story += [Paragraph(FILLER * 3, body) for _ in range(7)]
+    story.append(Paragraph(FILLER * 2 + RUNS_ON + " could be seen from the far side of the bay. " + FILLER * 2, body))
+    story += [Paragraph("Equipment", styles["Heading1"]), Paragraph(OIL_FACT + " " + FILLER, body)]
+    story += [NextPageTemplate("two"), PageBreak(), Paragraph("Daily routine", styles["Heading1"])]
+    story += [Paragraph(FILLER * 2, body) for _ in range(5)] + [Paragraph(LEFT_COLUMN_LAST, body)]
+    story += [Paragraph(FILLER * 2, body) for _ in range(2)] + [Paragraph(ROUTINE_FACT + " " + FILLER, body)]
+    doc.build(story)
+    return path
+
+
+def scanned_pdf(source: Path, path: Path, pages: int = 99, dpi: int = 200) -> Path:
+    """The first `pages` of `source` as a scanner would give them back: each page a picture, no text layer."""
+    import pypdfium2
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    pdf = pypdfium2.PdfDocument(str(source))
+    out = canvas.Canvas(str(path))
+    for page in list(pdf)[:pages]:
+        w, h = page.get_size()
+        image = page.render(scale=dpi / 72).to_pil().convert("L")
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        out.setPageSize((w, h))
+        out.drawImage(ImageReader(io.BytesIO(buffer.getvalue())), 0, 0, w, h)
+        out.showPage()
+    out.save()
+    pdf.close()
+    return path
+
+
+def encrypted_pdf(path: Path) -> Path:
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), encrypt=pdfencrypt.StandardEncryption("secret", canPrint=0))
+    c.drawString(72, 720, "Board minutes: the budget for next year.")
+    c.save()
+    return path
+
+
+BEES_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Keeping Bees in Cities | Garden Weekly</title></head><body>
+<div id="cookie-banner" class="cookie-consent"><p>We use cookies to improve your experience on Garden Weekly.</p>
+<button>Accept all cookies</button></div>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/news">Latest gardening news</a></li>
+<li><a href="/shop">Visit the Garden Weekly shop</a></li></ul></nav></header>
+<main><article>
+<h1>Keeping Bees in Cities</h1>
+<p>Urban beekeeping has grown quickly over the last decade. A single hive on a rooftop can produce around twenty
+kilograms of honey in a good year, according to the city beekeepers' association.</p>
+<h2>Choosing a site</h2>
+<p>Hives need morning sun and shelter from strong wind. Place them at least three metres from walkways so that
+flight paths stay above head height.</p>
+<ul><li>Check the local rules on hive numbers before buying bees.</li><li>Provide a shallow water source near the hive.</li></ul>
+<h2>The beekeeping year</h2>
+<table><tr><th>Month</th><th>Task</th></tr><tr><td>April</td><td>Add a honey super</td></tr>
+<tr><td>August</td><td>Harvest the honey and treat for varroa mites</td></tr></table>
+<p>Bees forage up to five kilometres from the hive, so the parks and gardens nearby matter more than the rooftop itself.</p>
+</article></main>
+<section class="comments"><h3>3 Comments</h3><div class="comment"><p>Great article, I love bees! Buy cheap honey at my shop.</p></div></section>
+<footer><p>Copyright 2024 Garden Weekly Media. All rights reserved. Privacy policy. Terms of use.</p></footer>
+</body></html>
+"""
+BEES_CLUTTER = ("cookies", "Latest gardening news", "Garden Weekly shop", "Great article", "cheap honey", "Copyright", "Privacy policy")
+
+
+def garden_docx(path: Path) -> Path:
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Allotment handbook"
+    document.add_heading("Allotment handbook", level=0)
+    document.add_heading("Planting calendar", level=1)
+    document.add_paragraph("Tomatoes go out after the last frost, usually in the middle of May in the north.")
+    document.add_paragraph("Water deeply twice a week rather than a little every day.", style="List Bullet")
+    table = document.add_table(rows=3, cols=2)
+    for r, (crop, month) in enumerate([("Crop", "Sowing month"), ("Carrot", "March"), ("Kale", "June")]):
+        table.cell(r, 0).text, table.cell(r, 1).text = crop, month
+    document.add_heading("Pests", level=2)
+    document.add_paragraph("Slugs eat seedlings at night; copper tape around raised beds keeps most of them away.")
+    document.save(str(path))
+    return path

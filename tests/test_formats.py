@@ -1,0 +1,181 @@
+"""Documents in the formats people have: PDF (with pages, columns, running headers, scans), saved web pages,
+Word files. Real files from real writers (makers.py); the real embedder and index where indexing is the point."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from makers import (
+    BEES_CLUTTER,
+    BEES_PAGE,
+    HEADER,
+    HISTORY_FACT,
+    LEFT_COLUMN_LAST,
+    OIL_FACT,
+    ROUTINE_FACT,
+    RUNS_ON,
+    encrypted_pdf,
+    garden_docx,
+    lighthouse_pdf,
+    scanned_pdf,
+)
+
+from chatbot.bot import Chatbot
+from chatbot.config import Settings
+from chatbot.errors import ChatbotError
+from chatbot.index.store import build_index
+from chatbot.ingest.chunking import chunk_document
+from chatbot.ingest.documents import load_document, save_document
+from chatbot.ingest.formats import CONVERTERS
+from chatbot.ingest.formats.pdf import render_page
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("formats")
+    lighthouse_pdf(folder / "lighthouse.pdf")
+    (folder / "bees.html").write_text(BEES_PAGE, encoding="utf-8")
+    garden_docx(folder / "allotment.docx")
+    return folder
+
+
+def block_texts(doc, kind: str) -> list[str]:
+    return [doc.text[b.start:b.end] for b in doc.blocks if b.kind == kind]
+
+
+def test_every_format_has_a_converter_behind_one_interface():
+    assert {".txt", ".md", ".pdf", ".html", ".htm", ".docx"} <= set(CONVERTERS)
+
+
+def test_a_pdf_keeps_its_pages_headings_and_reading_order_and_drops_running_headers(files):
+    doc = load_document(files / "lighthouse.pdf")
+    assert doc.title == "The Harbour Lighthouse" and len(doc.pages) == 3
+    assert block_texts(doc, "heading") == ["The Harbour Lighthouse", "History", "Equipment", "Daily routine"]
+    assert HEADER not in doc.text and "Page 1 of 3" not in doc.text  # furniture on every page is not content
+    assert doc.page_at(doc.text.index(HISTORY_FACT)) == 1
+    assert doc.page_at(doc.text.index(OIL_FACT)) == 2
+    assert doc.page_at(doc.text.index(ROUTINE_FACT)) == 3
+    # the two-column page reads down the left column, then the right
+    assert doc.text.index("Daily routine") < doc.text.index(LEFT_COLUMN_LAST) < doc.text.index(ROUTINE_FACT)
+    # a paragraph running from page 1 onto page 2 stays one paragraph, its sentences each on their own page
+    [running] = [b for b in doc.blocks if RUNS_ON in doc.text[b.start:b.end]]
+    assert doc.page_at(running.start) == 1 and doc.page_at(doc.text.index(RUNS_ON)) == 2
+
+
+def test_chunks_know_the_page_of_every_sentence(files):
+    doc = load_document(files / "lighthouse.pdf")
+    chunks = chunk_document(doc, Settings().chunking)
+    for fact, page in ((HISTORY_FACT, 1), (OIL_FACT, 2), (ROUTINE_FACT, 3), (RUNS_ON, 2)):
+        chunk = next(c for c in chunks if fact in c.text)
+        assert chunk.page_at(chunk.text.index(fact)) == page
+        assert chunk.section != HEADER
+
+
+def test_a_saved_web_page_is_its_article_without_navigation_cookies_comments_or_footer(files):
+    doc = load_document(files / "bees.html")
+    assert doc.title == "Keeping Bees in Cities" and doc.pages == ()
+    assert block_texts(doc, "heading") == ["Keeping Bees in Cities", "Choosing a site", "The beekeeping year"]
+    assert "Provide a shallow water source near the hive." in block_texts(doc, "list")
+    assert "Month: August | Task: Harvest the honey and treat for varroa mites" in block_texts(doc, "table")
+    assert "twenty kilograms of honey" in doc.text
+    for clutter in BEES_CLUTTER:
+        assert clutter not in doc.text
+
+
+def test_a_word_file_keeps_heading_styles_lists_and_table_rows(files):
+    doc = load_document(files / "allotment.docx")
+    assert doc.title == "Allotment handbook"
+    assert block_texts(doc, "heading") == ["Allotment handbook", "Planting calendar", "Pests"]
+    assert block_texts(doc, "list") == ["Water deeply twice a week rather than a little every day."]
+    assert block_texts(doc, "table") == ["Crop: Carrot | Sowing month: March", "Crop: Kale | Sowing month: June"]
+    sections = {c.section for c in chunk_document(doc, Settings().chunking)}
+    assert "Pests" in sections or "Planting calendar" in sections
+
+
+def test_the_cited_page_is_drawn_with_the_sentence_highlighted(files):
+    plain = render_page(files / "lighthouse.pdf", 2, [])
+    marked = render_page(files / "lighthouse.pdf", 2, [OIL_FACT])
+    elsewhere = render_page(files / "lighthouse.pdf", 2, [ROUTINE_FACT])  # on page 3, not here
+
+    def orange(image) -> int:
+        return sum(1 for r, g, b in image.getdata() if r > 200 and 120 < g < 220 and b < 150)
+    assert orange(plain) == 0 == orange(elsewhere)
+    assert orange(marked) > 500  # the sentence is about a line and a half of body text
+
+
+def test_bad_files_are_skipped_with_their_reason_and_the_rest_is_indexed(files, tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("lighthouse.pdf", "bees.html", "allotment.docx"):
+        shutil.copy(files / name, corpus / name)
+    encrypted_pdf(corpus / "minutes.pdf")
+    (corpus / "truncated.pdf").write_bytes((files / "lighthouse.pdf").read_bytes()[:2000])
+    (corpus / "broken.docx").write_bytes(b"PK\x03\x04 not really a word file")
+    (corpus / "slides.pptx").write_bytes((files / "allotment.docx").read_bytes())
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    report = build_index(settings, embedder, progress=False)
+    assert sorted(report.added) == ["allotment.docx", "bees.html", "lighthouse.pdf"]
+    assert "password-protected" in report.skipped["minutes.pdf"]
+    assert "damaged or not a PDF" in report.skipped["truncated.pdf"]
+    assert "damaged or not a Word .docx file" in report.skipped["broken.docx"]
+    assert "not a format that can be read" in report.skipped["slides.pptx"] and ".pdf" in report.skipped["slides.pptx"]
+
+    bot = Chatbot(settings, embedder=embedder)
+    top = bot.search("When was the colza oil lamp converted to paraffin?", k=1)[0].chunk
+    assert top.doc_id == "lighthouse.pdf" and top.page_at(top.text.index(OIL_FACT)) == 2
+    assert bot.search("How far do bees forage from the hive?", k=1)[0].chunk.doc_id == "bees.html"
+    for r in bot.search("cookies privacy policy copyright comments", k=5):
+        assert not any(clutter in r.chunk.text for clutter in BEES_CLUTTER)
+
+
+def test_an_upload_never_replaces_a_document_of_the_same_name(files, tmp_path):
+    corpus = tmp_path / "corpus"
+    first = save_document(corpus, "report.pdf", (files / "lighthouse.pdf").read_bytes())
+    second = save_document(corpus, "report.pdf", (files / "lighthouse.pdf").read_bytes())
+    third = save_document(corpus, "report.docx", (files / "allotment.docx").read_bytes())
+    assert [first.name, second.name, third.name] == ["report.pdf", "report-2.pdf", "report.docx"]
+    with pytest.raises(ChatbotError, match="cannot be added: only .txt, .md, .pdf"):
+        save_document(corpus, "tool.exe", b"MZ")
+    with pytest.raises(ChatbotError, match="password-protected"):
+        save_document(corpus, "minutes.pdf", encrypted_pdf(tmp_path / "minutes.pdf").read_bytes())
+    assert sorted(p.name for p in corpus.iterdir()) == ["report-2.pdf", "report.docx", "report.pdf"]
+
+
+@pytest.mark.slow  # Tesseract reads a page in 5-20 s on 2 cores
+def test_a_scanned_pdf_is_read_by_ocr(files, tmp_path):
+    scan = load_document(scanned_pdf(files / "lighthouse.pdf", tmp_path / "scan.pdf", pages=1))
+    words = " ".join(scan.text.split())
+    assert "first lit in 1843" in words and "Thomas Reed" in words
+    assert scan.pages == (0,) and scan.page_at(words.index("Thomas")) == 1
+
+
+@pytest.mark.slow
+def test_an_answer_from_a_pdf_cites_the_page_of_its_supporting_sentence(files, tmp_path, embedder, generator):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("lighthouse.pdf", "bees.html", "allotment.docx"):
+        shutil.copy(files / name, corpus / name)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, embedder, progress=False)
+    bot = Chatbot(settings, embedder=embedder, generator=generator)
+    answer = bot.ask("Until which year did the lighthouse lamp burn colza oil?")
+    assert not answer.refused and "1902" in answer.text
+    [citation] = [c for c in answer.citations if c.doc_id == "lighthouse.pdf"]
+    assert citation.page == 2 and answer.to_json()["citations"][0]["page"] == 2
+    start, end = citation.span
+    assert load_document(corpus / "lighthouse.pdf").text[start:end] == citation.evidence[0]
+    image = bot.page_image(citation.doc_id, citation.page, citation.evidence)
+    assert image is not None and image.width == 900
+    assert bot.page_image("bees.html", None, ["anything"]) is None  # only PDFs have pages to draw
+
+
+def test_a_short_web_page_is_a_document_and_one_without_text_is_refused_with_a_reason(tmp_path):
+    notes = tmp_path / "boiler.html"
+    notes.write_text("<html><head><title>Boiler</title></head><body><nav><a href='/'>Home</a></nav>"
+                     "<p>The boiler needs a service every May.</p></body></html>", encoding="utf-8")
+    assert "The boiler needs a service every May." in load_document(notes).text
+    empty = tmp_path / "menu.html"
+    empty.write_text("<html><body><nav><a href='/'>Home</a> <a href='/shop'>Shop</a></nav></body></html>", encoding="utf-8")
+    with pytest.raises(ChatbotError, match="menu.html has no"):
+        load_document(empty)
