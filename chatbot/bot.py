@@ -54,7 +54,7 @@ class Chatbot:
     def __init__(self, settings: Settings | None = None, *, index: Index | None = None,
                  embedder: Embedder | None = None, generator: Generator | None = None):
         self.settings = settings or Settings.from_env()
-        self.embedder = embedder or Embedder(self.settings.embedding_model)
+        self.embedder = embedder or Embedder(self.settings.embedding_model, self.settings.model_cache_dir)
         self.judge = SupportJudge(self.embedder, self.settings.answer.support_threshold)
         self.answerability = AnswerabilityJudge(self.judge, self.settings.answer.answerable_threshold)
         self._generator = generator
@@ -65,7 +65,7 @@ class Chatbot:
     def up_to_date(cls, settings: Settings | None = None) -> Chatbot:
         """A chatbot whose index is first brought up to date with the documents (built when missing)."""
         settings = settings or Settings.from_env()
-        embedder = Embedder(settings.embedding_model)
+        embedder = Embedder(settings.embedding_model, settings.model_cache_dir)
         build_index(settings, embedder, progress=False)
         return cls(settings, embedder=embedder)
 

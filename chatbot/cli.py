@@ -74,7 +74,7 @@ def _setup(args, settings: Settings) -> int:
 
     path = generator_model_path(settings.generation.generator_model, settings.model_cache_dir)
     print(f"Language model ready: {path}")
-    embedder = Embedder(settings.embedding_model)
+    embedder = Embedder(settings.embedding_model, settings.model_cache_dir)
     print(f"Embedding model ready: {settings.embedding_model} ({embedder.dimension} dimensions)")
     _print_build(build_index(settings, embedder))
     return 0

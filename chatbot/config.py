@@ -159,6 +159,9 @@ class AnswerSettings(_Group):
     # answer) reaches this. Chosen on held-out SQuAD 2.0 calibration articles (see README).
     answerable_threshold: float = field(default=0.55, metadata=_range(0.0, 1.0))
     verdict: bool = True  # off only to measure what the verdict costs and catches
+    # What the model reads: the question's sentences of the passages with their neighbours, up to this many
+    # characters in all (answer/excerpt.py); 0 = whole passages. Chosen by measurement (README, "Speed").
+    excerpt_chars: int = field(default=0, metadata=_range(0, 100_000))
     # Defences against instructions planted in documents (README, "Security model"); off only to measure them.
     withhold_flagged: bool = True  # instruction-like sentences are not shown to the model and are never evidence
     datamark: bool = False  # spotlighting: spaces in the sources become a mark (measured: costs tokens, see README)

@@ -20,6 +20,7 @@ from ..index.retrieval import RetrievedChunk, Retriever
 from . import refusals
 from .answerability import AnswerabilityJudge, Verdict, verify_messages
 from .check import AnswerSentence, CheckedSentence, SupportJudge, check_sentences, foreign_material, parse_answer
+from .excerpt import excerpt_sources
 from .prompt import DATAMARK, Source, answer_messages, number_sources
 from .render import render
 from .rewrite import needs_rewrite, rewrite
@@ -69,8 +70,7 @@ class AnswerPipeline:
         if refusals.retrieval_too_weak(retrieved, self.settings.min_dense_score):
             yield from _finish(_refusal(question, standalone, RefusalReason.WEAK_RETRIEVAL, clock, retrieved))
             return
-        sources = number_sources(retrieved, self.settings.withhold_flagged)
-        messages = answer_messages(standalone, sources, self.settings.datamark)
+        sources, messages = self.prompt(standalone, retrieved)
         verdict = self._verdict(standalone, sources, messages, clock)
         answerable = verdict.probability if verdict else None
         if verdict and not verdict.answerable:
@@ -91,6 +91,12 @@ class AnswerPipeline:
                      citations=citations, retrieved=retrieved, timings=clock.done(), raw_text=checked.raw_text,
                      dropped=checked.dropped, recited=sum(c.status == "recited" for c in checked.kept),
                      answerable=answerable)
+
+    def prompt(self, question: str, retrieved: list[RetrievedChunk]) -> tuple[list[Source], list[dict]]:
+        """The numbered sources the model reads (excerpts of the passages, when set) and its chat messages."""
+        sources = number_sources(retrieved, self.settings.withhold_flagged)
+        sources = excerpt_sources(sources, question, self.judge, self.settings.excerpt_chars)
+        return sources, answer_messages(question, sources, self.settings.datamark)
 
     def _rewrite(self, question: str, history: list[dict], clock: _Clock) -> str:
         if not needs_rewrite(question, history):

@@ -96,7 +96,7 @@ def _citation_quality(text: str, sources: dict[int, str], judge: SupportJudge) -
     per_sentence = []
     for sentence in parse_answer(text):
         cited = [n for n in sentence.cited if n in sources]
-        each = [judge.supports(judge.judge(sentence.text, sources[n])) for n in sentence.cited]  # a missing source never supports
+        each = [n in sources and judge.supports(judge.judge(sentence.text, sources[n])) for n in sentence.cited]  # a missing source never supports
         together = bool(cited) and judge.supports(judge.judge(sentence.text, "\n".join(sources[n] for n in cited)))
         per_sentence.append((together, each))
     return m.citation_scores(per_sentence)

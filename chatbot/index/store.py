@@ -265,7 +265,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: b
             if previous and not plan.report.changed and not plan.skips_changed:
                 return dataclasses.replace(plan.report, n_chunks=previous.n_chunks, seconds=time.perf_counter() - started,
                                            skipped=_reasons(plan.skipped))
-            embedder = embedder or Embedder(settings.embedding_model)
+            embedder = embedder or Embedder(settings.embedding_model, settings.model_cache_dir)
             n_chunks = _write_build(settings, previous, plan, embedder, progress, on_step or (lambda _: None))
         finally:
             if previous:
