@@ -7,6 +7,8 @@ every browser session, and its generator serialises their questions. The collect
 """
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from chatbot import REFUSAL, Answer, Chatbot, ChatbotError, Citation, Settings
@@ -90,6 +92,7 @@ def sidebar(bot: Chatbot, collection) -> tuple[int, bool]:
         files = st.file_uploader("PDF, Word (.docx), saved web pages, Markdown or plain text",
                                  type=[s.lstrip(".") for s in bot.document_types], accept_multiple_files=True,
                                  key=f"upload-{state.upload_round}",
+                                 max_upload_size=max(1, math.ceil(bot.settings.index.max_document_mb)),  # MB, as ours
                                  help=f"Up to {bot.settings.index.max_document_mb:g} MB each. A file named like a document "
                                       "already in the collection is added beside it, never over it.")
         if files:
