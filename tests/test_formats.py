@@ -63,6 +63,16 @@ def test_a_pdf_keeps_its_pages_headings_and_reading_order_and_drops_running_head
     assert doc.page_at(running.start) == 1 and doc.page_at(doc.text.index(RUNS_ON)) == 2
 
 
+def test_a_word_hyphenated_across_lines_is_one_word_again(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(tmp_path / "note.pdf"))
+    c.drawString(72, 700, "The patient needs treat-")
+    c.drawString(72, 686, "ment every week for the pain.")
+    c.save()
+    assert load_document(tmp_path / "note.pdf").text == "The patient needs treatment every week for the pain."
+
+
 def test_chunks_know_the_page_of_every_sentence(files):
     doc = load_document(files / "lighthouse.pdf")
     chunks = chunk_document(doc, Settings().chunking)

@@ -90,7 +90,7 @@ def _onnx_encoder(path: Path, cache_dir: Path):
     if not onnx_file.exists():
         export_onnx(path, onnx_file)
     model = _OnnxMiniLM(path, onnx_file)
-    return model.encode, int(model.session.get_outputs()[0].shape[-1] or 384)
+    return model.encode, int(model.encode(["dimension"]).shape[1])
 
 
 def _mean_pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -43,14 +43,14 @@ class TextBuilder:
         self.blocks.append(Block(kind, self.length, self.length + len(text)))
         self._append(text)
 
-    def extend_last(self, text: str, page: int | None = None, separator: str = " ") -> None:
+    def extend_last(self, text: str, page: int | None = None) -> None:
         """More of the last block: a paragraph's next line, or its run into the next column or page."""
         text = clean_inline(text)
         if not text:
             return
         if not self.blocks:
             return self.add("text", text, page)
-        self._append(separator)
+        self._append(" ")
         self._reach_page(page)
         self._append(text)
         last = self.blocks[-1]

@@ -134,18 +134,11 @@ def _furniture(lines: list[_Line], n_pages: int) -> set[int]:
     def key(line: _Line) -> str:
         return re.sub(r"\d+", "#", line.text.lower())
     edge = [i for i, line in enumerate(lines) if line.rank < 2]
-    pages_with = Counter()
-    for k, pages in _pages_by_key((key(lines[i]), lines[i].page) for i in edge).items():
-        pages_with[k] = len(pages)
+    pages_with: dict[str, set[int]] = {}
+    for i in edge:
+        pages_with.setdefault(key(lines[i]), set()).add(lines[i].page)
     repeated = max(2, n_pages // 2)
-    return {i for i in edge if pages_with[key(lines[i])] >= repeated or _PAGE_NUMBER.match(lines[i].text)}
-
-
-def _pages_by_key(pairs) -> dict[str, set[int]]:
-    out: dict[str, set[int]] = {}
-    for k, page in pairs:
-        out.setdefault(k, set()).add(page)
-    return out
+    return {i for i in edge if len(pages_with[key(lines[i])]) >= repeated or _PAGE_NUMBER.match(lines[i].text)}
 
 
 def _build(lines: list[_Line], n_pages: int) -> TextBuilder:
@@ -160,16 +153,10 @@ def _build(lines: list[_Line], n_pages: int) -> TextBuilder:
         if previous is None or line.whole or previous.whole or _starts_block(previous, line, pitch, heading, kind, this_kind):
             builder.add(this_kind, line.text, line.page)
             kind = this_kind
-        else:
-            _join(builder, previous, line)
+        else:  # pdfium already glues a word hyphenated across lines (its mark U+FFFE is dropped by clean_inline)
+            builder.extend_last(line.text, line.page)
         previous = line
     return builder
-
-
-def _join(builder: TextBuilder, previous: _Line, line: _Line) -> None:
-    """A line continues the paragraph: joined with a space, or glued where a word was hyphenated across lines."""
-    hyphenated = previous.text.endswith("\x02")  # pdfium's mark for a hyphen that breaks a word at a line's end
-    builder.extend_last(line.text, line.page, separator="" if hyphenated else " ")
 
 
 def _starts_block(previous: _Line, line: _Line, pitch: float, heading: bool, kind: str, this_kind: str) -> bool:
