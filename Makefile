@@ -7,15 +7,19 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
+API_PORT ?= 8000
+MODEL_PORT ?= 8080
+SLOTS ?= 4
+LLAMA_SERVER := $(VENV)/bin/llama-server
 
-.PHONY: run test test-fast lint setup ocr browser eval bench bench-scale bench-pdf bench-formats
+.PHONY: run test test-fast lint setup ocr browser eval bench bench-scale bench-pdf bench-formats bench-load serve serve-model
 
 # Headless: a first, non-headless start would stop to ask for an e-mail address.
 run: setup
 	@echo "Opening the chat app at http://localhost:$(PORT) (Ctrl-C stops it)"
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
-test: setup browser lint
+test: setup $(LLAMA_SERVER) browser lint
 	$(PY) -m pytest
 
 # The fast tier while you work: no language model, about a minute.
@@ -42,6 +46,19 @@ $(STAMP): requirements.txt pyproject.toml
 	$(VENV)/bin/pip install --no-deps -e .
 	touch $@
 
+# llama.cpp's llama-server, built once from the sources in the pinned llama-cpp-python sdist (about 5 minutes).
+$(LLAMA_SERVER): $(STAMP) scripts/build_llama_server.sh
+	bash scripts/build_llama_server.sh $(VENV)
+
+# The model server for CHATBOT_ENGINE=openai: the bundled model, $(SLOTS) answers decoded side by side,
+# on 127.0.0.1:$(MODEL_PORT). Ctrl-C or SIGTERM stops it (the process is llama-server itself).
+serve-model: setup $(LLAMA_SERVER)
+	$(PY) -m chatbot serve-model --port $(MODEL_PORT) --slots $(SLOTS)
+
+# Our own HTTP API on 127.0.0.1:$(API_PORT) (see README, "HTTP API").
+serve: setup
+	$(PY) -m chatbot serve --port $(API_PORT)
+
 # Debian's Chromium and ChromeDriver for the browser test (never a browser download).
 browser:
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; else \
@@ -55,6 +72,10 @@ bench: setup
 
 bench-scale: $(STAMP)
 	$(PY) benchmarks/bench_index_scale.py
+
+# Concurrent sessions: in-process llama.cpp against the openai engine + llama-server (about 25 minutes).
+bench-load: setup $(LLAMA_SERVER)
+	$(PY) benchmarks/bench_load.py
 
 bench-pdf: $(STAMP)
 	$(PY) benchmarks/bench_pdf.py

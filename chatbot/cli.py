@@ -1,4 +1,4 @@
-"""Command line: `python -m chatbot setup|index|search|ask|chat|eval|eval-compare`.
+"""Command line: `python -m chatbot setup|index|search|ask|chat|serve|eval|eval-compare`.
 
 Errors the user can fix print as one sentence with exit code 2; nothing prints a traceback unless
 CHATBOT_DEBUG=1 is set.
@@ -61,6 +61,17 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="chat in the terminal (follow-up questions use the history)")
     p.add_argument("--k", type=int, help="number of passages given to the model")
     p.set_defaults(run=_chat)
+
+    p = sub.add_parser("serve", help="answer over HTTP: /v1/ask, /v1/chat/completions (OpenAI protocol), /v1/collection")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(run=_serve)
+
+    p = sub.add_parser("serve-model", help="run llama.cpp's llama-server with the bundled model (for CHATBOT_ENGINE=openai)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("MODEL_PORT", 8080)))
+    p.add_argument("--slots", type=int, default=4, help="answers decoded side by side (each gets the full context)")
+    p.set_defaults(run=_serve_model)
 
     from .evaluation.cli import add_eval_commands  # the batch evaluation owns its own commands
     add_eval_commands(sub)
@@ -154,6 +165,27 @@ def _chat(args, settings: Settings) -> int:
             print(f"Error: {exc}")
             continue
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+
+
+def _serve(args, settings: Settings) -> int:
+    from .bot import Chatbot
+    from .server import TOKEN_VARIABLE, serve
+
+    bot = Chatbot(settings)
+    _warn_if_stale(bot)
+    _ = bot.generator  # a model that cannot load (or a server that cannot be reached) fails now, not on the first request
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get(TOKEN_VARIABLE):
+        print(f"Note: listening on {args.host} without a token; set {TOKEN_VARIABLE} so that only your clients can ask.", file=sys.stderr)
+    print(f"Serving {bot.collection().profile.name!r} at http://{args.host}:{args.port}/v1 (Ctrl-C stops it).", file=sys.stderr)
+    serve(bot, args.host, args.port)
+    return 0
+
+
+def _serve_model(args, settings: Settings) -> int:
+    from .model_server import exec_server
+
+    exec_server(settings, args.port, args.slots, args.host)
+    return 0  # not reached: the process is llama-server now
 
 
 def _warn_if_stale(bot) -> None:

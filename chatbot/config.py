@@ -34,6 +34,7 @@ DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 class Engine(enum.StrEnum):
     LLAMA_CPP = "llama_cpp"
     TRANSFORMERS = "transformers"
+    OPENAI = "openai"  # any OpenAI-compatible server: llama.cpp's llama-server, vLLM, TGI, Ollama
 
 
 class Fusion(enum.StrEnum):
@@ -147,6 +148,14 @@ class GenerationSettings(_Group):
     n_threads: int = field(default=2, metadata=_range(1, 256))
     n_ctx: int = field(default=4096, metadata=_range(512, 131072))
     max_new_tokens: int = field(default=200, metadata=_range(1, 4096))
+    # The openai engine: the server's base URL and model name ("" = the first model the server lists). Its key
+    # is read from the variable CHATBOT_OPENAI_API_KEY only, so that it is never in a setting, a record or a log.
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_model: str = ""
+    openai_connect_timeout_s: float = field(default=5.0, metadata=_range(0.1, 600.0))
+    # The longest wait for the server's next word (a prompt of a few thousand tokens is read in well under this).
+    openai_read_timeout_s: float = field(default=120.0, metadata=_range(0.1, 3600.0))
+    openai_max_retries: int = field(default=2, metadata=_range(0, 10))  # connection failures only, before any text
 
 
 @dataclass(frozen=True)

@@ -23,3 +23,7 @@ class IndexMismatchError(IndexUnusableError):
 
 class IndexDamagedError(IndexUnusableError):
     """Files missing, truncated or inconsistent: a rebuild fixes it."""
+
+
+class EngineUnavailableError(ChatbotError):
+    """The language model cannot answer now (a model server down, too slow, or broken): not the user's question."""

@@ -79,6 +79,31 @@ def bot(built_settings, embedder, generator) -> Chatbot:
     return Chatbot(built_settings, embedder=embedder, generator=generator)
 
 
+@pytest.fixture(scope="session")
+def model_server() -> str:
+    """A real llama.cpp llama-server with the bundled model, 4 parallel slots, on a free loopback port."""
+    from serving import free_port
+
+    from chatbot.model_server import running
+
+    with running(Settings(), free_port(), slots=4) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def openai_generator(model_server):
+    settings = Settings().replace(engine="openai", openai_base_url=model_server)
+    return load_generator(settings.generation, settings.model_cache_dir)
+
+
+@pytest.fixture(scope="session", params=["llama_cpp", "openai"])
+def engine_bot(request, built_settings, embedder) -> Chatbot:
+    """The same answer tests through the in-process engine and through the openai engine + llama-server."""
+    name = request.param
+    generator = request.getfixturevalue("generator" if name == "llama_cpp" else "openai_generator")
+    return Chatbot(built_settings.replace(engine=name), embedder=embedder, generator=generator)
+
+
 @pytest.fixture
 def scripted_bot(built_settings, embedder):
     """The real engine (embedder, index, checks) with a scripted model: `scripted_bot("text [1].")`;

@@ -156,3 +156,35 @@ def test_missing_model_is_one_friendly_message(app_env, monkeypatch):
     assert not at.exception
     assert len(at.error) == 1 and "/nowhere/model.gguf" in shown(at.error[0].value)
     st.cache_resource.clear()
+
+
+def test_a_model_server_that_is_down_is_one_friendly_message(app_env, monkeypatch):
+    from serving import free_port
+    st.cache_resource.clear()
+    monkeypatch.setenv("CHATBOT_ENGINE", "openai")
+    monkeypatch.setenv("CHATBOT_OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
+    monkeypatch.setenv("CHATBOT_OPENAI_MAX_RETRIES", "0")
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "cannot be reached" in shown(at.error[0].value)
+    st.cache_resource.clear()
+
+
+def test_a_model_server_stopping_between_questions_leaves_the_app_usable(app_env, monkeypatch):
+    from serving import free_port
+
+    from chatbot.model_server import running
+    st.cache_resource.clear()
+    port = free_port()
+    monkeypatch.setenv("CHATBOT_ENGINE", "openai")
+    monkeypatch.setenv("CHATBOT_OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    monkeypatch.setenv("CHATBOT_OPENAI_MAX_RETRIES", "0")
+    with running(Settings(), port, slots=1):
+        at = ask(new_session(), "Which nerve is the largest in the human body?")
+        assert "sciatic" in shown(last_answer(at).markdown[0].value).lower()
+    at = ask(at, "What happens during a knee replacement?")  # the server is gone now
+    assert not at.exception
+    assert len(at.error) == 1 and "cannot be reached" in shown(at.error[0].value)
+    at.run()  # the conversation so far is intact; the failed question left nothing behind
+    assert len(at.chat_message) == 2 and "sciatic" in shown(at.chat_message[1].markdown[0].value).lower()
+    st.cache_resource.clear()

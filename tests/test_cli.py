@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -121,3 +122,77 @@ def test_search_warns_when_documents_changed_since_indexing(tmp_path, embedder):
     (settings.corpus_dir / "extra.md").write_text("# Extra\n\nWalking helps.\n", encoding="utf-8")
     result = run_cli("search", "walking", settings=settings)
     assert result.returncode == 0 and "extra.md" in result.stderr and "chatbot index" in result.stderr
+
+
+def test_a_model_server_that_is_down_is_one_sentence(built_settings):
+    from serving import free_port
+    result = run_cli("ask", "What is sciatica?", settings=built_settings, timeout=120, env={
+        "CHATBOT_ENGINE": "openai", "CHATBOT_OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
+        "CHATBOT_OPENAI_MAX_RETRIES": "0"})
+    assert_one_sentence_error(result, "cannot be reached", "make serve-model")
+
+
+def start_cli(*args, settings, env=None) -> subprocess.Popen:
+    full_env = {**os.environ, "CHATBOT_CORPUS_DIR": str(settings.corpus_dir), "CHATBOT_INDEX_DIR": str(settings.index_dir),
+                **(env or {})}
+    return subprocess.Popen([sys.executable, "-m", "chatbot", *args], cwd=PROJECT, env=full_env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def stop(process: subprocess.Popen) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    return process.returncode, err
+
+
+def test_serve_answers_http_until_stopped(built_settings):
+    """`serve` as a user starts it (the openai engine at a stand-in server, so no model loads here)."""
+    import httpx2
+    from serving import free_port, misbehaving_server, sse_chunk
+
+    from chatbot.model_server import wait_until_ready
+
+    def reply(handler):
+        handler._send(200, sse_chunk("The sciatic nerve is the largest nerve in the body [1].") + b"data: [DONE]\n\n",
+                      "text/event-stream")
+    with misbehaving_server(reply) as model_url:
+        port = free_port()
+        server = start_cli("serve", "--port", str(port), settings=built_settings,
+                           env={"CHATBOT_ENGINE": "openai", "CHATBOT_OPENAI_BASE_URL": model_url, "CHATBOT_VERDICT": "false"})
+        try:
+            wait_until_ready(f"http://127.0.0.1:{port}", 60, server, health="/healthz")
+            assert httpx2.get(f"http://127.0.0.1:{port}/v1/collection").json()["passages"] > 0
+            body = httpx2.post(f"http://127.0.0.1:{port}/v1/ask", json={"question": "Which nerve is the largest?"},
+                               timeout=60).json()
+            assert body["answer"].startswith("The sciatic nerve") and body["citations"][0]["n"] == 1
+        finally:
+            code, err = stop(server)
+    # uvicorn shuts down gracefully, then re-raises the signal, so the exit status says SIGTERM ended it
+    assert code in (0, -signal.SIGTERM) and "Shutting down" in err and "Traceback" not in err
+
+
+def test_serve_with_its_model_server_down_says_so_at_start(built_settings):
+    from serving import free_port
+    result = run_cli("serve", "--port", str(free_port()), settings=built_settings, timeout=120, env={
+        "CHATBOT_ENGINE": "openai", "CHATBOT_OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
+        "CHATBOT_OPENAI_MAX_RETRIES": "0"})
+    assert_one_sentence_error(result, "cannot be reached")
+
+
+@pytest.mark.slow
+def test_serve_model_runs_llama_server_until_sigterm(built_settings):
+    import httpx2
+    from serving import free_port
+
+    from chatbot.model_server import wait_until_ready
+    port = free_port()
+    server = start_cli("serve-model", "--port", str(port), "--slots", "2", settings=built_settings)
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}", 120, server)
+        models = httpx2.get(f"http://127.0.0.1:{port}/v1/models").json()
+        assert models["data"][0]["id"]
+        props = httpx2.get(f"http://127.0.0.1:{port}/props").json()
+        assert props["total_slots"] == 2
+    finally:
+        code, _ = stop(server)
+    assert code == 0

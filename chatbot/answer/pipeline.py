@@ -156,7 +156,8 @@ class AnswerPipeline:
             stream.close()  # stops the model when the answer ends early; releases a local engine's lock
             checked.raw_text = "".join(pieces).strip()
             clock.timings.generation_s = time.perf_counter() - t0
-            clock.timings.tokens_generated = generator.count_tokens(checked.raw_text)
+            served = getattr(stream, "completion_tokens", None)  # a server's own count, when it gave one
+            clock.timings.tokens_generated = served if served is not None else generator.count_tokens(checked.raw_text)
 
     def _check_all(self, sentences: list[AnswerSentence], sources: list[Source], checked: Checked, clock: _Clock) -> bool:
         """Check sentences in order; True when the answer ends (the model says the sources do not answer)."""

@@ -3,7 +3,8 @@
 One module per engine; `load_generator` picks it by `GenerationSettings.engine` and imports it only
 then (so choosing llama.cpp never imports torch). Every engine decodes greedily: answers must be
 reproducible. A local model cannot be driven by two threads at once, so a local engine serialises
-its callers with a lock; `busy` lets a UI say "waiting" instead of freezing.
+its callers with a lock; `busy` lets a UI say "waiting" instead of freezing. The `openai` engine has
+no lock: its server runs requests from many sessions side by side.
 """
 from __future__ import annotations
 
@@ -18,13 +19,16 @@ from ..config import Engine, GenerationSettings
 from ..models import generator_model_path
 
 # Engine -> the module (in this package) whose `ENGINE` class implements it.
-ENGINE_MODULES = {Engine.LLAMA_CPP: "llama_cpp", Engine.TRANSFORMERS: "transformers"}
+ENGINE_MODULES = {Engine.LLAMA_CPP: "llama_cpp", Engine.TRANSFORMERS: "transformers", Engine.OPENAI: "openai_api"}
 
 
 class Generator(Protocol):
     name: str
 
-    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]: ...
+    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        """The reply's text as it is written. Closing the iterator stops the generation. A reply may carry
+        `completion_tokens` (the server's own count) once it has ended."""
+        ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -62,4 +66,6 @@ def yes_share(logits: dict[str, float]) -> float:
 
 def load_generator(settings: GenerationSettings, model_cache_dir: Path) -> Generator:
     module = importlib.import_module(f".{ENGINE_MODULES[settings.engine]}", __package__)
+    if settings.engine is Engine.OPENAI:
+        return module.ENGINE(None, settings)  # the model lives on the server
     return module.ENGINE(generator_model_path(settings.generator_model, model_cache_dir), settings)

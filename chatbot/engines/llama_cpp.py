@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import GenerationSettings
-from ..errors import ChatbotError
+from ..errors import EngineUnavailableError
 from . import NO_WORDS, YES_WORDS, Serialised, yes_share
 
 
@@ -19,7 +19,7 @@ class LlamaCppGenerator(Serialised):
         try:
             self._llm = Llama(model_path=str(model_path), n_ctx=settings.n_ctx, n_threads=settings.n_threads, seed=0, verbose=False)
         except (ValueError, RuntimeError) as exc:
-            raise ChatbotError(f"llama.cpp could not load the language model {model_path.name} ({exc}); delete it and run "
+            raise EngineUnavailableError(f"llama.cpp could not load the language model {model_path.name} ({exc}); delete it and run "
                                "`make setup`, or point CHATBOT_GENERATOR_MODEL at a valid .gguf file.") from None
         self.name = f"llama_cpp:{model_path.name}"
         self._format = _chat_formatter(self._llm)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..config import GenerationSettings
-from ..errors import ChatbotError
+from ..errors import EngineUnavailableError
 from . import NO_WORDS, YES_WORDS, Serialised, yes_share
 
 
@@ -26,7 +26,7 @@ class TransformersGenerator(Serialised):
             self._model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, **extra)
         except Exception as exc:  # transformers raises many kinds of errors for a bad model
             reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}" if str(exc) else type(exc).__name__
-            raise ChatbotError(f"transformers could not load the language model {model_path} ({reason}); check "
+            raise EngineUnavailableError(f"transformers could not load the language model {model_path} ({reason}); check "
                                "CHATBOT_GENERATOR_MODEL, reinstall with `make setup`, or use CHATBOT_ENGINE=llama_cpp.") from None
         self._model.eval()
         self.name = f"transformers:{model_path.name}"
