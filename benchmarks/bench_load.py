@@ -3,13 +3,15 @@ llama.cpp's llama-server with parallel slots (continuous batching). Loopback onl
 asks a fixed number of questions), so it stops by itself.
 
     .venv/bin/python benchmarks/bench_load.py [--sessions 1,2,4,8] [--per-session 2] [--slots 4]
-        [--excerpt-chars 0] [--out runs/bench-load.json]
+        [--excerpt-chars 0] [--engines local,server] [--out runs/bench-load.json]
 
 Each session is a thread asking different answerable questions of eval/questions.jsonl, one after the
-other, through one shared `Chatbot` (as the app's browser sessions and the API's requests do). Reported
-per engine and number of sessions: answers/min and generated tokens/s over the wall-clock time (aggregate),
-p50/p95 answer latency, and answers lost (an error) or mixed (an answer to another question). Ratios of
-the two engines at the same load are what to quote; run nothing else meanwhile.
+other (no question is asked twice in a curve, so no answer comes from a cache), through one shared
+`Chatbot` (as the app's browser sessions and the API's requests do). Reported per engine and number of
+sessions: answers/min and generated tokens/s over the wall-clock time (aggregate), aggregate decode tokens/s
+(all tokens over the time in which at least one answer was decoding), p50/p95 answer
+latency, and answers lost (an error) or mixed (an answer to another question). Ratios of the two engines
+at the same load are what to quote; run nothing else meanwhile.
 """
 from __future__ import annotations
 
@@ -31,37 +33,57 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_level(bot: Chatbot, questions: list[str], sessions: int, per_session: int) -> dict:
-    """`sessions` threads, each asking its own `per_session` questions in turn."""
-    plans = [[questions[(s * per_session + i) % len(questions)] for i in range(per_session)] for s in range(sessions)]
+    """`sessions` threads, each asking its own `per_session` of `questions` in turn."""
+    plans = [questions[s * per_session:(s + 1) * per_session] for s in range(sessions)]
 
-    def session(plan: list[str]) -> list[tuple[str, object]]:
+    def session(plan: list[str]) -> list[tuple[str, float, object]]:
         results = []
         for question in plan:
+            asked = time.perf_counter()
             try:
-                results.append((question, bot.ask(question)))
+                results.append((question, asked, bot.ask(question)))
             except ChatbotError as exc:
-                results.append((question, exc))
+                results.append((question, asked, exc))
         return results
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=sessions) as pool:
         done = [r for rs in pool.map(session, plans) for r in rs]
     wall = time.perf_counter() - started
-    answers = [a for _, a in done if not isinstance(a, Exception)]
+    answered = [(asked, a) for _, asked, a in done if not isinstance(a, Exception)]
+    answers = [a for _, a in answered]
     latencies = sorted(a.timings.total_s for a in answers)
     tokens = sum(a.timings.tokens_generated for a in answers)
+    # Decoding: from an answer's first token to its end. Aggregate decode speed = all tokens over the time in
+    # which at least one answer was decoding (in process these spans follow each other; on a server they overlap).
+    decoding = _union([(asked + a.timings.ttft_s, asked + a.timings.total_s) for asked, a in answered if a.timings.ttft_s > 0])
     return {"sessions": sessions, "answers": len(answers), "lost": len(done) - len(answers),
-            "mixed": sum(q != a.question for q, a in done if not isinstance(a, Exception)),
+            "mixed": sum(q != a.question for q, _, a in done if not isinstance(a, Exception)),
             "wall_s": round(wall, 2), "answers_per_min": round(60 * len(answers) / wall, 2),
             "tokens_per_s": round(tokens / wall, 2), "tokens": tokens,
+            "decode_tokens_per_s": round(tokens / decoding, 2) if decoding else None,
             "p50_s": round(statistics.median(latencies), 2) if latencies else None,
             "p95_s": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 2) if latencies else None}
 
 
+def _union(spans: list[tuple[float, float]]) -> float:
+    """The length of time covered by at least one of `spans`."""
+    total, end = 0.0, float("-inf")
+    for a, b in sorted(spans):
+        if b > end:
+            total += b - max(a, end)
+            end = b
+    return total
+
+
 def curve(bot: Chatbot, questions: list[str], levels: list[int], per_session: int, label: str) -> list[dict]:
-    bot.ask(questions[-1])  # warm: model loaded, caches filled
-    rows = []
+    """Each level asks questions no earlier level asked: a model server keeps the prompts of earlier requests
+    in its slots, and a repeated question would be answered from that cache instead of being read."""
+    bot.ask(questions[-1])  # warm: model loaded (the warm-up question is never asked again)
+    rows, start = [], 0
     for sessions in levels:
-        row = {"engine": label, **run_level(bot, questions, sessions, per_session)}
+        batch = questions[start:start + sessions * per_session]
+        start += len(batch)
+        row = {"engine": label, **run_level(bot, batch, sessions, per_session)}
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows
@@ -73,30 +95,37 @@ def main() -> int:
     parser.add_argument("--sessions", default="1,2,4,8")
     parser.add_argument("--per-session", type=int, default=2)
     parser.add_argument("--slots", type=int, default=4)
+    parser.add_argument("--engines", default="local,server", help="which curves: local (in process), server, or both")
     parser.add_argument("--port", type=int, default=8181)
     parser.add_argument("--excerpt-chars", type=int, default=None, help="what the model reads (default: the project's)")
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "bench-load.json")
     args = parser.parse_args()
     levels = [int(n) for n in args.sessions.split(",")]
     questions = [q.question for q in load_questions(args.questions) if q.answerable]
+    needed = sum(levels) * args.per_session + 1
+    if len(questions) < needed:
+        parser.error(f"{args.questions} has {len(questions)} answerable questions; this run needs {needed} different ones.")
     base = Settings.from_env(excerpt_chars=args.excerpt_chars)
 
-    local = Chatbot(base)
-    rows = curve(local, questions, levels, args.per_session, "llama_cpp in process")
-    del local
-    with running(base, args.port, slots=args.slots) as url:
-        served = Chatbot(base.replace(engine="openai", openai_base_url=url))
-        rows += curve(served, questions, levels, args.per_session, f"openai + llama-server ({args.slots} slots)")
+    engines = args.engines.split(",")
+    rows = []
+    if "local" in engines:
+        rows += curve(Chatbot(base), questions, levels, args.per_session, "llama_cpp in process")
+    if "server" in engines:
+        with running(base, args.port, slots=args.slots) as url:
+            served = Chatbot(base.replace(engine="openai", openai_base_url=url))
+            rows += curve(served, questions, levels, args.per_session, f"openai + llama-server ({args.slots} slots)")
 
-    print("\n| sessions | engine | answers/min | tokens/s | p50 s | p95 s | lost | mixed |\n|---|---|---|---|---|---|---|---|")
+    print("\n| sessions | engine | answers/min | decode tokens/s | tokens/s (wall) | p50 s | p95 s | lost | mixed |\n"
+          "|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['sessions']} | {r['engine']} | {r['answers_per_min']} | {r['tokens_per_s']} | {r['p50_s']} | "
-              f"{r['p95_s']} | {r['lost']} | {r['mixed']} |")
+        print(f"| {r['sessions']} | {r['engine']} | {r['answers_per_min']} | {r['decode_tokens_per_s']} | {r['tokens_per_s']} | "
+              f"{r['p50_s']} | {r['p95_s']} | {r['lost']} | {r['mixed']} |")
     print("\nRatios, server / in process, at the same load:")
-    for n in levels:
+    for n in levels if len(engines) == 2 else []:
         a, b = (next(r for r in rows if r["sessions"] == n and r["engine"].startswith(e)) for e in ("llama_cpp", "openai"))
-        print(f"  {n} sessions: answers/min {b['answers_per_min'] / a['answers_per_min']:.2f}x, "
-              f"tokens/s {b['tokens_per_s'] / a['tokens_per_s']:.2f}x, p50 {b['p50_s'] / a['p50_s']:.2f}x")
+        print(f"  {n} sessions: answers/min {b['answers_per_min'] / a['answers_per_min']:.2f}x, decode tokens/s "
+              f"{b['decode_tokens_per_s'] / a['decode_tokens_per_s']:.2f}x, p50 {b['p50_s'] / a['p50_s']:.2f}x")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"settings": base.flat(), "slots": args.slots, "per_session": args.per_session,
                                     "rows": rows}, indent=2))

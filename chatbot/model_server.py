@@ -31,7 +31,8 @@ def command(settings: Settings, port: int, slots: int = DEFAULT_SLOTS, host: str
         raise ChatbotError(f"llama-server is not built ({BINARY} is missing); run `make serve-model`, which builds it once.")
     generation = settings.generation
     model = generator_model_path(generation.generator_model, settings.model_cache_dir)
-    return [str(BINARY), "--model", str(model), "--host", host, "--port", str(port),
+    # --alias: clients see the model's file name, not a path on this machine.
+    return [str(BINARY), "--model", str(model), "--alias", model.stem, "--host", host, "--port", str(port),
             "--parallel", str(slots), "--ctx-size", str(slots * generation.n_ctx), "--threads", str(generation.n_threads),
             "--cont-batching", "--jinja", "--no-webui", "--seed", "0", "--log-disable"]
 

@@ -5,6 +5,7 @@ Tests that load the language model are marked `slow` (`pytest -m "not slow"` is 
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -49,6 +50,9 @@ class ScriptedGenerator:
 
     def count_tokens(self, text):
         return len("".join(text).split())
+
+    def turn(self):
+        return contextlib.nullcontext()
 
     def yes_probability(self, messages):
         self.verify_prompts.append(messages)

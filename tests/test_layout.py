@@ -8,10 +8,10 @@ LAYERS = [
     {"errors", "config", "fileutils", "textutils", "models", "collection"},
     {"ingest"},
     {"index"},
-    {"engines"},
+    {"engines", "model_server"},
     {"answer"},
     {"bot", "presentation"},
-    {"evaluation", "cli", "__main__", "__init__"},
+    {"evaluation", "cli", "server", "__main__", "__init__"},
 ]
 
 

@@ -71,17 +71,19 @@ class AnswerPipeline:
             yield from _finish(_refusal(question, standalone, RefusalReason.WEAK_RETRIEVAL, clock, retrieved))
             return
         sources, messages = self.prompt(standalone, retrieved)
-        verdict = self._verdict(standalone, sources, messages, clock)
+        checked = Checked(_allowed(standalone, sources))
+        with self._generator().turn():  # the verdict reads the sources; the answer reuses what the model computed
+            verdict = self._verdict(standalone, sources, messages, clock)
+            if verdict is None or verdict.answerable:
+                shown = ""
+                for text in self._generate_checked(messages, standalone, sources, checked, clock):
+                    yield text[len(shown):]
+                    shown = text
         answerable = verdict.probability if verdict else None
         if verdict and not verdict.answerable:
             yield from _finish(self._refusal_with_closest(question, standalone, RefusalReason.NOT_ANSWERED, clock,
                                                           sources, verdict))
             return
-        checked = Checked(_allowed(standalone, sources))
-        shown = ""
-        for text in self._generate_checked(messages, standalone, sources, checked, clock):
-            yield text[len(shown):]
-            shown = text
         if checked.refusal:
             answer = self._refusal_with_closest(question, standalone, checked.refusal, clock, sources, verdict, checked)
             yield from _finish(answer)

@@ -12,6 +12,7 @@ import importlib
 import math
 import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -36,6 +37,10 @@ class Generator(Protocol):
         """P(the reply to `messages` starts with yes rather than no), read from the next-token distribution."""
         ...
 
+    def turn(self) -> AbstractContextManager:
+        """Held around one question's consecutive calls (the verdict, then the answer)."""
+        ...
+
     @property
     def busy(self) -> bool: ...
 
@@ -44,11 +49,17 @@ class Serialised:
     """For engines that run one generation at a time."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one call at a time
+        self._turn = threading.Lock()  # one question's verdict and answer back to back
+
+    def turn(self) -> AbstractContextManager:
+        """Another question's prompt between this one's verdict and answer would evict its sources from the
+        model's cache, and they would be read twice (measured: benchmarks/bench_load.py)."""
+        return self._turn
 
     @property
     def busy(self) -> bool:
-        return self._lock.locked()
+        return self._lock.locked() or self._turn.locked()
 
 
 # First tokens of a yes or a no reply; the verdict compares their probabilities, so the wording

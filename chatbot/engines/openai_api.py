@@ -12,6 +12,7 @@ import json
 import math
 import os
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import httpx2
@@ -73,6 +74,9 @@ class OpenAIGenerator:
                 chunks.close()  # an answer ended early stops the server's decoding of it
             if not received:  # not one event: whatever answered does not stream the protocol
                 raise ValueError("no chat-completion chunks")
+
+    def turn(self) -> AbstractContextManager:
+        return nullcontext()  # the server keeps each request's prompt in a slot of its own
 
     def count_tokens(self, text: str) -> int:
         """An estimate (about four characters a token): the counts that matter come from the server's `usage`."""

@@ -14,6 +14,8 @@ def add_eval_commands(sub) -> None:
     p.add_argument("--out", type=Path, required=True, help="output folder (a rerun into it resumes)")
     p.add_argument("--k", type=int, help="number of passages given to the model")
     p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--parallel", type=int, default=1, help="questions asked at once (for CHATBOT_ENGINE=openai with a "
+                   "server that has parallel slots; a local engine answers one at a time)")
     p.add_argument("--corpus", type=Path, help="ask another collection (a folder of documents); its index is built "
                    "or brought up to date in OUT/index")
     p.set_defaults(run=_eval)
@@ -37,7 +39,9 @@ def _eval(args, settings: Settings) -> int:
         settings = settings.replace(corpus_dir=args.corpus, index_dir=args.out / "index")
         args.out.mkdir(parents=True, exist_ok=True)
         bot = Chatbot.up_to_date(settings)
-    summary = run_eval(args.questions, args.out, settings, limit=args.limit, bot=bot)
+    if not 1 <= args.parallel <= 64:
+        raise ChatbotError(f"--parallel is {args.parallel}; give a number of questions from 1 to 64.")
+    summary = run_eval(args.questions, args.out, settings, limit=args.limit, bot=bot, parallel=args.parallel)
     print(summary_markdown(summary))
     print(f"Report: {args.out / 'report.html'}")
     return 0

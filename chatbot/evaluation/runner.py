@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,7 +31,9 @@ JUDGE_DESCRIPTION = ("heuristic support judge: score = mean of (share of the sen
 
 
 def run_eval(questions_path: Path, out_dir: Path, settings: Settings, limit: int | None = None,
-             bot: Chatbot | None = None, progress: bool = True) -> dict:
+             bot: Chatbot | None = None, progress: bool = True, parallel: int = 1) -> dict:
+    """`parallel` questions are asked at once: worth it only with an engine that serves requests side by
+    side (the `openai` engine); a local engine answers them one at a time anyway."""
     questions = load_questions(questions_path)[:limit] if limit else load_questions(questions_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     run_info = {"questions": str(questions_path), "questions_sha256": file_sha256(Path(questions_path)),
@@ -42,16 +45,21 @@ def run_eval(questions_path: Path, out_dir: Path, settings: Settings, limit: int
         print(f"Resuming: {len(questions) - len(todo)} of {len(questions)} questions already answered in {out_dir}; skipping them.")
     if todo:
         bot = bot or Chatbot(settings)
-        with open(out_dir / "results.jsonl", "a", encoding="utf-8") as out, \
-                tqdm(todo, desc="Evaluating", unit="q", disable=not progress) as bar:
-            passed = sum(r["metrics"]["pass"] for r in done.values())
-            for q in bar:
-                record = score_question(q, bot.ask(q.question, q.history), bot.judge)
-                done[q.id] = record
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                out.flush()
-                passed += record["metrics"]["pass"]
-                bar.set_postfix(passed=f"{passed}/{len(done)}", last_s=f"{record['timings']['total_s']:.1f}")
+        pool = ThreadPoolExecutor(max_workers=parallel)
+        try:
+            with open(out_dir / "results.jsonl", "a", encoding="utf-8") as out, \
+                    tqdm(total=len(todo), desc="Evaluating", unit="q", disable=not progress) as bar:
+                passed = sum(r["metrics"]["pass"] for r in done.values())
+                # Only this thread writes: each record is appended whole, in question order.
+                for record in pool.map(lambda q: score_question(q, bot.ask(q.question, q.history), bot.judge), todo):
+                    done[record["id"]] = record
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    out.flush()
+                    passed += record["metrics"]["pass"]
+                    bar.update()
+                    bar.set_postfix(passed=f"{passed}/{len(done)}", last_s=f"{record['timings']['total_s']:.1f}")
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)  # an error or Ctrl-C: the questions not begun are dropped
     results = [done[q.id] for q in questions]
     summary = summarise(results, settings)
     write_reports(out_dir, summary, results)
