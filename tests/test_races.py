@@ -138,3 +138,41 @@ def test_kill_9_during_eval_loses_no_finished_answer(built_settings, tmp_path):
     lines = [json.loads(line) for line in results.read_text().splitlines()]
     assert [r["id"] for r in lines] == [f"q{i}" for i in range(5)]
     assert [r["answer"] for r in lines[:len(kept)]] == [r["answer"] for r in kept]  # reused, not asked again
+
+
+def test_a_local_engine_reads_each_questions_verdict_and_answer_back_to_back(built_settings, embedder):
+    """Two askers at once on a one-at-a-time engine: another question's prompt between one question's
+    verdict and its answer would make the model read that question's sources twice (llama.cpp keeps one
+    prompt in its cache). The engine's turn keeps each question's two calls together."""
+    from conftest import ScriptedGenerator
+
+    from chatbot.engines import Serialised
+
+    class OneAtATime(ScriptedGenerator, Serialised):
+        def __init__(self):
+            ScriptedGenerator.__init__(self, "The sciatic nerve is the largest nerve in the body [1].")
+            Serialised.__init__(self)
+            self.calls: list[tuple[str, str]] = []
+
+        turn = Serialised.turn
+
+        def yes_probability(self, messages):
+            with self._lock:
+                self.calls.append(("verdict", messages[-1]["content"][-80:]))
+                time.sleep(0.2)  # long enough for the other asker to arrive
+                return 0.95
+
+        def stream(self, messages, max_tokens):
+            with self._lock:
+                self.calls.append(("answer", messages[-1]["content"][-80:]))
+                yield from super().stream(messages, max_tokens)
+
+    generator = OneAtATime()
+    bot = Chatbot(built_settings, embedder=embedder, generator=generator)
+    questions = ["Which nerve is the largest in the human body?", "Which nerve runs down the back of the leg?"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(bot.ask, questions))
+    kinds = [kind for kind, _ in generator.calls]
+    assert kinds == ["verdict", "answer", "verdict", "answer"]
+    assert generator.calls[0][1] != generator.calls[2][1]  # two questions, each verdict followed by its own answer
+    assert not generator.busy
