@@ -4,6 +4,7 @@ engine's failures against servers that are down, slow, cut off, or not speaking 
 from __future__ import annotations
 
 import json
+import math
 import time
 
 import httpx2
@@ -229,3 +230,25 @@ def test_refusal_text_is_unchanged_through_the_api(scripted_bot):
     with api_server(create_app(scripted_bot(ANSWER, yes=0.01))) as url:
         body = httpx2.post(f"{url}/v1/ask", json={"question": "Who won the 2018 FIFA World Cup?"}, timeout=60).json()
     assert body["refused"] and body["answer"].startswith(REFUSAL)
+
+
+def logprobs_reply(alternatives: dict[str, float]) -> bytes:
+    top = [{"token": t, "logprob": lp, "bytes": None} for t, lp in alternatives.items()]
+    return json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "stand-in", "choices": [{
+        "index": 0, "finish_reason": "length", "message": {"role": "assistant", "content": next(iter(alternatives))},
+        "logprobs": {"content": [{"token": next(iter(alternatives)), "logprob": 0.0, "bytes": None, "top_logprobs": top}]}}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6}}).encode()
+
+
+@pytest.mark.parametrize(("alternatives", "expected"), [
+    ({"Yes": -0.2, "No": -1.8, "The": -3.0}, 1 / (1 + math.exp(-1.6))),  # a softmax over the yes and no words
+    ({"yes": -0.5, "Yes": -1.5, "No": -1.0}, (math.exp(-0.5) + math.exp(-1.5)) / (math.exp(-0.5) + math.exp(-1.5) + math.exp(-1.0))),
+    ({"Yes": -0.1, "Maybe": -3.0}, 1 / (1 + math.exp(-2.9))),  # "no" beyond the top: just below the last shown
+    ({"No": -0.1, "Maybe": -3.0}, 0.0),  # "yes" beyond the top: never counted up
+    ({"The": -0.1, "Sources": -1.0}, 0.0),  # neither: not a yes
+])
+def test_the_verdict_reads_yes_from_the_servers_top_logprobs(alternatives, expected):
+    """The yes/no arithmetic on a server's reply (the real server's agreement with the in-process engine is
+    in test_serving_real.py)."""
+    with misbehaving_server(lambda h: h._send(200, logprobs_reply(alternatives))) as url:
+        assert engine(url).yes_probability([{"role": "user", "content": "Yes or no?"}]) == pytest.approx(expected)

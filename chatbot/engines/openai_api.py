@@ -83,8 +83,9 @@ class OpenAIGenerator:
         return math.ceil(len(text) / 4)
 
     def yes_probability(self, messages: list[dict]) -> float:
-        """From the alternatives the server gives for the reply's first token; a yes or no word beyond
-        the top 20 counts as if it were just below the last of them (so yes is never overstated)."""
+        """From the alternatives the server gives for the reply's first token (the top 20). A missing word is
+        read so that yes is never overstated: a missing "no" as just below the last alternative, a missing
+        "yes" as impossible (and neither among them, the model not answering yes or no at all, as 0)."""
         with self._calling("checking whether the sources answer"):
             response = self._client.chat.completions.create(
                 model=self._model, messages=messages, temperature=0.0, seed=0, max_tokens=1, logprobs=True,
@@ -92,15 +93,14 @@ class OpenAIGenerator:
         try:
             top = {alt.token: alt.logprob for alt in response.choices[0].logprobs.content[0].top_logprobs}
         except (AttributeError, IndexError, TypeError):
-            raise EngineUnavailableError(f"The model server at {self._base_url} did not return token probabilities, which the "
-                               "answerability check needs; use a server that supports `logprobs` (llama-server, vLLM) "
-                               "or set CHATBOT_VERDICT=false.") from None
+            raise EngineUnavailableError(
+                f"The model server at {self._base_url} did not return token probabilities, which the answerability "
+                "check needs; use a server that supports `logprobs` (llama-server, vLLM) or set CHATBOT_VERDICT=false.") from None
         words = {w: top[w] for w in YES_WORDS + NO_WORDS if w in top}
-        floor = min(top.values(), default=0.0)
         if not any(w.strip().lower() == "yes" for w in words):
-            words["yes"] = floor
+            return 0.0
         if not any(w.strip().lower() == "no" for w in words):
-            words["no"] = floor
+            words["no"] = min(top.values())
         return yes_share(words)
 
     def _first_model(self) -> str:
@@ -108,7 +108,7 @@ class OpenAIGenerator:
             models = [m.id for m in self._client.models.list()]
         if not models:
             raise EngineUnavailableError(f"The model server at {self._base_url} lists no models; load one there, or set "
-                               "CHATBOT_OPENAI_MODEL to the name it serves.")
+                                         "CHATBOT_OPENAI_MODEL to the name it serves.")
         return models[0]
 
     def _calling(self, doing: str) -> _ServerErrors:
