@@ -7,6 +7,7 @@ llama-server so that Ctrl-C and SIGTERM reach it directly. `running()` starts on
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -34,12 +35,19 @@ def command(settings: Settings, port: int, slots: int = DEFAULT_SLOTS, host: str
     # --alias: clients see the model's file name, not a path on this machine.
     return [str(BINARY), "--model", str(model), "--alias", model.stem, "--host", host, "--port", str(port),
             "--parallel", str(slots), "--ctx-size", str(slots * generation.n_ctx), "--threads", str(generation.n_threads),
-            "--cont-batching", "--jinja", "--no-webui", "--seed", "0", "--log-disable"]
+            "--cont-batching", "--jinja", "--no-webui", "--seed", "0"]
 
 
 def exec_server(settings: Settings, port: int, slots: int, host: str) -> None:
     """Become llama-server (the signals of a terminal or a service manager then reach it, not us)."""
     argv = command(settings, port, slots, host)
+    with socket.socket() as probe:  # llama-server would only log this among its start-up lines
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ChatbotError(f"Port {port} on {host} cannot be used ({exc.strerror}); stop what is using it or choose "
+                               "another port (MODEL_PORT=8081 make serve-model, or --port).") from None
     print(f"Serving {Path(argv[2]).name} at http://{host}:{port}/v1 with {slots} parallel slots (Ctrl-C stops it).",
           file=sys.stderr, flush=True)
     os.execv(argv[0], argv)

@@ -196,3 +196,12 @@ def test_serve_model_runs_llama_server_until_sigterm(built_settings):
     finally:
         code, _ = stop(server)
     assert code == 0
+
+
+def test_serve_model_on_a_port_in_use_says_so(built_settings):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run_cli("serve-model", "--port", str(taken.getsockname()[1]), settings=built_settings, timeout=120)
+    assert_one_sentence_error(result, "cannot be used", "MODEL_PORT")
