@@ -11,7 +11,8 @@ other (no question is asked twice in a curve, so no answer comes from a cache), 
 sessions: answers/min and generated tokens/s over the wall-clock time (aggregate), aggregate decode tokens/s
 (all tokens over the time in which at least one answer was decoding), p50/p95 answer
 latency, and answers lost (an error) or mixed (an answer to another question). Ratios of the two engines
-at the same load are what to quote; run nothing else meanwhile.
+at the same load are what to quote; run nothing else meanwhile. Then a decode probe: `--decode-streams` replies
+to tiny prompts generated at once, decoding alone (the part of an answer batching can share).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from chatbot.evaluation.questions import load_questions
 from chatbot.model_server import running
 
 ROOT = Path(__file__).resolve().parent.parent
+NAMES = ["Ada", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal", "Ivy", "Jo"]
 
 
 def run_level(bot: Chatbot, questions: list[str], sessions: int, per_session: int) -> dict:
@@ -89,6 +91,24 @@ def curve(bot: Chatbot, questions: list[str], levels: list[int], per_session: in
     return rows
 
 
+def decode_probe(generator, streams: int, max_tokens: int = 128) -> dict:
+    """Decoding alone: `streams` replies to tiny prompts generated at once (a local engine takes them in turn);
+    all generated tokens over the wall-clock time. This is the part of an answer that batching can share."""
+    def one(n: int) -> int:
+        # A different long story each, so that every reply runs to max_tokens (a count stops early).
+        reply = generator.stream([{"role": "user", "content": f"Write a long story, at least 500 words, about a lighthouse "
+                                                              f"keeper called {NAMES[n % len(NAMES)]}."}], max_tokens)
+        text = "".join(reply)
+        served = getattr(reply, "completion_tokens", None)
+        return served if served is not None else generator.count_tokens(text)
+    one(streams + 1)  # warm
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=streams) as pool:
+        tokens = sum(pool.map(one, range(streams)))
+    wall = time.perf_counter() - started
+    return {"streams": streams, "tokens": tokens, "wall_s": round(wall, 2), "decode_tokens_per_s": round(tokens / wall, 2)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
@@ -98,6 +118,7 @@ def main() -> int:
     parser.add_argument("--engines", default="local,server", help="which curves: local (in process), server, or both")
     parser.add_argument("--port", type=int, default=8181)
     parser.add_argument("--excerpt-chars", type=int, default=None, help="what the model reads (default: the project's)")
+    parser.add_argument("--decode-streams", type=int, default=4, help="replies decoded at once in the decode probe (0: none)")
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "bench-load.json")
     args = parser.parse_args()
     levels = [int(n) for n in args.sessions.split(",")]
@@ -108,13 +129,18 @@ def main() -> int:
     base = Settings.from_env(excerpt_chars=args.excerpt_chars)
 
     engines = args.engines.split(",")
-    rows = []
+    rows, probes = [], {}
     if "local" in engines:
-        rows += curve(Chatbot(base), questions, levels, args.per_session, "llama_cpp in process")
+        local = Chatbot(base)
+        rows += curve(local, questions, levels, args.per_session, "llama_cpp in process")
+        if args.decode_streams:
+            probes["in process"] = decode_probe(local.generator, args.decode_streams)
     if "server" in engines:
         with running(base, args.port, slots=args.slots) as url:
             served = Chatbot(base.replace(engine="openai", openai_base_url=url))
             rows += curve(served, questions, levels, args.per_session, f"openai + llama-server ({args.slots} slots)")
+            if args.decode_streams:
+                probes["llama-server"] = decode_probe(served.generator, args.decode_streams)
 
     print("\n| sessions | engine | answers/min | decode tokens/s | tokens/s (wall) | p50 s | p95 s | lost | mixed |\n"
           "|---|---|---|---|---|---|---|---|---|")
@@ -126,9 +152,14 @@ def main() -> int:
         a, b = (next(r for r in rows if r["sessions"] == n and r["engine"].startswith(e)) for e in ("llama_cpp", "openai"))
         print(f"  {n} sessions: answers/min {b['answers_per_min'] / a['answers_per_min']:.2f}x, decode tokens/s "
               f"{b['decode_tokens_per_s'] / a['decode_tokens_per_s']:.2f}x, p50 {b['p50_s'] / a['p50_s']:.2f}x")
+    for name, probe in probes.items():
+        print(f"Decode probe, {name}: {probe['streams']} replies at once, {probe['tokens']} tokens in {probe['wall_s']} s = "
+              f"{probe['decode_tokens_per_s']} tokens/s")
+    if len(probes) == 2:
+        print(f"  server / in process: {probes['llama-server']['decode_tokens_per_s'] / probes['in process']['decode_tokens_per_s']:.2f}x")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"settings": base.flat(), "slots": args.slots, "per_session": args.per_session,
-                                    "rows": rows}, indent=2))
+                                    "rows": rows, "decode_probe": probes}, indent=2))
     return 0
 
 
