@@ -95,19 +95,18 @@ def create_app(bot: Chatbot, token: str | None = None) -> FastAPI:
 
     @app.post("/v1/ask", dependencies=[Depends(guard)])
     def ask(body: AskRequest):
-        stream = bot.stream(body.question, [t.model_dump() for t in body.history], body.k)  # a bad question fails here
+        history = [t.model_dump() for t in body.history]
         if body.stream:
-            return _sse(_ask_events(stream))
-        return _finished(stream).to_json()
+            return _sse(_ask_events(bot.stream(body.question, history, body.k)))  # a bad question fails before streaming
+        return bot.ask(body.question, history, body.k).to_json()
 
     @app.post("/v1/chat/completions", dependencies=[Depends(guard)])
     def chat_completions(body: ChatRequest):
         question, history = _question_and_history(body.messages)
-        stream = bot.stream(question, history)
         reply_id, created, model = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), body.model or "chatbot"
         if body.stream:
-            return _sse(_chat_chunks(stream, reply_id, created, model), done_marker=True)
-        answer = _finished(stream)
+            return _sse(_chat_chunks(bot.stream(question, history), reply_id, created, model), done_marker=True)
+        answer = bot.ask(question, history)
         return {"id": reply_id, "object": "chat.completion", "created": created, "model": model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
                              "finish_reason": "stop"}],
@@ -116,12 +115,6 @@ def create_app(bot: Chatbot, token: str | None = None) -> FastAPI:
                 **_extras(answer)}
 
     return app
-
-
-def _finished(stream) -> Answer:
-    for _ in stream:
-        pass
-    return stream.answer
 
 
 def _ask_events(stream) -> Iterator[tuple[str, dict]]:

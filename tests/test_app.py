@@ -153,38 +153,46 @@ def test_missing_model_is_one_friendly_message(app_env, monkeypatch):
     st.cache_resource.clear()
     monkeypatch.setenv("CHATBOT_GENERATOR_MODEL", "/nowhere/model.gguf")
     at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT).run()
-    assert not at.exception
-    assert len(at.error) == 1 and "/nowhere/model.gguf" in shown(at.error[0].value)
+    assert "/nowhere/model.gguf" in the_one_error(at)
     st.cache_resource.clear()
 
 
-def test_a_model_server_that_is_down_is_one_friendly_message(app_env, monkeypatch):
+@pytest.fixture
+def served_by(monkeypatch):
+    """The app's engine, loaded afresh, on the openai engine at `url` (no retries: failures show at once)."""
+    st.cache_resource.clear()
+
+    def use(url: str) -> None:
+        monkeypatch.setenv("CHATBOT_ENGINE", "openai")
+        monkeypatch.setenv("CHATBOT_OPENAI_BASE_URL", url)
+        monkeypatch.setenv("CHATBOT_OPENAI_MAX_RETRIES", "0")
+    yield use
+    st.cache_resource.clear()
+
+
+def the_one_error(at: AppTest) -> str:
+    assert not at.exception
+    assert len(at.error) == 1
+    return shown(at.error[0].value)
+
+
+def test_a_model_server_that_is_down_is_one_friendly_message(app_env, served_by):
     from serving import free_port
-    st.cache_resource.clear()
-    monkeypatch.setenv("CHATBOT_ENGINE", "openai")
-    monkeypatch.setenv("CHATBOT_OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
-    monkeypatch.setenv("CHATBOT_OPENAI_MAX_RETRIES", "0")
+    served_by(f"http://127.0.0.1:{free_port()}/v1")
     at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT).run()
-    assert not at.exception
-    assert len(at.error) == 1 and "cannot be reached" in shown(at.error[0].value)
-    st.cache_resource.clear()
+    assert "cannot be reached" in the_one_error(at)
 
 
-def test_a_model_server_stopping_between_questions_leaves_the_app_usable(app_env, monkeypatch):
+def test_a_model_server_stopping_between_questions_leaves_the_app_usable(app_env, served_by):
     from serving import free_port
 
     from chatbot.model_server import running
-    st.cache_resource.clear()
     port = free_port()
-    monkeypatch.setenv("CHATBOT_ENGINE", "openai")
-    monkeypatch.setenv("CHATBOT_OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
-    monkeypatch.setenv("CHATBOT_OPENAI_MAX_RETRIES", "0")
+    served_by(f"http://127.0.0.1:{port}/v1")
     with running(Settings(), port, slots=1):
         at = ask(new_session(), "Which nerve is the largest in the human body?")
         assert "sciatic" in shown(last_answer(at).markdown[0].value).lower()
     at = ask(at, "What happens during a knee replacement?")  # the server is gone now
-    assert not at.exception
-    assert len(at.error) == 1 and "cannot be reached" in shown(at.error[0].value)
+    assert "cannot be reached" in the_one_error(at)
     at.run()  # the conversation so far is intact; the failed question left nothing behind
     assert len(at.chat_message) == 2 and "sciatic" in shown(at.chat_message[1].markdown[0].value).lower()
-    st.cache_resource.clear()
