@@ -11,8 +11,8 @@ import math
 
 import streamlit as st
 
-from chatbot import REFUSAL, Answer, Chatbot, ChatbotError, Citation, Settings
-from chatbot.presentation import answer_markdown, collection_summary, conversation_markdown, escape_markdown, highlighted_passage, source_label
+from chatbot import REFUSAL, Answer, Chatbot, ChatbotError, Citation, Reading, Settings
+from chatbot.presentation import answer_markdown, collection_summary, conversation_markdown, escape_markdown, highlighted_passage, reading_label, source_label
 
 AVATARS = {"user": ":material/person:", "assistant": ":material/menu_book:"}
 
@@ -136,8 +136,11 @@ def ask(bot: Chatbot, collection, question: str, k: int, show_retrieved: bool) -
         try:
             stream = bot.stream(question, history, k)
             written = ""
-            for piece in stream:
-                written += piece
+            for event in stream.events():
+                if isinstance(event, Reading):  # while the model reads (seconds on 2 cores): what it is reading
+                    placeholder.markdown(f":gray[_{escape_markdown(reading_label(event))}…_]")
+                    continue
+                written += event
                 placeholder.markdown(escape_markdown(written) + " ▌")
         except ChatbotError as exc:
             placeholder.error(escape_markdown(str(exc)), icon=":material/error:")

@@ -144,7 +144,7 @@ def main() -> None:
     project, plain, bare, engine = [], [], [], []
     for q in questions:
         for x, variant in variants.items():
-            variant_runs[x].append(variant.ask(q).timings)
+            variant_runs[x].append(variant.ask(q))
         answer = bot.ask(q)
         t = answer.timings
         messages = None if answer.refused and not answer.retrieved else bot.pipeline.prompt(answer.standalone_question, answer.retrieved)[1]
@@ -165,9 +165,12 @@ def main() -> None:
     result["project"]["refused"] = sum(r["refused"] for r in project)
     result["ratio_ttft"] = round(result["project"]["ttft_s"] / result["baseline"]["ttft_s"], 3)
     result["ratio_total"] = round(result["project"]["total_s"] / result["baseline"]["total_s"], 3)
-    for x, timings in variant_runs.items():
+    for x, answers in variant_runs.items():
+        timings = [a.timings for a in answers]
         ttft, total = med([t.ttft_s for t in timings if t.ttft_s]), med([t.total_s for t in timings])
-        result[f"project_excerpt_{x}"] = {"ttft_s": ttft, "total_s": total,
+        prompts = [variants[x].pipeline.prompt(a.standalone_question, a.retrieved)[1] for a in answers if a.retrieved]
+        result[f"project_excerpt_{x}"] = {"ttft_s": ttft, "total_s": total, "refused": sum(a.refused for a in answers),
+                                          "prompt_tokens": med([sum(generator.count_tokens(m["content"]) for m in msgs) for msgs in prompts]),
                                           "ratio_ttft": round(ttft / result["baseline"]["ttft_s"], 3) if ttft else None,
                                           "ratio_total": round(total / result["baseline"]["total_s"], 3)}
     result["same_prompt"] = {"engine_ttft_s": med([r["ttft_s"] for r in engine]), "bare_ttft_s": med([r["ttft_s"] for r in bare]),

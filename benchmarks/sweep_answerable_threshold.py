@@ -41,12 +41,20 @@ def main() -> None:
     parser.add_argument("--thresholds", type=float, nargs="*", default=[x / 20 for x in range(0, 17)])
     args = parser.parse_args()
     settings = Settings()
+    costs = dict.fromkeys(args.thresholds, (0, 0))  # summed over the runs: (confidently wrong, false refusals)
     for run in args.runs:
         results = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines() if line.strip()]
         print(f"\n{run} ({len(results)} questions)\n{'threshold':>9}  " + "  ".join(f"{c:>20}" for c in COLUMNS))
         for t in args.thresholds:
-            summary = summarise([gated(r, t) for r in results], settings)
+            gated_results = [gated(r, t) for r in results]
+            summary = summarise(gated_results, settings)
             print(f"{t:9.2f}  " + "  ".join(f"{_fmt(summary[c]):>20}" for c in COLUMNS))
+            false_refusals = sum(r["answerable"] and r["refused"] for r in gated_results)
+            costs[t] = (costs[t][0] + summary["confidently_wrong"], costs[t][1] + false_refusals)
+    # A confidently wrong answer is the worst outcome there is: it counts twice, a false refusal once.
+    print(f"\nall runs\n{'threshold':>9}  {'confidently wrong':>20}  {'false refusals':>20}  {'cost (2 x wrong + refusals)':>28}")
+    for t, (wrong, refused) in costs.items():
+        print(f"{t:9.2f}  {wrong:>20}  {refused:>20}  {2 * wrong + refused:>28}")
 
 
 def _fmt(value) -> str:

@@ -1,6 +1,6 @@
 """Fit the answerability head (chatbot/answer/answerability.json) on SQuAD 2.0 calibration questions.
 
-Run: .venv/bin/python benchmarks/train_answerability.py [--calibration FILE] [--llm-sample N] [--out FILE]
+Run: .venv/bin/python benchmarks/train_answerability.py [--calibration FILE] [--llm-sample N] [--excerpt-chars N] [--out FILE]
 
 Each calibration question is asked of an index of its articles (the collection in the same folder,
 `corpus/`), exactly as the engine does: the top-k retrieved passages, the features of
@@ -21,8 +21,9 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from chatbot.answer.answerability import FEATURES, WEIGHTS_FILE, question_features, verify_messages
+from chatbot.answer.answerability import FEATURES, question_features, verify_messages, weights_file
 from chatbot.answer.check import SupportJudge
+from chatbot.answer.excerpt import excerpt_sources
 from chatbot.answer.prompt import answer_messages, number_sources
 from chatbot.config import Settings
 from chatbot.index.embeddings import Embedder
@@ -39,12 +40,16 @@ def main() -> None:
     parser.add_argument("--llm-sample", type=int, default=0, help="questions that also get the model's P(yes)")
     parser.add_argument("--without", nargs="*", default=[], help="features to leave out (to measure what each adds)")
     parser.add_argument("--cached", action="store_true", help="fit on the features already cached; compute none")
-    parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
+    parser.add_argument("--excerpt-chars", type=int, default=0,
+                        help="the model reads excerpts of this many characters, as with CHATBOT_EXCERPT_CHARS (0: whole passages)")
+    parser.add_argument("--out", type=Path, default=None, help="default: the weights file the engine uses for that prompt")
     args = parser.parse_args()
+    args.out = args.out or weights_file(args.excerpt_chars)
 
     rows = [json.loads(line) for line in args.calibration.read_text().splitlines() if line.strip()]
-    cache = ROOT / "runs/answerability/features.jsonl"
-    features = _features(rows, args.calibration.parent / "corpus", cache, 0 if args.cached else args.llm_sample, args.cached)
+    cache = ROOT / "runs/answerability" / (f"features-excerpt{args.excerpt_chars}.jsonl" if args.excerpt_chars else "features.jsonl")
+    features = _features(rows, args.calibration.parent / "corpus", cache, 0 if args.cached else args.llm_sample, args.cached,
+                         args.excerpt_chars)
     used = [f for f in FEATURES if f not in args.without and (f != "llm_yes" or args.llm_sample)]
     keep = [r for r in rows if r["id"] in features and (not args.llm_sample or "llm_yes" in features[r["id"]])]
     train = [r for r in keep if r["article"] not in HELD_OUT]
@@ -75,6 +80,7 @@ def main() -> None:
         "mean": dict(zip(used, mean.round(6).tolist())), "scale": dict(zip(used, scale.round(6).tolist())),
         "coef": dict(zip(used, model.coef_[0].round(6).tolist())), "intercept": round(float(model.intercept_[0]), 6),
         "trained_on": f"{len(train)} SQuAD 2.0 calibration questions of {sorted({r['article'] for r in train})}",
+        "excerpt_chars": args.excerpt_chars,
         "held_out": {"articles": list(HELD_OUT), "questions": len(test), "auc": round(float(roc_auc_score(y_test, p_test)), 3),
                      "by_threshold": table},
     }
@@ -82,7 +88,8 @@ def main() -> None:
     print(f"\nwrote {args.out}")
 
 
-def _features(rows: list[dict], corpus: Path, cache: Path, llm_sample: int, cached_only: bool = False) -> dict[str, dict]:
+def _features(rows: list[dict], corpus: Path, cache: Path, llm_sample: int, cached_only: bool = False,
+              excerpt_chars: int = 0) -> dict[str, dict]:
     """Features per question id, retrieved from an index of `corpus` like the engine does; cached."""
     done = {}
     if cache.exists():
@@ -112,7 +119,9 @@ def _features(rows: list[dict], corpus: Path, cache: Path, llm_sample: int, cach
                 retrieved = retriever.search(r["question"], settings.retrieval.top_k)
                 llm_yes = 0.5
                 if generator and r["id"] in llm_ids:
-                    llm_yes = generator.yes_probability(verify_messages(answer_messages(r["question"], number_sources(retrieved))))
+                    # What the engine's model reads (AnswerPipeline.prompt): whole passages or their excerpts.
+                    sources = excerpt_sources(number_sources(retrieved), r["question"], judge, excerpt_chars)
+                    llm_yes = generator.yes_probability(verify_messages(answer_messages(r["question"], sources)))
                 feats, _, _ = question_features(judge, r["question"], [x.chunk.text for x in retrieved], llm_yes)
                 if not (generator and r["id"] in llm_ids):
                     feats.pop("llm_yes")

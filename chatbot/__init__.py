@@ -1,7 +1,7 @@
 """A local, offline question-answering chatbot over a document collection, with cited answers."""
-from .answer.types import Answer, Citation, RefusalReason
+from .answer.types import Answer, Citation, Reading, RefusalReason
 from .bot import AnswerStream, Chatbot
 from .config import REFUSAL, Settings
 from .errors import ChatbotError
 
-__all__ = ["Answer", "AnswerStream", "Chatbot", "ChatbotError", "Citation", "REFUSAL", "RefusalReason", "Settings"]
+__all__ = ["Answer", "AnswerStream", "Chatbot", "ChatbotError", "Citation", "REFUSAL", "Reading", "RefusalReason", "Settings"]

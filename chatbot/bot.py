@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .answer.answerability import AnswerabilityJudge
+from .answer.answerability import AnswerabilityJudge, weights_file
 from .answer.check import SupportJudge
 from .answer.pipeline import AnswerPipeline
 from .answer.screen import validate_history, validate_question
-from .answer.types import Answer
+from .answer.types import Answer, Reading
 from .collection import CollectionInfo, DocumentInfo, load_profile
 from .config import Settings
 from .engines import Generator, load_generator
@@ -27,17 +27,24 @@ from .ingest.documents import SUPPORTED_SUFFIXES, safe_file_name, save_document
 
 
 class AnswerStream:
-    """Iterate for the model's text as it is written; afterwards `.answer` holds the checked Answer."""
+    """Iterate for the answer's text, one checked sentence at a time; afterwards `.answer` holds the
+    checked Answer. `events()` also gives, before any text, the passages being read (`Reading`)."""
 
-    def __init__(self, events: Iterator[str | Answer]):
+    def __init__(self, events: Iterator[str | Reading | Answer]):
         self._events = events
+        self.reading: Reading | None = None
         self.answer: Answer | None = None
 
     def __iter__(self) -> Iterator[str]:
+        return (event for event in self.events() if isinstance(event, str))
+
+    def events(self) -> Iterator[str | Reading]:
         for event in self._events:
             if isinstance(event, Answer):
                 self.answer = event
             else:
+                if isinstance(event, Reading):
+                    self.reading = event
                 yield event
 
 
@@ -56,7 +63,8 @@ class Chatbot:
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or Embedder(self.settings.embedding_model, self.settings.model_cache_dir)
         self.judge = SupportJudge(self.embedder, self.settings.answer.support_threshold)
-        self.answerability = AnswerabilityJudge(self.judge, self.settings.answer.answerable_threshold)
+        self.answerability = AnswerabilityJudge(self.judge, self.settings.answer.answerable_threshold,
+                                                weights_file(self.settings.answer.excerpt_chars))
         self._generator = generator
         self._generator_lock = threading.Lock()
         self._use_index(index or load_index(self.settings))

@@ -169,8 +169,9 @@ class AnswerSettings(_Group):
     answerable_threshold: float = field(default=0.55, metadata=_range(0.0, 1.0))
     verdict: bool = True  # off only to measure what the verdict costs and catches
     # What the model reads: the question's sentences of the passages with their neighbours, up to this many
-    # characters in all (answer/excerpt.py); 0 = whole passages. Chosen by measurement (README, "Speed").
-    excerpt_chars: int = field(default=0, metadata=_range(0, 100_000))
+    # characters in all (answer/excerpt.py); 0 = whole passages. 1,200 halves the wait and, with the verdict's
+    # head fitted on excerpt prompts, holds quality; 900 is faster but loses answers (README, "Speed").
+    excerpt_chars: int = field(default=1200, metadata=_range(0, 100_000))
     # Defences against instructions planted in documents (README, "Security model"); off only to measure them.
     withhold_flagged: bool = True  # instruction-like sentences are not shown to the model and are never evidence
     datamark: bool = False  # spotlighting: spaces in the sources become a mark (measured: costs tokens, see README)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .answer.types import Answer
+from .answer.types import Answer, Reading
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
 _CITATION = re.compile(r"\[(\d+)\]")
@@ -68,6 +68,13 @@ def collection_summary(titles: list[str]) -> str:
     if not titles:
         return "The collection is empty."
     return "These documents cover: " + "; ".join(f"“{t}”" for t in titles) + "."
+
+
+def reading_label(reading: Reading) -> str:
+    """One line while the model reads: which documents (and sections) it is reading, in retrieval order."""
+    labels = list(dict.fromkeys(source_label(r.chunk.title, r.chunk.section, r.chunk.page) for r in reading.passages))
+    n = len(reading.passages)
+    return f"Reading {n} passage{'s' if n != 1 else ''}: " + "; ".join(labels)
 
 
 def conversation_markdown(answers: list[Answer], title: str, note: str) -> str:

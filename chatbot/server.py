@@ -1,8 +1,9 @@
 """Our own HTTP API (FastAPI): `python -m chatbot serve`.
 
 - `POST /v1/ask` takes {"question", "history"?, "k"?, "stream"?} and returns the `ask --json` object; with
-  "stream": true, server-sent events: `text` events with each checked sentence as it passes, then one
-  `answer` event with the whole object (or one `error` event).
+  "stream": true, server-sent events: one `sources` event (the passages being read, before the model starts),
+  `text` events with each checked sentence as it passes, then one `answer` event with the whole object (or
+  one `error` event).
 - `POST /v1/chat/completions`: the OpenAI protocol, so OpenAI clients and chat UIs can use the collection;
   the reply's content is the checked, cited answer, its citations in an extra field `citations`.
 - `GET /v1/collection`, `GET /healthz`, `GET /openapi.json` (FastAPI's /docs page is left out: it loads
@@ -30,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .answer.screen import MAX_QUESTION_CHARS
-from .answer.types import Answer
+from .answer.types import Answer, Reading
 from .bot import Chatbot
 from .errors import ChatbotError, EngineUnavailableError
 
@@ -118,8 +119,11 @@ def create_app(bot: Chatbot, token: str | None = None) -> FastAPI:
 
 
 def _ask_events(stream) -> Iterator[tuple[str, dict]]:
-    for text in stream:
-        yield "text", {"text": text}
+    for event in stream.events():
+        if isinstance(event, Reading):
+            yield "sources", event.to_json()
+        else:
+            yield "text", {"text": event}
     yield "answer", stream.answer.to_json()
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from chatbot.answer.answerability import FEATURES, WEIGHTS_FILE, AnswerabilityJudge, asked_type_present, verify_messages
+from chatbot.answer.answerability import FEATURES, WEIGHTS_FILE, AnswerabilityJudge, asked_type_present, verify_messages, weights_file
 from chatbot.answer.check import SupportJudge
 from chatbot.answer.prompt import answer_messages, number_sources
 
@@ -35,11 +35,21 @@ def test_the_verdict_prompt_is_the_answer_prompt_with_another_last_line(scripted
     assert messages[-1]["content"].startswith(head + "\n") and "yes or no" in last
 
 
-def test_the_committed_head_is_small_complete_and_trusts_the_models_yes(embedder):
-    weights = json.loads(WEIGHTS_FILE.read_text())
+@pytest.mark.parametrize("excerpt_chars", [0, 1200])
+def test_each_committed_head_is_small_complete_and_trusts_the_models_yes(embedder, excerpt_chars):
+    weights = json.loads(weights_file(excerpt_chars).read_text())
     assert set(weights["features"]) <= set(FEATURES) and "llm_yes" in weights["features"]
-    assert weights["held_out"]["questions"] > 50 and WEIGHTS_FILE.stat().st_size < 10_000
-    judge = AnswerabilityJudge(SupportJudge(embedder, 0.65), 0.5)
+    assert weights["held_out"]["questions"] > 50 and weights_file(excerpt_chars).stat().st_size < 10_000
+    assert weights.get("excerpt_chars", 0) > 0 if excerpt_chars else not weights.get("excerpt_chars")
+    judge = AnswerabilityJudge(SupportJudge(embedder, 0.65), 0.5, weights_file(excerpt_chars))
     features = dict.fromkeys(FEATURES, 0.5)
     low, high = (judge.probability(features | {"llm_yes": v}) for v in (-4.0, 4.0))
     assert 0.0 < low < 0.5 < high < 1.0
+
+
+@pytest.mark.parametrize("excerpt_chars", [0, 900])
+def test_the_engine_judges_with_the_head_fitted_on_what_its_model_reads(scripted_bot, excerpt_chars):
+    """Shown excerpts the model says "yes" less often than shown whole passages: each prompt has its own head."""
+    bot = scripted_bot("", excerpt_chars=excerpt_chars)
+    assert bot.answerability.weights == json.loads(weights_file(excerpt_chars).read_text())
+    assert (weights_file(excerpt_chars) == WEIGHTS_FILE) == (excerpt_chars == 0)

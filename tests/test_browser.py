@@ -99,10 +99,13 @@ def last_message(driver):
     return driver.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1]
 
 
-def ask(driver, question: str, answers_before: int) -> None:
+def ask(driver, question: str, answers_before: int, reading: str = "") -> None:
+    """Ask and wait for the answer; with `reading`, first see that line while the model reads its sources."""
     box = wait(driver, 300).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "textarea[data-testid='stChatInputTextArea']")))
     box.send_keys(question)
     box.send_keys(Keys.ENTER)
+    if reading:  # the real model takes seconds to read its sources: the line is there that long
+        wait(driver, 120).until(lambda d: reading in last_message(d).text)
     # The turn is done when a new "Answered in …" / "Checked in …" line stands under it and the app is idle.
     wait(driver, 600).until(lambda d: len(d.find_elements(
         By.XPATH, "//*[contains(text(), 'Answered in') or contains(text(), 'Checked in')]")) > answers_before and idle(d))
@@ -133,8 +136,8 @@ def test_a_person_asks_reads_the_streamed_answer_and_checks_its_source(app_url, 
     assert "not medical advice" in browser.find_element(By.TAG_NAME, "body").text
     shot(browser, "1-first-visit")
 
-    ask(browser, "Which nerve is the largest in the human body?", 0)
-    assert "sciatic" in last_message(browser).text.lower()
+    ask(browser, "Which nerve is the largest in the human body?", 0, reading="Reading ")
+    assert "sciatic" in last_message(browser).text.lower() and "Reading" not in last_message(browser).text
     label = wait(browser, 30).until(open_first_source)
     assert "Ultimate and Simple Guide" in label
     sentence = "The sciatic nerve is the largest in the human body."

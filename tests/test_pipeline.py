@@ -7,9 +7,10 @@ import pytest
 from conftest import PROJECT
 
 from chatbot.answer.check import parse_answer
-from chatbot.answer.types import RefusalReason
+from chatbot.answer.types import Reading, RefusalReason
 from chatbot.config import REFUSAL
 from chatbot.errors import ChatbotError
+from chatbot.presentation import reading_label
 
 NERVE_SENTENCE = "The sciatic nerve travels from the spinal cord through the sacroiliac joint"
 NERVE_QUESTION = "Where does the sciatic nerve run?"
@@ -94,6 +95,26 @@ def test_only_checked_sentences_are_streamed(scripted_bot):
     assert "".join(pieces) == answer.text == f"{NERVE_SENTENCE} [1]."
     assert not any("Dragon" in p for p in pieces)
     assert answer.timings.first_sentence_s >= answer.timings.ttft_s > 0
+
+
+def test_the_passages_being_read_are_given_before_the_model_reads_them(scripted_bot):
+    """Something true to show during the seconds of prompt reading: what is being read, before any text."""
+    bot = scripted_bot(f"{NERVE_SENTENCE} [1].")
+    stream = bot.stream(NERVE_QUESTION)
+    events = stream.events()
+    first = next(events)
+    assert isinstance(first, Reading) and stream.reading is first
+    assert bot.generator.verify_prompts == [] and bot.generator.prompts == []  # the model has not been asked yet
+    rest = list(events)
+    assert not any(isinstance(e, Reading) for e in rest) and "".join(rest) == stream.answer.text
+    read, retrieved = [r.chunk.chunk_id for r in first.passages], [r.chunk.chunk_id for r in stream.answer.retrieved]
+    assert read and set(read) <= set(retrieved) and read == [c for c in retrieved if c in read]  # excerpts may leave one out
+    assert reading_label(first).startswith(f"Reading {len(first.passages)} passages: {first.passages[0].chunk.title}")
+
+
+def test_nothing_is_said_to_be_read_when_the_model_is_not_asked(scripted_bot):
+    stream = scripted_bot("Tungsten boils at 5555 degrees [1].").stream("At what temperature does tungsten boil?")
+    assert not any(isinstance(e, Reading) for e in stream.events()) and stream.reading is None and stream.answer.refused
 
 
 def test_a_citation_after_the_full_stop_still_belongs_to_its_sentence_once(scripted_bot):

@@ -49,14 +49,21 @@ def test_ask_returns_the_same_object_as_ask_json(api):
     assert {"question", "standalone_question", "retrieved", "timings", "answerable_probability"} <= set(body)
 
 
-def test_ask_streams_checked_sentences_then_the_whole_answer(api):
+def test_ask_streams_the_sources_read_then_checked_sentences_then_the_whole_answer(api):
     with httpx2.stream("POST", f"{api}/v1/ask", json={"question": QUESTION, "stream": True}, timeout=60) as reply:
         assert reply.headers["content-type"].startswith("text/event-stream")
         events = sse_events(reply)
+    names = [name for name, _ in events]
+    assert names[0] == "sources" and names.count("sources") == 1 and names[-1] == "answer"
     texts = [json.loads(data)["text"] for name, data in events if name == "text"]
-    assert [name for name, _ in events][-1] == "answer"
     final = json.loads(events[-1][1])
     assert "".join(texts) == final["answer"] == ANSWER
+    # What was being read is among what was retrieved, in its order (excerpts leave out a passage with
+    # nothing on the question), and the answer's citations come from it.
+    read = [(p["rank"], p["doc"]) for p in json.loads(events[0][1])["passages"]]
+    retrieved = [(r["rank"], r["doc"]) for r in final["retrieved"]]
+    assert read and set(read) <= set(retrieved) and read == sorted(read)
+    assert {c["doc"] for c in final["citations"]} <= {doc for _, doc in read}
 
 
 def test_follow_up_history_is_accepted(api):

@@ -30,6 +30,12 @@ from .check import SupportJudge, numbers_in, sentence_windows
 
 WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
 
+
+def weights_file(excerpt_chars: int) -> Path:
+    """The head fitted on the kind of prompt the model reads: whole passages, or excerpts of them (shown
+    less, the model says "yes" less often; the excerpt head records the budget it was fitted at)."""
+    return WEIGHTS_FILE if excerpt_chars <= 0 else WEIGHTS_FILE.with_name("answerability-excerpts.json")
+
 VERIFY_QUESTION = "Do the sources state the answer to this question? Reply with yes or no."
 
 _QUANTITY = re.compile(r"^\s*(how (many|much|long|old|far|often|large|big|high|tall)|what (percentage|percent|proportion|number|amount))\b", re.I)

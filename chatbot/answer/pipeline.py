@@ -3,9 +3,9 @@ screen → rewrite → retrieve → gate → verdict → generate ⇄ check → 
 
 Each stage is a small function with typed input and output; a stage that decides the documents cannot
 answer ends the flow at once with a refusal (the rules are in refusals.py). Nothing unchecked reaches a
-reader: the flow is a generator that yields the answer text one *checked* sentence at a time (a
-sentence is shown once its citation check has passed, and only after the answerability verdict), then
-the finished `Answer`.
+reader: the flow is a generator that yields the passages it is about to read (`Reading`), the answer
+text one *checked* sentence at a time (a sentence is shown once its citation check has passed, and only
+after the answerability verdict), then the finished `Answer`.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from .excerpt import excerpt_sources
 from .prompt import DATAMARK, Source, answer_messages, number_sources
 from .render import render
 from .rewrite import needs_rewrite, rewrite
-from .types import Answer, Citation, RefusalReason, Timings
+from .types import Answer, Citation, Reading, RefusalReason, Timings
 
 # The closest passage sentence is offered with a refusal only when it is about the question at all.
 CLOSEST_MIN_SIMILARITY = 0.45
@@ -59,7 +59,7 @@ class AnswerPipeline:
         self.retriever, self._generator, self.judge, self.answerability = retriever, generator, judge, answerability
         self.settings, self.max_new_tokens = settings, max_new_tokens
 
-    def run(self, question: str, history: list[dict], k: int) -> Iterator[str | Answer]:
+    def run(self, question: str, history: list[dict], k: int) -> Iterator[str | Reading | Answer]:
         """`question` and `history` are already validated (screen.py)."""
         clock = _Clock()
         if refusals.is_instruction(question):
@@ -71,6 +71,7 @@ class AnswerPipeline:
             yield from _finish(_refusal(question, standalone, RefusalReason.WEAK_RETRIEVAL, clock, retrieved))
             return
         sources, messages = self.prompt(standalone, retrieved)
+        yield Reading([s.retrieved for s in sources])
         checked = Checked(_allowed(standalone, sources))
         with self._generator().turn():  # the verdict reads the sources; the answer reuses what the model computed
             verdict = self._verdict(standalone, sources, messages, clock)

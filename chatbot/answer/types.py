@@ -47,6 +47,17 @@ class Citation:
                 "support": self.score, "flagged": self.flagged}
 
 
+@dataclass(frozen=True)
+class Reading:
+    """The passages the model is about to read, sent before its answer: something true to show while a
+    2-core machine spends seconds reading them (they are not yet citations: the answer may use none)."""
+    passages: list[RetrievedChunk]
+
+    def to_json(self) -> dict:
+        return {"passages": [{"rank": r.rank, "doc": r.chunk.doc_id, "title": r.chunk.title, "section": r.chunk.section,
+                              "page": r.chunk.page} for r in self.passages]}
+
+
 @dataclass
 class Timings:
     rewrite_s: float = 0.0
