@@ -38,8 +38,9 @@ class ScriptedGenerator:
     name = "scripted"
     busy = False
 
-    def __init__(self, text: str, yes: float = 0.95):
+    def __init__(self, text: str, yes: float = 0.95, meaning: dict[str, float] | None = None):
         self.text, self.yes, self.prompts, self.verify_prompts = text, yes, [], []
+        self.meaning = meaning or {}  # P(yes) of the meaning check for a given sentence (default: `yes`)
 
     def stream(self, messages, max_tokens):
         self.prompts.append(messages)
@@ -56,7 +57,8 @@ class ScriptedGenerator:
 
     def yes_probability(self, messages):
         self.verify_prompts.append(messages)
-        return self.yes
+        asked = messages[-1]["content"]
+        return next((p for sentence, p in self.meaning.items() if f'Proposed answer: "{sentence}"' in asked), self.yes)
 
 
 @pytest.fixture(scope="session")
@@ -111,10 +113,11 @@ def engine_bot(request, built_settings, embedder) -> Chatbot:
 @pytest.fixture
 def scripted_bot(built_settings, embedder):
     """The real engine (embedder, index, checks) with a scripted model: `scripted_bot("text [1].")`;
-    `yes` is the model's P(yes) when asked whether the sources answer the question; other keywords
+    `yes` is the model's P(yes) when asked whether the sources answer the question, `meaning` its P(yes)
+    for given sentences in the meaning check (default `yes`); other keywords
     change settings by their flat names (e.g. verdict=False)."""
-    return lambda text, yes=0.95, **changes: Chatbot(built_settings.replace(**changes), embedder=embedder,
-                                                     generator=ScriptedGenerator(text, yes))
+    return lambda text, yes=0.95, meaning=None, **changes: Chatbot(built_settings.replace(**changes), embedder=embedder,
+                                                                   generator=ScriptedGenerator(text, yes, meaning))
 
 
 @pytest.fixture

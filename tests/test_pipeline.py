@@ -6,6 +6,7 @@ re-citation and rendering can be checked exactly; the real model is tested in te
 import pytest
 from conftest import PROJECT
 
+from chatbot.answer.answerability import VERIFY_QUESTION
 from chatbot.answer.check import parse_answer
 from chatbot.answer.types import Reading, RefusalReason
 from chatbot.config import REFUSAL
@@ -59,7 +60,8 @@ def test_a_wrong_citation_is_moved_to_the_supporting_source_and_renumbered(scrip
     probe = scripted_bot("")
     right = source_number_of(probe, NERVE_QUESTION, "sacroiliac joint")
     wrong = right % probe.settings.retrieval.top_k + 1
-    bot = scripted_bot(f"{NERVE_SENTENCE} [{wrong}]. Dragons guard the knee [{right}].")
+    # The made-up sentence shares a word with a source; the model's meaning check is what rejects it.
+    bot = scripted_bot(f"{NERVE_SENTENCE} [{wrong}]. Dragons guard the knee [{right}].", meaning={"Dragons guard the knee.": 0.02})
     answer = bot.ask(NERVE_QUESTION)
     assert not answer.refused and answer.recited == 1
     assert answer.text == f"{NERVE_SENTENCE} [1]."  # cited as the first source shown, the invented sentence gone
@@ -151,9 +153,10 @@ def test_a_refusal_quotes_the_closest_passage_sentence_with_its_citation(scripte
 
 
 def test_the_verdict_can_be_turned_off(scripted_bot):
-    bot = scripted_bot(f"{NERVE_SENTENCE} [1].", yes=0.001, verdict=False)
+    bot = scripted_bot(f"{NERVE_SENTENCE} [1].", yes=0.001, meaning={f"{NERVE_SENTENCE}.": 0.95}, verdict=False)
     answer = bot.ask(NERVE_QUESTION)
-    assert not answer.refused and answer.answerable is None and bot.generator.verify_prompts == []
+    asked = [m[-1]["content"] for m in bot.generator.verify_prompts]
+    assert not answer.refused and answer.answerable is None and not any(VERIFY_QUESTION in a for a in asked)
 
 
 @pytest.mark.parametrize("question, history, words", [
@@ -166,3 +169,23 @@ def test_input_that_cannot_be_a_question_is_one_plain_error(scripted_bot, questi
     with pytest.raises(ChatbotError) as err:
         scripted_bot("").ask(question, history=history)
     assert all(w in str(err.value) for w in words) and "\n" not in str(err.value)
+
+
+def test_a_sentence_the_model_reads_as_no_answer_is_never_shown(scripted_bot):
+    """It found its source (the words match), but the meaning check says it does not answer: not shown, not kept."""
+    bot = scripted_bot(f"{NERVE_SENTENCE} [1].", meaning={f"{NERVE_SENTENCE}.": 0.1})
+    stream = bot.stream(NERVE_QUESTION)
+    shown = list(stream)
+    assert stream.answer.refused and stream.answer.refusal_reason == RefusalReason.UNSUPPORTED
+    assert not any(NERVE_SENTENCE in text for text in shown) and stream.answer.dropped == [f"{NERVE_SENTENCE}."]
+
+
+def test_the_meaning_check_reads_each_sentence_after_the_answer_with_the_same_sources(scripted_bot):
+    bot = scripted_bot(f"{NERVE_SENTENCE} [1].")
+    answer = bot.ask(NERVE_QUESTION)
+    [answer_prompt] = bot.generator.prompts
+    meaning_prompt = bot.generator.verify_prompts[-1]
+    assert not answer.refused
+    assert f'Proposed answer: "{NERVE_SENTENCE}."' in meaning_prompt[-1]["content"]
+    # Everything before the last line is the answer prompt's text: llama.cpp reuses its cache.
+    assert meaning_prompt[-1]["content"].startswith(answer_prompt[-1]["content"].rsplit("\n", 1)[0])

@@ -146,6 +146,7 @@ def test_a_local_engine_reads_each_questions_verdict_and_answer_back_to_back(bui
     prompt in its cache). The engine's turn keeps each question's two calls together."""
     from conftest import ScriptedGenerator
 
+    from chatbot.answer.meaning import MEANING_QUESTION
     from chatbot.engines import Serialised
 
     class OneAtATime(ScriptedGenerator, Serialised):
@@ -158,7 +159,8 @@ def test_a_local_engine_reads_each_questions_verdict_and_answer_back_to_back(bui
 
         def yes_probability(self, messages):
             with self._lock:
-                self.calls.append(("verdict", messages[-1]["content"][-80:]))
+                kind = "meaning" if MEANING_QUESTION in messages[-1]["content"] else "verdict"
+                self.calls.append((kind, messages[-1]["content"][-80:]))
                 time.sleep(0.2)  # long enough for the other asker to arrive
                 return 0.95
 
@@ -173,6 +175,7 @@ def test_a_local_engine_reads_each_questions_verdict_and_answer_back_to_back(bui
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(bot.ask, questions))
     kinds = [kind for kind, _ in generator.calls]
-    assert kinds == ["verdict", "answer", "verdict", "answer"]
-    assert generator.calls[0][1] != generator.calls[2][1]  # two questions, each verdict followed by its own answer
+    # The meaning check reads the answer's sentence with the same cached sources: it belongs to the turn too.
+    assert kinds == ["verdict", "answer", "meaning"] * 2
+    assert generator.calls[0][1] != generator.calls[3][1]  # two questions, each verdict followed by its own answer
     assert not generator.busy

@@ -137,3 +137,4 @@ def _load_weights(path: Path) -> dict:
     if unknown:
         raise ValueError(f"{path.name} names unknown features {sorted(unknown)}; run benchmarks/train_answerability.py")
     return weights
+

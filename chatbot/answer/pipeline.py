@@ -1,11 +1,11 @@
 """The answering flow, one stage after another:
-screen → rewrite → retrieve → gate → verdict → generate ⇄ check → render.
+screen → rewrite → retrieve → gate → verdict → generate ⇄ check → meaning check → render.
 
 Each stage is a small function with typed input and output; a stage that decides the documents cannot
 answer ends the flow at once with a refusal (the rules are in refusals.py). Nothing unchecked reaches a
 reader: the flow is a generator that yields the passages it is about to read (`Reading`), the answer
-text one *checked* sentence at a time (a sentence is shown once its citation check has passed, and only
-after the answerability verdict), then the finished `Answer`.
+text one *checked* sentence at a time (a sentence is shown once its citation check and the model's
+meaning check have passed, and only after the answerability verdict), then the finished `Answer`.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from . import refusals
 from .answerability import AnswerabilityJudge, Verdict, verify_messages
 from .check import AnswerSentence, CheckedSentence, SupportJudge, check_sentences, foreign_material, parse_answer
 from .excerpt import excerpt_sources
+from .meaning import meaning_probability
 from .prompt import DATAMARK, Source, answer_messages, number_sources
 from .render import render
 from .rewrite import needs_rewrite, rewrite
@@ -34,7 +35,8 @@ CLOSEST_MIN_SIMILARITY = 0.45
 class Checked:
     """The sentences checked so far, and the refusal they lead to, if any."""
     allowed: str = ""  # what a sentence may draw on (the question and the sources as read), for the output checks
-    kept: list[CheckedSentence] = field(default_factory=list)
+    kept: list[CheckedSentence] = field(default_factory=list)  # passed every check: may be shown
+    pending: list[CheckedSentence] = field(default_factory=list)  # found their source; the meaning check is next
     dropped: list[str] = field(default_factory=list)
     raw_text: str = ""
     refusal: RefusalReason | None = None
@@ -150,17 +152,36 @@ class AnswerPipeline:
                     break
             if not ended:
                 self._check_all(parse_answer("".join(pieces))[n_checked:], sources, checked, clock)
-            if (text := self._showable(question, sources, checked)) != shown:
-                clock.timings.first_sentence_s = clock.timings.first_sentence_s or clock.since_start()
-                yield text
-            elif not shown and not checked.refusal:
-                checked.refusal = RefusalReason.NO_QUANTITY if checked.kept else RefusalReason.UNSUPPORTED
         finally:
             stream.close()  # stops the model when the answer ends early; releases a local engine's lock
             checked.raw_text = "".join(pieces).strip()
             clock.timings.generation_s = time.perf_counter() - t0
             served = getattr(stream, "completion_tokens", None)  # a server's own count, when it gave one
             clock.timings.tokens_generated = served if served is not None else generator.count_tokens(checked.raw_text)
+        # The meaning check needs the model, which the answer held until now: each sentence is shown once it passes.
+        for _ in self._read_meaning(messages, checked, clock):
+            if (text := self._showable(question, sources, checked)) != shown:
+                shown = text
+                clock.timings.first_sentence_s = clock.timings.first_sentence_s or clock.since_start()
+                yield text
+        if (text := self._showable(question, sources, checked)) != shown:
+            clock.timings.first_sentence_s = clock.timings.first_sentence_s or clock.since_start()
+            yield text
+        elif not shown and not checked.refusal:
+            checked.refusal = RefusalReason.NO_QUANTITY if checked.kept else RefusalReason.UNSUPPORTED
+
+    def _read_meaning(self, messages: list[dict], checked: Checked, clock: _Clock) -> Iterator[CheckedSentence]:
+        """Moves each pending sentence that the model reads as a correct answer to `kept` (yielding it), in order."""
+        pending, checked.pending = checked.pending, []
+        for sentence in pending:
+            t0 = time.perf_counter()
+            p = meaning_probability(self._generator(), messages, sentence.text)
+            clock.timings.checks_s += time.perf_counter() - t0
+            if p >= self.settings.meaning_threshold:
+                checked.kept.append(sentence)
+                yield sentence
+            else:
+                checked.dropped.append(sentence.text)
 
     def _check_all(self, sentences: list[AnswerSentence], sources: list[Source], checked: Checked, clock: _Clock) -> bool:
         """Check sentences in order; True when the answer ends (the model says the sources do not answer)."""
@@ -171,18 +192,20 @@ class AnswerPipeline:
         t0 = time.perf_counter()
         try:
             if refusals.model_refused(sentence.text):
-                if not checked.kept:
+                if not checked.kept and not checked.pending:
                     checked.refusal = RefusalReason.MODEL_REFUSED
                 return True
             if self.settings.output_checks and foreign_material(sentence.text, checked.allowed,
                                                                 self.retriever.index.keyword.knows):
                 checked.dropped.append(sentence.text)
                 return False
-            result = check_sentences([sentence], {s.n: s.evidence_text for s in sources}, self.judge)[0]
+            reads_meaning = self.settings.meaning_threshold > 0
+            floor = self.settings.meaning_support_floor if reads_meaning else None
+            result = check_sentences([sentence], {s.n: s.evidence_text for s in sources}, self.judge, floor)[0]
             if result.status == "dropped":
                 checked.dropped.append(result.text)
             else:
-                checked.kept.append(result)
+                (checked.pending if reads_meaning else checked.kept).append(result)
             return False
         finally:
             clock.timings.checks_s += time.perf_counter() - t0

@@ -1,0 +1,106 @@
+"""Does the model, asked after its own answer, tell answers that answer the question from ones that only
+reuse the sources' words? Measured on gate-open eval runs (every answer generated), offline:
+
+    .venv/bin/python benchmarks/measure_meaning_check.py runs/x1200-t0-squad:../shared/external/squad2-dev/corpus \
+        runs/x1200-t0-heldout:../shared/external/squad2-dev/corpus runs/x1200-t0-project:corpus
+
+For every answered record it rebuilds the prompt the model read (same retrieval, same excerpts), puts the
+model's raw answer after it as the assistant's turn, and asks, per sentence of the answer, whether the
+sources state it and it answers the question: P(yes) from the next-token logits (the cached prompt and
+answer are reused, so each sentence costs only its few new tokens). Scores are cached in
+runs/meaning/<run>.jsonl; the table shows, for each threshold, what dropping the sentences under it
+would do to confidently wrong answers and false refusals (with the answerability gate at its default).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from chatbot.answer.check import parse_answer
+from chatbot.answer.meaning import meaning_messages
+from chatbot.bot import Chatbot
+from chatbot.config import Settings
+from chatbot.evaluation.metrics import contains_answer
+
+OUT = Path("runs/meaning")
+
+
+def score_run(run: Path, corpus: Path) -> list[dict]:
+    cache = OUT / f"{run.name}.jsonl"
+    done = {r["id"]: r for r in map(json.loads, cache.read_text().splitlines())} if cache.exists() else {}
+    results = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines() if line.strip()]
+    todo = [r for r in results if not r["refused"] and r["id"] not in done]
+    if todo:
+        index = run / "index"  # an eval of another collection keeps its index there; the default collection's is the default
+        settings = Settings.from_env(corpus_dir=corpus, index_dir=index if index.is_dir() else None)
+        bot = Chatbot(settings)
+        OUT.mkdir(parents=True, exist_ok=True)
+        with cache.open("a") as out:
+            for i, r in enumerate(todo, 1):
+                t0 = time.perf_counter()
+                retrieved = bot.retriever.search(r["standalone_question"], 5)
+                if [c.chunk.chunk_id for c in retrieved] != [x["chunk_id"] for x in r["retrieved"]]:
+                    print(f"  {r['id']}: retrieval differs from the run; skipped")
+                    continue
+                _, messages = bot.pipeline.prompt(r["standalone_question"], retrieved)
+                sentences = [s.text for s in parse_answer(r["answer"])]
+                p = [bot.generator.yes_probability(meaning_messages(messages, s))
+                     for s in sentences]
+                record = {"id": r["id"], "sentences": sentences, "p": p}
+                done[r["id"]] = record
+                out.write(json.dumps(record) + "\n")
+                out.flush()
+                print(f"  {run.name} {i}/{len(todo)} {time.perf_counter() - t0:.1f}s p={[round(x, 2) for x in p]}")
+    return [r | {"meaning": done.get(r["id"])} for r in results]
+
+
+def outcome(r: dict, t: float, gate: float, gold: dict) -> str:
+    """right / wrong (confidently wrong) / refused, for an answerable or unanswerable question."""
+    p_ans = r.get("answerable_probability")
+    if r["refused"] or (p_ans is not None and p_ans < gate):
+        return "refused"
+    m = r["meaning"]
+    if m is None:
+        return "right" if r["metrics"]["pass"] else "wrong"
+    kept = [s for s, p in zip(m["sentences"], m["p"]) if p >= t]
+    if not kept:
+        return "refused"
+    if not r["answerable"]:
+        return "wrong"
+    answers = gold.get(r["id"], [])
+    if answers:
+        return "right" if contains_answer(" ".join(kept), answers) else "wrong"
+    return "right" if r["metrics"]["pass"] else "wrong"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("runs", nargs="+", help="RUN_DIR:CORPUS_DIR of gate-open eval runs")
+    parser.add_argument("--gate", type=float, default=Settings().answer.answerable_threshold)
+    args = parser.parse_args()
+    runs = []
+    for spec in args.runs:
+        run, corpus = spec.split(":")
+        run_info = json.loads((Path(run) / "run.json").read_text())
+        gold = {q["id"]: q.get("answers", []) for q in map(json.loads, Path(run_info["questions"]).read_text().splitlines())
+                if q.get("answerable", True)}
+        runs.append((Path(run), score_run(Path(run), Path(corpus)), gold))
+    total = {}
+    for run, results, gold in runs:
+        print(f"\n{run} gate {args.gate}: threshold  wrong  false-refusals  right  (answerable {sum(r['answerable'] for r in results)})")
+        for t in [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]:
+            o = [(outcome(r, t, args.gate, gold), r["answerable"]) for r in results]
+            wrong = sum(x == "wrong" for x, _ in o)
+            fr = sum(x == "refused" and a for x, a in o)
+            right = sum(x == "right" for x, _ in o)
+            total[t] = [a + b for a, b in zip(total.get(t, [0, 0, 0]), [wrong, fr, right])]
+            print(f"{t:>30.1f}  {wrong:>5}  {fr:>14}  {right:>5}")
+    print("\nall runs: threshold  wrong  false-refusals  right  cost (2 x wrong + false refusals)")
+    for t, (wrong, fr, right) in total.items():
+        print(f"{t:>19.1f}  {wrong:>5}  {fr:>14}  {right:>5}  {2 * wrong + fr:>5}")
+
+
+if __name__ == "__main__":
+    main()
