@@ -4,7 +4,8 @@ prompt; and a cold `python -m chatbot ask` with its breakdown. Medians; ratios a
 machine is shared and noisy, and machines differ).
 
     .venv/bin/python benchmarks/bench_latency.py [--questions eval/questions.jsonl] [--n 12] [--corpus DIR]
-        [--verdict-cost]   also answer each question with the answerability verdict off, and report the ratio
+        [--checks-cost]    also answer each question with the answerability verdict and the meaning check off,
+                           and report the ratio of answer times (the issue's "together add at most 15 %")
 
 The baseline is built from the design card's parts, independently of the engine: the collection cut into
 ~150-word chunks, MiniLM top-5 (FAISS, exact), a classic "answer from the numbered sources with [n]"
@@ -119,7 +120,7 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
     parser.add_argument("--n", type=int, default=12, help="answerable questions to time")
     parser.add_argument("--corpus", type=Path, help="another collection (its index must be built in CHATBOT_INDEX_DIR)")
-    parser.add_argument("--verdict-cost", action="store_true", help="time each question with the verdict on and off")
+    parser.add_argument("--checks-cost", action="store_true", help="time each question with the verdict and meaning check on and off")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-start runs")
     parser.add_argument("--cold-only", action="store_true", help="only the cold start and the indexing throughput")
     parser.add_argument("--excerpts", default="", help="also time the project at these CHATBOT_EXCERPT_CHARS values, e.g. 0,600")
@@ -184,8 +185,8 @@ def main() -> None:
         result["cold"] = cold_start(questions[0])
         result["cold"]["ratio_to_warm_total"] = round(result["cold"]["cli_ask_s"] / result["project"]["total_s"], 3)
     result["indexing"] = indexing_throughput(bot, embedder)
-    if args.verdict_cost:
-        result["verdict_cost"] = verdict_cost(bot, settings, embedder, generator, questions[1:] + questions[:1])
+    if args.checks_cost:
+        result["checks_cost"] = checks_cost(bot, settings, embedder, generator, questions[1:] + questions[:1])
     print(json.dumps(result, indent=2))
 
 
@@ -221,16 +222,20 @@ def engine_timed(generator, messages: list[dict], max_tokens: int) -> dict:
             "decode_tps": (tokens - 1) / (end - first) if first and tokens > 1 and end > first else None}
 
 
-def verdict_cost(bot, settings, embedder, generator, questions) -> dict:
-    """All questions with the verdict off, then all with it on (same process and model), medians. Not the
-    same question twice in a row: llama.cpp would find its sources already cached."""
-    off = Chatbot(settings.replace(verdict=False), index=bot.index, embedder=embedder, generator=generator)
+def checks_cost(bot, settings, embedder, generator, questions) -> dict:
+    """All questions with the verdict and the meaning check off, then all with both on (same process and
+    model), medians. Not the same question twice in a row: llama.cpp would find its sources already cached."""
+    off = Chatbot(settings.replace(verdict=False, meaning_threshold=0.0), index=bot.index, embedder=embedder, generator=generator)
     off_runs = [off.ask(q) for q in questions]
     on_runs = [bot.ask(q) for q in questions]
     both = [(a, b) for a, b in zip(on_runs, off_runs) if not a.refused and not b.refused]
     on_total, off_total = med([a.timings.total_s for a, _ in both]), med([b.timings.total_s for _, b in both])
+    first_on = med([a.timings.first_sentence_s for a, _ in both])
+    first_off = med([b.timings.first_sentence_s for _, b in both])
     return {"answered_by_both": len(both), "total_median_on_s": on_total, "total_median_off_s": off_total,
-            "total_ratio_on_off": round(on_total / off_total, 3) if on_total and off_total else None}
+            "total_ratio_on_off": round(on_total / off_total, 3) if on_total and off_total else None,
+            "first_sentence_median_on_s": first_on, "first_sentence_median_off_s": first_off,
+            "first_sentence_ratio_on_off": round(first_on / first_off, 3) if first_on and first_off else None}
 
 
 if __name__ == "__main__":

@@ -167,9 +167,6 @@ class AnswerSettings(_Group):
     # The meaning check after the answer: a sentence is kept only when the model's P("yes", the sentence
     # answers the question correctly by its sources) reaches this; 0 = off (README, "Design choices").
     meaning_threshold: float = field(default=0.5, metadata=_range(0.0, 1.0))
-    # With the meaning check on, a sentence's source needs only this words/MiniLM score (a paraphrase
-    # shares fewer words); the model's reading does the rest.
-    meaning_support_floor: float = field(default=0.4, metadata=_range(0.0, 1.0))
     # The answerability verdict (answer/answerability.py): answer only when P(the passages state the
     # answer) reaches this. Chosen on held-out SQuAD 2.0 calibration articles (see README).
     answerable_threshold: float = field(default=0.55, metadata=_range(0.0, 1.0))

@@ -99,13 +99,19 @@ def last_message(driver):
     return driver.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1]
 
 
+def last_message_text(driver) -> str:
+    """The last chat message's text; empty until the page has drawn one (the wait then looks again)."""
+    messages = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")
+    return messages[-1].text if messages else ""
+
+
 def ask(driver, question: str, answers_before: int, reading: str = "") -> None:
     """Ask and wait for the answer; with `reading`, first see that line while the model reads its sources."""
     box = wait(driver, 300).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "textarea[data-testid='stChatInputTextArea']")))
     box.send_keys(question)
     box.send_keys(Keys.ENTER)
     if reading:  # the real model takes seconds to read its sources: the line is there that long
-        wait(driver, 120).until(lambda d: reading in last_message(d).text)
+        wait(driver, 120).until(lambda d: reading in last_message_text(d))
     # The turn is done when a new "Answered in …" / "Checked in …" line stands under it and the app is idle.
     wait(driver, 600).until(lambda d: len(d.find_elements(
         By.XPATH, "//*[contains(text(), 'Answered in') or contains(text(), 'Checked in')]")) > answers_before and idle(d))

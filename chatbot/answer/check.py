@@ -112,11 +112,8 @@ class CheckedSentence:
     supports: dict[int, Support]
 
 
-def check_sentences(sentences: list[AnswerSentence], sources: dict[int, str], judge: SupportJudge,
-                    floor: float | None = None) -> list[CheckedSentence]:
-    """Keep the citations that support their sentence; else re-cite to the best supporting source; else drop.
-    With a `floor` (the meaning check reads every kept sentence next), a sentence no source supports by the
-    judge's threshold still keeps the best source scoring at least `floor`: a paraphrase shares fewer words."""
+def check_sentences(sentences: list[AnswerSentence], sources: dict[int, str], judge: SupportJudge) -> list[CheckedSentence]:
+    """Keep the citations that support their sentence; else re-cite to the best supporting source; else drop."""
     checked = []
     for sentence in sentences:
         numbers = list(sources)
@@ -126,8 +123,8 @@ def check_sentences(sentences: list[AnswerSentence], sources: dict[int, str], ju
             checked.append(CheckedSentence(sentence.text, valid, "kept", supports))
             continue
         best = max(numbers, key=lambda n: supports[n].score, default=None)
-        if best is not None and (judge.supports(supports[best]) or (floor is not None and supports[best].score >= floor)):
-            checked.append(CheckedSentence(sentence.text, [best], "kept" if best in sentence.cited else "recited", supports))
+        if best is not None and judge.supports(supports[best]):
+            checked.append(CheckedSentence(sentence.text, [best], "recited", supports))
         else:
             checked.append(CheckedSentence(sentence.text, [], "dropped", supports))
     return checked

@@ -199,13 +199,11 @@ class AnswerPipeline:
                                                                 self.retriever.index.keyword.knows):
                 checked.dropped.append(sentence.text)
                 return False
-            reads_meaning = self.settings.meaning_threshold > 0
-            floor = self.settings.meaning_support_floor if reads_meaning else None
-            result = check_sentences([sentence], {s.n: s.evidence_text for s in sources}, self.judge, floor)[0]
+            result = check_sentences([sentence], {s.n: s.evidence_text for s in sources}, self.judge)[0]
             if result.status == "dropped":
                 checked.dropped.append(result.text)
             else:
-                (checked.pending if reads_meaning else checked.kept).append(result)
+                (checked.pending if self.settings.meaning_threshold > 0 else checked.kept).append(result)
             return False
         finally:
             clock.timings.checks_s += time.perf_counter() - t0

@@ -34,7 +34,7 @@ def summary_markdown(summary: dict) -> str:
     lines += ["", "Confidently wrong = answered an unanswerable question, or (where accepted answers are given) "
               "answered without any of them.", "", "| refusal reason | answerable (false refusals) | unanswerable |", "|---|---|---|"]
     lines += [f"| {reason} | {row['answerable']} | {row['unanswerable']} |" for reason, row in summary.get("refusals_by_reason", {}).items()]
-    lines += ["", f"Support judge: {summary['support_judge']}; threshold {summary['support_threshold']}.", ""]
+    lines += ["", f"Support judge: {summary['support_judge']}; threshold {summary['support_threshold']}.", _meaning_note(summary), ""]
     return "\n".join(lines)
 
 
@@ -62,7 +62,7 @@ figure {{ display: inline-block; margin: .5rem; }} img {{ max-width: 560px; }} .
 <h2>Refusals by reason</h2><table><tr><th>reason</th><th>answerable (false refusals)</th><th>unanswerable</th></tr>{reasons}</table>
 <p class="small">Support judge behind the citation metrics: {e(summary['support_judge'])}; threshold {summary['support_threshold']}.
 The engine drops or re-cites sentences with this same judge, so citation_recall/precision measure the final answers;
-raw_citation_* measure the model's own citations before those checks.</p>
+raw_citation_* measure the model's own citations before those checks. {e(_meaning_note(summary))}</p>
 <h2>Settings</h2><table>{settings}</table>
 <h2>Plots</h2>{plots}
 <h2>Questions</h2>
@@ -145,3 +145,8 @@ def compare(summary_a: dict, summary_b: dict, results_a: list[dict], results_b: 
         verdict = lambda r: "pass" if r["metrics"]["pass"] else f"fail ({r['refusal_reason'] or 'answered'})"
         lines.append(f"  {qid}: {verdict(a)} -> {verdict(b)}  {b['question']}")
     return "\n".join(lines)
+
+
+def _meaning_note(summary: dict) -> str:
+    threshold = summary.get("setting_meaning_threshold", 0)
+    return f"Every answer sentence also passed the model's meaning check (P(yes) >= {threshold})." if threshold else ""
