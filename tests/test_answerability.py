@@ -53,3 +53,15 @@ def test_the_engine_judges_with_the_head_fitted_on_what_its_model_reads(scripted
     bot = scripted_bot("", excerpt_chars=excerpt_chars)
     assert bot.answerability.weights == json.loads(weights_file(excerpt_chars).read_text())
     assert (weights_file(excerpt_chars) == WEIGHTS_FILE) == (excerpt_chars == 0)
+
+
+def test_the_default_verdict_does_not_expect_a_date_for_when_or_a_name_for_who(embedder):
+    """In advice, "when" asks for a condition and "who" for a role: the default head must not refuse such a
+    question for finding no date or capitalised name (the whole-passage head's typed features did; README)."""
+    judge = AnswerabilityJudge(SupportJudge(embedder, 0.65), 0.6, weights_file(1200))
+    passage = ["See a physiotherapist if the pain lasts longer than two weeks or keeps you from sleeping."]
+    p = {q: judge.verdict(q, passage, 0.8).probability for q in
+         ("When should you see a physiotherapist about the pain?", "What should make you see a physiotherapist about the pain?",
+          "Who should you see if the pain lasts longer than two weeks?", "What should you do if the pain lasts longer than two weeks?")}
+    when, what_when, who, what_who = p.values()
+    assert abs(when - what_when) < 0.1 and abs(who - what_who) < 0.1, p
