@@ -21,6 +21,7 @@ def judge(embedder):
     ("Arthritis [1] and tendinitis [2] can cause back pain [1, 2].", [("Arthritis and tendinitis can cause back pain.", [1, 2])]),
     ("No citation here.", [("No citation here.", [])]),
     ("[2] Leading marker sentence.", [("Leading marker sentence.", [2])]),
+    ("Treatment includes exercise, rest, and [2]. Or surgery [1].", [("Treatment includes exercise, rest.", [2]), ("Or surgery.", [1])]),
 ])
 def test_parse_answer_finds_sentences_and_their_citations(raw, expected):
     assert [(s.text, s.cited) for s in parse_answer(raw)] == expected

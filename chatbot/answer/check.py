@@ -22,6 +22,9 @@ from ..textutils import keyword_tokens, split_sentences
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+# A list the model ended with its citation instead of the last item ("exercise, rest, and [2]."): the
+# conjunction is left hanging once the marker is removed; dropping it removes no claim.
+_DANGLING_CONJUNCTION = re.compile(r",?\s+(?:and|or)\s*([.!?])$", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10", "twice": "2", "half": "50"}
@@ -46,7 +49,7 @@ def parse_answer(raw: str) -> list[AnswerSentence]:
     for s, e in split_sentences(raw):
         piece = raw[s:e]
         cited = [int(n) for m in _MARKER.finditer(piece) for n in re.split(r"[,;]", m.group(1))]
-        text = _MARKER.sub("", piece).strip()
+        text = _DANGLING_CONJUNCTION.sub(r"\1", _MARKER.sub("", piece).strip())
         if re.fullmatch(r"[\W_]*", text):  # only markers/punctuation: attach to the previous sentence
             if sentences:
                 sentences[-1].cited.extend(n for n in cited if n not in sentences[-1].cited)
