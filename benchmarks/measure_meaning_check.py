@@ -27,8 +27,16 @@ from chatbot.evaluation.metrics import contains_answer
 OUT = Path("runs/meaning")
 
 
-def score_run(run: Path, corpus: Path) -> list[dict]:
-    cache = OUT / f"{run.name}.jsonl"
+def meaning_scores(bot: Chatbot, messages: list[dict], record: dict) -> dict:
+    """The model's P(yes) for each sentence of the record's answer, asked as a proposed answer."""
+    sentences = [s.text for s in parse_answer(record["answer"])]
+    return {"sentences": sentences, "p": [bot.generator.yes_probability(meaning_messages(messages, s)) for s in sentences]}
+
+
+def score_run(run: Path, corpus: Path, score=meaning_scores, out_dir: Path = OUT, key: str = "meaning") -> list[dict]:
+    """The run's records, each answered one with `score(bot, messages, record)` under `key` (cached in
+    out_dir/<run>.jsonl): `messages` is the prompt the model read, rebuilt by the same retrieval and excerpts."""
+    cache = out_dir / f"{run.name}.jsonl"
     done = {r["id"]: r for r in map(json.loads, cache.read_text().splitlines())} if cache.exists() else {}
     results = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines() if line.strip()]
     todo = [r for r in results if not r["refused"] and r["id"] not in done]
@@ -36,7 +44,7 @@ def score_run(run: Path, corpus: Path) -> list[dict]:
         index = run / "index"  # an eval of another collection keeps its index there; the default collection's is the default
         settings = Settings.from_env(corpus_dir=corpus, index_dir=index if index.is_dir() else None)
         bot = Chatbot(settings)
-        OUT.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(parents=True, exist_ok=True)
         with cache.open("a") as out:
             for i, r in enumerate(todo, 1):
                 t0 = time.perf_counter()
@@ -45,15 +53,12 @@ def score_run(run: Path, corpus: Path) -> list[dict]:
                     print(f"  {r['id']}: retrieval differs from the run; skipped")
                     continue
                 _, messages = bot.pipeline.prompt(r["standalone_question"], retrieved)
-                sentences = [s.text for s in parse_answer(r["answer"])]
-                p = [bot.generator.yes_probability(meaning_messages(messages, s))
-                     for s in sentences]
-                record = {"id": r["id"], "sentences": sentences, "p": p}
+                record = {"id": r["id"], **score(bot, messages, r)}
                 done[r["id"]] = record
                 out.write(json.dumps(record) + "\n")
                 out.flush()
-                print(f"  {run.name} {i}/{len(todo)} {time.perf_counter() - t0:.1f}s p={[round(x, 2) for x in p]}")
-    return [r | {"meaning": done.get(r["id"])} for r in results]
+                print(f"  {run.name} {i}/{len(todo)} {time.perf_counter() - t0:.1f}s")
+    return [r | {key: done.get(r["id"])} for r in results]
 
 
 def outcome(r: dict, t: float, gate: float, gold: dict) -> str:
