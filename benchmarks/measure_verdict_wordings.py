@@ -17,7 +17,6 @@ import argparse
 import json
 import math
 import random
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -26,16 +25,12 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from train_answerability import calibration_engine
 
 from chatbot.answer.answerability import VERIFY_QUESTION, question_features
-from chatbot.answer.check import SupportJudge
 from chatbot.answer.excerpt import excerpt_sources
 from chatbot.answer.prompt import answer_messages, number_sources
-from chatbot.config import REFUSAL, Settings
-from chatbot.engines import load_generator
-from chatbot.index.embeddings import Embedder
-from chatbot.index.retrieval import Retriever
-from chatbot.index.store import build_index, load_index
+from chatbot.config import REFUSAL
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "runs/verdict-wordings.jsonl"
@@ -54,13 +49,7 @@ def score(sample: list[dict], corpus: Path) -> list[dict]:
     done = {r["id"]: r for r in map(json.loads, CACHE.read_text().splitlines())} if CACHE.exists() else {}
     todo = [r for r in sample if r["id"] not in done]
     if todo:
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings().replace(corpus_dir=str(corpus), index_dir=tmp)
-            embedder = Embedder(settings.embedding_model)
-            build_index(settings, embedder, progress=False)
-            retriever = Retriever(load_index(settings), embedder, settings.retrieval)
-            judge = SupportJudge(embedder, settings.answer.support_threshold)
-            generator = load_generator(settings.generation, settings.model_cache_dir)
+        with calibration_engine(corpus) as (settings, retriever, judge, generator):
             llm = generator._llm  # the llama.cpp engine: the refusal's first token is read from its logits
             refusal_token = llm.tokenize(REFUSAL.encode("utf-8"), add_bos=False)[0]
             with CACHE.open("a") as out:

@@ -15,6 +15,8 @@ import argparse
 import json
 import random
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +90,22 @@ def main() -> None:
     print(f"\nwrote {args.out}")
 
 
+@contextmanager
+def calibration_engine(corpus: Path, with_model: bool = True) -> Iterator[tuple[Settings, Retriever, SupportJudge, object]]:
+    """The engine's parts over an index of `corpus` built in a temporary folder: settings, retriever, support
+    judge (it caches passage sentence vectors) and, when asked for, the language model."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings().replace(corpus_dir=str(corpus), index_dir=tmp)
+        embedder = Embedder(settings.embedding_model)
+        build_index(settings, embedder, progress=False)
+        generator = None
+        if with_model:
+            from chatbot.engines import load_generator
+            generator = load_generator(settings.generation, settings.model_cache_dir)
+        yield (settings, Retriever(load_index(settings), embedder, settings.retrieval),
+               SupportJudge(embedder, settings.answer.support_threshold), generator)
+
+
 def _features(rows: list[dict], corpus: Path, cache: Path, llm_sample: int, cached_only: bool = False,
               excerpt_chars: int = 0) -> dict[str, dict]:
     """Features per question id, retrieved from an index of `corpus` like the engine does; cached."""
@@ -103,16 +121,7 @@ def _features(rows: list[dict], corpus: Path, cache: Path, llm_sample: int, cach
     todo = [r for r in rows if r["id"] not in done or (r["id"] in llm_ids and "llm_yes" not in done[r["id"]])]
     if not todo or cached_only:
         return done
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings().replace(corpus_dir=str(corpus), index_dir=tmp)
-        embedder = Embedder(settings.embedding_model)
-        build_index(settings, embedder, progress=False)
-        retriever = Retriever(load_index(settings), embedder, settings.retrieval)
-        judge = SupportJudge(embedder, settings.answer.support_threshold)  # caches passage sentence vectors
-        generator = None
-        if llm_ids:
-            from chatbot.engines import load_generator
-            generator = load_generator(settings.generation, settings.model_cache_dir)
+    with calibration_engine(corpus, with_model=bool(llm_ids)) as (settings, retriever, judge, generator):
         cache.parent.mkdir(parents=True, exist_ok=True)
         with cache.open("a") as out:
             for i, r in enumerate(todo):
