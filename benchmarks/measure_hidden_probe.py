@@ -1,6 +1,8 @@
 """Does a linear probe on the model's last hidden state read answerability better than its yes/no?
 
     .venv/bin/python benchmarks/measure_hidden_probe.py      # ~30 min the first time (one prompt per question)
+    .venv/bin/python benchmarks/measure_hidden_probe.py --runs runs/nx-t0-project:corpus \
+        runs/nx-t0-squad:$S/corpus runs/nx-t0-heldout:$S/corpus     # S=../shared/external/squad2-dev
 
 The verdict today reads one number from the model, P("yes") to "Do the sources state the answer to
 this question?". The hidden state it reads that from (1,536 numbers at the question's last token)
@@ -9,7 +11,10 @@ may hold more. For the calibration questions of the answerability head's own LLM
 after the verdict's prompt exactly as the engine builds it, P(yes) and the hidden state (the last token
 evaluated again with embeddings on; cached in runs/probe.jsonl). Probes are fitted on the questions of
 four articles and scored on the two held out (as the head is), beside the committed head on the same
-questions. A probe that won here would next be swept end to end on gate-open eval runs, as the head was.
+questions. With --runs, the one signal that scored above the head here, P(yes) alone, is swept end to end
+on gate-open eval runs (each answered record's verdict prompt read again, as in measure_meaning_check.py;
+cached in runs/pyes/): the summed cost (2 x confidently wrong + false refusals) at each P(yes) threshold,
+beside the committed head at its threshold.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from pathlib import Path
 
 import llama_cpp
 import numpy as np
+from measure_meaning_check import score_run
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -31,6 +37,7 @@ from train_answerability import HELD_OUT, calibration_engine
 from chatbot.answer.answerability import AnswerabilityJudge, verify_messages, weights_file
 from chatbot.answer.excerpt import excerpt_sources
 from chatbot.answer.prompt import answer_messages, number_sources
+from chatbot.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "runs/probe.jsonl"
@@ -83,6 +90,7 @@ def main() -> None:
     parser.add_argument("--calibration", type=Path, default=ROOT.parent / "shared/external/squad2-dev/calibration.jsonl")
     parser.add_argument("--held-out", type=Path, default=ROOT / "runs/squad-heldout.jsonl")
     parser.add_argument("--sample", type=int, default=800, help="as train_answerability.py --llm-sample")
+    parser.add_argument("--runs", nargs="*", default=[], help="RUN_DIR:CORPUS_DIR of gate-open eval runs")
     args = parser.parse_args()
     if not args.held_out.exists():
         parser.error(f"{args.held_out} is missing: write it first with benchmarks/squad_sample.py")
@@ -102,6 +110,8 @@ def main() -> None:
     for name, probe in probes().items():
         probe.fit(x_train, y_train)
         print(f"  {name:48s} {roc_auc_score(y_test, probe.predict_proba(x_test)[:, 1]):.3f}  ({probe.best_params_})")
+    if args.runs:
+        _sweep_yes_alone(args.runs)
 
 
 def _committed_head_probabilities(records: list[dict]) -> list[float] | None:
@@ -120,6 +130,36 @@ def _committed_head_probabilities(records: list[dict]) -> list[float] | None:
         return None
     head = AnswerabilityJudge(None, 0.6, weights_file(1200))
     return [head.probability(features[r["id"]]) for r in records]
+
+
+def _sweep_yes_alone(specs: list[str]) -> None:
+    def score(bot, messages, record):
+        return {"p": bot.generator.yes_probability(verify_messages(messages))}
+
+    runs = {Path(run).name: score_run(Path(run), Path(corpus), score, ROOT / "runs/pyes", "pyes")
+            for run, corpus in (spec.split(":") for spec in specs)}
+    gate = Settings().answer.answerable_threshold
+
+    def cost(records: list[dict], threshold: float, p_of) -> tuple[int, int]:
+        """(confidently wrong, false refusals) when a question whose p_of(record) < threshold is refused."""
+        wrong = refused = 0
+        for r in records:
+            p = p_of(r)
+            if r["refused"] or (p is not None and p < threshold):
+                refused += r["answerable"]
+            else:
+                wrong += bool(r["metrics"].get("confidently_wrong"))
+        return wrong, refused
+
+    def line(label: str, threshold: float, p_of) -> str:
+        parts = {name: cost(records, threshold, p_of) for name, records in runs.items()}
+        return (f"{label} {threshold:.2f}: cost {sum(2 * w + f for w, f in parts.values()):>4}   "
+                + "   ".join(f"{name} wrong {w} false refusals {f}" for name, (w, f) in parts.items()))
+
+    print("\nend to end, summed over the runs")
+    print(line("the committed head at", gate, lambda r: r["answerable_probability"]))
+    for t in [0.5, 0.6, 0.65, 0.7, 0.72, 0.74, 0.76, 0.78, 0.8, 0.84]:
+        print(line("P(yes) alone at      ", t, lambda r: (r["pyes"] or {}).get("p")))
 
 
 if __name__ == "__main__":
