@@ -26,16 +26,9 @@ OUT = Path("runs/confidence")
 
 
 def token_logprobs(generator, messages: list[dict], answer: str) -> list[float]:
-    llm = generator._llm
-    prompt = llm.tokenize(generator._format(messages=messages).prompt.encode("utf-8"), special=True)
+    generator.yes_probability(messages)  # the prompt into llama.cpp's cache (only its uncached tokens are read)
+    llm = generator._llm  # the llama.cpp engine: each token's logits need its context
     answer_tokens = llm.tokenize(answer.encode("utf-8"), add_bos=False, special=False)
-    same = 0
-    for a, b in zip(llm.input_ids[:llm.n_tokens], prompt):
-        if a != b:
-            break
-        same += 1
-    llm.n_tokens = min(same, len(prompt) - 1)
-    llm.eval(prompt[llm.n_tokens:])
     out = []
     for tok in answer_tokens:
         logits = np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),)).astype(np.float64)
@@ -46,8 +39,7 @@ def token_logprobs(generator, messages: list[dict], answer: str) -> list[float]:
 
 
 def confidence_scores(bot: Chatbot, messages: list[dict], record: dict) -> dict:
-    with bot.generator._lock:
-        return {"logprobs": token_logprobs(bot.generator, messages, record["raw_answer"])}
+    return {"logprobs": token_logprobs(bot.generator, messages, record["raw_answer"])}
 
 
 STATS = {

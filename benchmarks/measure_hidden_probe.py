@@ -32,7 +32,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from train_answerability import HELD_OUT, calibration_engine
+from train_answerability import HELD_OUT, _features, calibration_engine
 
 from chatbot.answer.answerability import AnswerabilityJudge, verify_messages, weights_file
 from chatbot.answer.excerpt import excerpt_sources
@@ -115,17 +115,8 @@ def main() -> None:
 
 
 def _committed_head_probabilities(records: list[dict]) -> list[float] | None:
-    """The committed excerpt head on the cached features of train_answerability.py, when all are there."""
-    cache = ROOT / "runs/answerability/features-excerpt1200.jsonl"
-    if not cache.exists():
-        return None
-    features = {}
-    for line in cache.read_text().splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        features[record["id"]] = record["features"]
+    """The committed excerpt head on the features train_answerability.py cached, when all are there."""
+    features = _features([], Path(), ROOT / "runs/answerability/features-excerpt1200.jsonl", 0, cached_only=True)
     if not all("llm_yes" in features.get(r["id"], {}) for r in records):
         return None
     head = AnswerabilityJudge(None, 0.6, weights_file(1200))

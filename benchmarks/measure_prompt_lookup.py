@@ -48,11 +48,8 @@ def decode_with_lookup(generator, messages: list[dict], max_tokens: int, k: int,
     def is_end(token: int) -> bool:
         return llama_cpp.llama_vocab_is_eog(llm._model.vocab, token)
 
-    prompt = llm.tokenize(generator._format(messages=messages).prompt.encode("utf-8"), special=True)
-    cached = next((i for i, (a, b) in enumerate(zip(llm.input_ids[:llm.n_tokens], prompt)) if a != b), min(llm.n_tokens, len(prompt)))
-    llm.n_tokens = min(cached, len(prompt) - 1)
-    llm.eval(prompt[llm.n_tokens:])
-    history, following, produced = list(prompt), choice(-1), 0
+    generator.yes_probability(messages)  # the prompt into llama.cpp's cache (only its uncached tokens are read)
+    history, following, produced = llm.input_ids[:llm.n_tokens].tolist(), choice(-1), 0
     utf8 = codecs.getincrementaldecoder("utf-8")("replace")
     while produced < max_tokens and not is_end(following):
         draft = draft_for(history + [following], k)[:max(0, max_tokens - produced - 1)] if k else []
@@ -81,8 +78,7 @@ def decode_with_lookup(generator, messages: list[dict], max_tokens: int, k: int,
 
 def warm(generator, messages: list[dict]) -> None:
     """The prompt into the cache, so that only decoding is timed."""
-    with generator._lock:
-        list(decode_with_lookup(generator, messages, 1, 0, {"drafted": 0, "accepted": 0}))
+    generator.yes_probability(messages)
 
 
 def main() -> None:
@@ -107,10 +103,9 @@ def main() -> None:
         for k in drafts:
             stats = {"drafted": 0, "accepted": 0}
             warm(generator, messages)
-            with generator._lock:
-                t0 = time.perf_counter()
-                text = "".join(decode_with_lookup(generator, messages, 200, k, stats))
-                times[k].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            text = "".join(decode_with_lookup(generator, messages, 200, k, stats))
+            times[k].append(time.perf_counter() - t0)
             differ[k] += text != engine_text
             line += f" | k={k} {times[k][-1]:.2f} s, accepted {stats['accepted']}/{stats['drafted']}" + (" (differs)" if text != engine_text else "")
         print(line, flush=True)
