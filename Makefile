@@ -5,21 +5,21 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
+LLAMA_STAMP := $(VENV)/.llama-cpp-build
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 API_PORT ?= 8000
 MODEL_PORT ?= 8080
 SLOTS ?= 4
-LLAMA_SERVER := $(VENV)/bin/llama-server
 
-.PHONY: run test test-fast lint setup ocr browser eval bench bench-scale bench-pdf bench-formats bench-load serve serve-model
+.PHONY: run test test-fast lint setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load serve serve-model
 
 # Headless: a first, non-headless start would stop to ask for an e-mail address.
 run: setup
 	@echo "Opening the chat app at http://localhost:$(PORT) (Ctrl-C stops it)"
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
-test: setup $(LLAMA_SERVER) browser lint
+test: setup llama-server browser lint
 	$(PY) -m pytest
 
 # The fast tier while you work: no language model, about a minute.
@@ -29,8 +29,9 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-# Models assembled and checked, index built or brought up to date (both are no-ops when current).
-setup: $(STAMP) ocr
+# Models assembled and checked, index built or brought up to date (both are no-ops when current), and the
+# language model's first answer proven in a child process (a crash there is one sentence, not a broken app).
+setup: $(STAMP) $(LLAMA_STAMP) ocr
 	$(PY) -m chatbot setup
 
 # Debian's Tesseract, which reads scanned PDFs (pages without a text layer).
@@ -38,21 +39,34 @@ ocr:
 	@if command -v tesseract >/dev/null && [ -n "$$(tesseract --list-langs 2>/dev/null | grep -x eng)" ]; then :; else \
 		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q tesseract-ocr tesseract-ocr-eng; fi
 
-# llama-cpp-python compiles from source on first install (about 5 minutes on 2 cores).
+# llama-cpp-python compiles from source for this CPU first (about 5 minutes on 2 cores; README, "Models"), so that
+# requirements.txt finds it installed.
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --upgrade pip
+	bash scripts/install_llama_cpp.sh $(VENV)
 	$(VENV)/bin/pip install -r requirements.txt
 	$(VENV)/bin/pip install --no-deps -e .
 	touch $@
 
+# Rebuilt only when the version, the build flags or the CPU changed (a venv copied to another machine, say).
+$(LLAMA_STAMP): $(STAMP) scripts/install_llama_cpp.sh scripts/llama_cpu_flags.sh scripts/cpu_id.sh
+	bash scripts/install_llama_cpp.sh $(VENV)
+
+# Both llama.cpp builds again, for this CPU (the fix the model check names when a build crashes).
+rebuild-llama: $(STAMP)
+	bash scripts/install_llama_cpp.sh $(VENV) --force
+	bash scripts/build_llama_server.sh $(VENV) --force
+	$(PY) -m chatbot check-model
+
 # llama.cpp's llama-server, built once from the sources in the pinned llama-cpp-python sdist (about 5 minutes).
-$(LLAMA_SERVER): $(STAMP) scripts/build_llama_server.sh
+# The script does nothing when the binary matches the version, the flags and the CPU.
+llama-server: $(STAMP)
 	bash scripts/build_llama_server.sh $(VENV)
 
 # The model server for CHATBOT_ENGINE=openai: the bundled model, $(SLOTS) answers decoded side by side,
 # on 127.0.0.1:$(MODEL_PORT). Ctrl-C or SIGTERM stops it (the process is llama-server itself).
-serve-model: setup $(LLAMA_SERVER)
+serve-model: setup llama-server
 	$(PY) -m chatbot serve-model --port $(MODEL_PORT) --slots $(SLOTS)
 
 # Our own HTTP API on 127.0.0.1:$(API_PORT) (see README, "HTTP API").
@@ -74,7 +88,7 @@ bench-scale: $(STAMP)
 	$(PY) benchmarks/bench_index_scale.py
 
 # Concurrent sessions: in-process llama.cpp against the openai engine + llama-server (about 25 minutes).
-bench-load: setup $(LLAMA_SERVER)
+bench-load: setup llama-server
 	$(PY) benchmarks/bench_load.py
 
 bench-pdf: $(STAMP)

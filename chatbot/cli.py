@@ -1,4 +1,4 @@
-"""Command line: `python -m chatbot setup|index|search|ask|chat|serve|eval|eval-compare`.
+"""Command line: `python -m chatbot setup|check-model|index|search|ask|chat|serve|serve-model|eval|eval-compare`.
 
 Errors the user can fix print as one sentence with exit code 2; nothing prints a traceback unless
 CHATBOT_DEBUG=1 is set.
@@ -11,7 +11,7 @@ import os
 import sys
 import textwrap
 
-from .config import Settings
+from .config import Engine, Settings
 from .errors import ChatbotError
 
 
@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("setup", help="assemble and check the models, build or update the index")
     p.set_defaults(run=_setup)
+
+    p = sub.add_parser("check-model", help="prove the language model answers on this machine (in a child process)")
+    p.set_defaults(run=_check_model)
 
     p = sub.add_parser("index", help="build or update the index from the corpus folder")
     p.add_argument("--rebuild", action="store_true", help="re-embed every document")
@@ -88,6 +91,21 @@ def _setup(args, settings: Settings) -> int:
     embedder = Embedder(settings.embedding_model, settings.model_cache_dir)
     print(f"Embedding model ready: {settings.embedding_model} ({embedder.dimension} dimensions)")
     _print_build(build_index(settings, embedder))
+    return _check_model(args, settings)
+
+
+def _check_model(args, settings: Settings) -> int:
+    import time
+
+    from .engines.health import check_generator
+
+    if settings.generation.engine is Engine.OPENAI:
+        print("The language model runs on its server (CHATBOT_ENGINE=openai): `make serve-model` checks it there.")
+        return 0
+    print("Checking that the language model answers on this machine…", flush=True)
+    started = time.perf_counter()
+    reply = check_generator(settings)
+    print(f"Language model answers: {reply.strip()!r} ({time.perf_counter() - started:.1f} s).")
     return 0
 
 

@@ -19,6 +19,18 @@ from .errors import ChatbotError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
+
+def _home() -> Path:
+    """Where the folders default to: the checkout when running from one, else the current folder (an installed
+    wheel has no corpus or index of its own; CHATBOT_CORPUS_DIR and CHATBOT_INDEX_DIR say where they are)."""
+    return PROJECT_DIR if (PROJECT_DIR / "pyproject.toml").is_file() else Path.cwd()
+
+
+def default_model_cache() -> Path:
+    if (PROJECT_DIR / "pyproject.toml").is_file():
+        return PROJECT_DIR / "models"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chatbot"
+
 # The one refusal sentence: fixed so that people, tests and the evaluation can recognise it.
 REFUSAL = "I can't answer that from these documents."
 
@@ -35,6 +47,14 @@ class Engine(enum.StrEnum):
     LLAMA_CPP = "llama_cpp"
     TRANSFORMERS = "transformers"
     OPENAI = "openai"  # any OpenAI-compatible server: llama.cpp's llama-server, vLLM, TGI, Ollama
+
+
+class Repack(enum.StrEnum):
+    """llama.cpp's weight repacking (`use_extra_bufts`): measured 1.2-1.5x faster prefill without it on AVX-512, 1.4x
+    slower without it on AVX2 alone (docs/decisions/0001-llama-build-and-repacking.md); `auto` chooses by the build."""
+    AUTO = "auto"
+    ON = "on"
+    OFF = "off"
 
 
 class Fusion(enum.StrEnum):
@@ -147,6 +167,7 @@ class GenerationSettings(_Group):
     generator_model: str = ""
     n_threads: int = field(default=2, metadata=_range(1, 256))
     n_ctx: int = field(default=4096, metadata=_range(512, 131072))
+    llama_repack: Repack = Repack.AUTO  # llama.cpp only (both the in-process engine and serve-model)
     max_new_tokens: int = field(default=200, metadata=_range(1, 4096))
     # The openai engine: the server's base URL and model name ("" = the first model the server lists). Its key
     # is read from the variable CHATBOT_OPENAI_API_KEY only, so that it is never in a setting, a record or a log.
@@ -183,9 +204,9 @@ class AnswerSettings(_Group):
 
 @dataclass(frozen=True)
 class Settings:
-    corpus_dir: Path = PROJECT_DIR / "corpus"
-    index_dir: Path = PROJECT_DIR / "index"
-    model_cache_dir: Path = PROJECT_DIR / "models"
+    corpus_dir: Path = field(default_factory=lambda: _home() / "corpus")
+    index_dir: Path = field(default_factory=lambda: _home() / "index")
+    model_cache_dir: Path = field(default_factory=default_model_cache)
     # The bundled MiniLM by name, or a path to a sentence-transformers folder.
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     chunking: ChunkingSettings = ChunkingSettings()

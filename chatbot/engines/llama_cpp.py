@@ -1,7 +1,9 @@
 """llama.cpp through llama-cpp-python: the default engine (about 5x faster than transformers on 2 cores)."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,9 @@ import numpy as np
 from ..config import GenerationSettings
 from ..errors import EngineUnavailableError
 from . import NO_WORDS, YES_WORDS, Serialised, yes_share
+from .health import amx_refusal, llama_build_uses_amx, repack_weights
+
+_LOADING = threading.Lock()  # the default-parameters hook below is process-wide
 
 
 class LlamaCppGenerator(Serialised):
@@ -16,8 +21,11 @@ class LlamaCppGenerator(Serialised):
         super().__init__()
         from llama_cpp import Llama
 
+        if llama_build_uses_amx():  # an environment built before the set-up kept AMX out would crash on the first answer
+            raise EngineUnavailableError(amx_refusal())
         try:
-            self._llm = Llama(model_path=str(model_path), n_ctx=settings.n_ctx, n_threads=settings.n_threads, seed=0, verbose=False)
+            with _model_params(use_extra_bufts=repack_weights(settings.llama_repack)):
+                self._llm = Llama(model_path=str(model_path), n_ctx=settings.n_ctx, n_threads=settings.n_threads, seed=0, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise EngineUnavailableError(f"llama.cpp could not load the language model {model_path.name} ({exc}); delete it and run "
                                "`make setup`, or point CHATBOT_GENERATOR_MODEL at a valid .gguf file.") from None
@@ -52,6 +60,26 @@ class LlamaCppGenerator(Serialised):
             self._llm.eval(tokens[self._llm.n_tokens:])
             logits = np.ctypeslib.as_array(self._llm._ctx.get_logits_ith(-1), shape=(self._llm.n_vocab(),))
             return yes_share({w: float(logits[t]) for w, t in self._answer_tokens.items()})
+
+
+@contextmanager
+def _model_params(use_extra_bufts: bool):
+    """llama-cpp-python has no argument for llama.cpp's `use_extra_bufts` (weight repacking); `Llama` starts its
+    model parameters from `llama_model_default_params()`, so that is wrapped while the model loads."""
+    import llama_cpp.llama_cpp as raw
+
+    with _LOADING:
+        defaults = raw.llama_model_default_params
+
+        def with_choice():
+            params = defaults()
+            params.use_extra_bufts = use_extra_bufts
+            return params
+        raw.llama_model_default_params = with_choice
+        try:
+            yield
+        finally:
+            raw.llama_model_default_params = defaults
 
 
 def _chat_formatter(llm):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import DEFAULT_EMBEDDING_MODEL, PROJECT_DIR
+from ..config import DEFAULT_EMBEDDING_MODEL, default_model_cache
 from ..errors import ChatbotError
 from ..models import embedding_model_path
 
@@ -26,14 +26,14 @@ _BATCH = 32
 
 
 class Embedder:
-    def __init__(self, model: str, cache_dir: Path = PROJECT_DIR / "models"):
+    def __init__(self, model: str, cache_dir: Path | None = None):
         """`model`: the bundled model's name, or a sentence-transformers folder (Settings.embedding_model);
         `cache_dir`: where the bundled model's ONNX file is kept (Settings.model_cache_dir)."""
         path = embedding_model_path(model)
         self.name = model
         try:
             if model == DEFAULT_EMBEDDING_MODEL:
-                self._encode, self.dimension = _onnx_encoder(path, cache_dir)
+                self._encode, self.dimension = _onnx_encoder(path, cache_dir or default_model_cache())
             else:
                 self._encode, self.dimension = _sentence_transformers_encoder(path)
         except ChatbotError:
