@@ -12,7 +12,7 @@ API_PORT ?= 8000
 MODEL_PORT ?= 8080
 SLOTS ?= 4
 
-.PHONY: run test test-fast lint setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load serve serve-model
+.PHONY: run test test-fast lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load serve serve-model
 
 # Headless: a first, non-headless start would stop to ask for an e-mail address.
 run: setup
@@ -28,6 +28,10 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+
+# docs/configuration.md from the settings code (a test fails when it is stale).
+docs: $(STAMP)
+	$(PY) -m chatbot settings --markdown > docs/configuration.md
 
 # Models assembled and checked, index built or brought up to date (both are no-ops when current), and the
 # language model's first answer proven in a child process (a crash there is one sentence, not a broken app).

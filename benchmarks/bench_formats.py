@@ -8,7 +8,7 @@ HTML as a saved web page (cookie banner, navigation, comments and footer around 
 python-docx (Title and body styles). Each question's `docs` are mapped to the converted file of the same
 stem, and `python -m chatbot eval --corpus` runs on each folder. The table compares evidence hit and
 pass rate with the .txt run given as --baseline (or run here with `--formats txt,...`). The evaluation
-runs with the environment it is given (e.g. CHATBOT_ANSWERABLE_THRESHOLD=0 to match a baseline run
+runs with the environment it is given (e.g. CHATBOT_VERDICT_MIN_PROBABILITY=0 to match a baseline run
 that way).
 """
 from __future__ import annotations

@@ -117,7 +117,7 @@ def main() -> None:
     corpus, out = args.out / "corpus", args.out / "results.jsonl"
     shutil.copytree(SHARED / "squad2-dev/corpus", corpus, dirs_exist_ok=True)
     base = Settings.from_env(corpus_dir=corpus, index_dir=args.out / "index")
-    embedder, generator = Embedder(base.embedding_model), load_generator(base.generation, base.model_cache_dir)
+    embedder, generator = Embedder(base.embedding_model), load_generator(base)
     done = {(r["case"], r["config"]) for r in map(json.loads, out.read_text().splitlines())} if out.exists() else set()
     clean_docs = {p.name: p.read_text(encoding="utf-8") for p in (SHARED / "squad2-dev/corpus").iterdir()}
     vocabulary = set().union(*(words(t) for t in clean_docs.values()))

@@ -96,7 +96,7 @@ from chatbot.index.store import load_index
 t1 = time.perf_counter(); s = Settings.from_env()
 e = Embedder(s.embedding_model, s.model_cache_dir); e.embed(["warm"]); t2 = time.perf_counter()
 i = load_index(s); t3 = time.perf_counter()
-g = load_generator(s.generation, s.model_cache_dir); t4 = time.perf_counter()
+g = load_generator(s); t4 = time.perf_counter()
 a = Chatbot(s, index=i, embedder=e, generator=g).ask({question!r}); t5 = time.perf_counter()
 print(json.dumps({{"imports_s": t1 - t0, "embedder_s": t2 - t1, "index_s": t3 - t2, "model_s": t4 - t3, "answer_s": t5 - t4}}))
 """
@@ -132,7 +132,7 @@ def main() -> None:
         bot = Chatbot(settings, index=load_index(settings), embedder=embedder)
         print(json.dumps({"cold": cold_start(question), "indexing": indexing_throughput(bot, embedder)}, indent=2))
         return
-    generator = load_generator(settings.generation, settings.model_cache_dir)
+    generator = load_generator(settings)
     bot = Chatbot(settings, index=load_index(settings), embedder=embedder, generator=generator)
     baseline = PlainRag(settings, embedder)
     questions = [q.question for q in load_questions(args.questions) if q.answerable and not q.history][: args.n]
@@ -225,7 +225,7 @@ def engine_timed(generator, messages: list[dict], max_tokens: int) -> dict:
 def checks_cost(bot, settings, embedder, generator, questions) -> dict:
     """All questions with the verdict and the meaning check off, then all with both on (same process and
     model), medians. Not the same question twice in a row: llama.cpp would find its sources already cached."""
-    off = Chatbot(settings.replace(verdict=False, meaning_threshold=0.0), index=bot.index, embedder=embedder, generator=generator)
+    off = Chatbot(settings.replace(verdict=False, meaning_min_yes=0.0), index=bot.index, embedder=embedder, generator=generator)
     off_runs = [off.ask(q) for q in questions]
     on_runs = [bot.ask(q) for q in questions]
     both = [(a, b) for a, b in zip(on_runs, off_runs) if not a.refused and not b.refused]

@@ -18,7 +18,7 @@ from .answer.screen import validate_history, validate_question
 from .answer.types import Answer, Reading
 from .collection import CollectionInfo, DocumentInfo, load_profile
 from .config import Settings
-from .engines import Generator, load_generator
+from .engines import Generator, engine_class, load_generator
 from .errors import ChatbotError
 from .index.embeddings import Embedder
 from .index.retrieval import RetrievedChunk, Retriever
@@ -61,9 +61,10 @@ class Chatbot:
     def __init__(self, settings: Settings | None = None, *, index: Index | None = None,
                  embedder: Embedder | None = None, generator: Generator | None = None):
         self.settings = settings or Settings.from_env()
+        engine_class(self.settings.generation.engine)  # an unknown engine is an error now, not at the first question
         self.embedder = embedder or Embedder(self.settings.embedding_model, self.settings.model_cache_dir)
-        self.judge = SupportJudge(self.embedder, self.settings.answer.support_threshold)
-        self.answerability = AnswerabilityJudge(self.judge, self.settings.answer.answerable_threshold,
+        self.judge = SupportJudge(self.embedder, self.settings.answer.citation_min_support)
+        self.answerability = AnswerabilityJudge(self.judge, self.settings.answer.verdict_min_probability,
                                                 weights_file(self.settings.answer.excerpt_chars))
         self._generator = generator
         self._generator_lock = threading.Lock()
@@ -82,7 +83,7 @@ class Chatbot:
         if self._generator is None:  # loaded on first use: `search` never needs it
             with self._generator_lock:
                 if self._generator is None:
-                    self._generator = load_generator(self.settings.generation, self.settings.model_cache_dir)
+                    self._generator = load_generator(self.settings)
         return self._generator
 
     # ---- answering

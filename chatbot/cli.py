@@ -11,7 +11,8 @@ import os
 import sys
 import textwrap
 
-from .config import Engine, Settings
+from .config import Settings
+from .engines import engine_class
 from .errors import ChatbotError
 
 
@@ -22,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.run(args, Settings.from_env(top_k=getattr(args, "k", None)))  # validated here: one clear error
+        settings = Settings.from_env(top_k=getattr(args, "k", None))  # validated here: one clear error
+        engine_class(settings.generation.engine)  # an unknown engine too
+        return args.run(args, settings)
     except ChatbotError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2
@@ -42,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("setup", help="assemble and check the models, build or update the index")
     p.set_defaults(run=_setup)
+
+    p = sub.add_parser("settings", help="print the settings in effect (or, with --markdown, docs/configuration.md)")
+    p.add_argument("--markdown", action="store_true", help="the configuration reference, generated from the code")
+    p.set_defaults(run=_settings)
 
     p = sub.add_parser("check-model", help="prove the language model answers on this machine (in a child process)")
     p.set_defaults(run=_check_model)
@@ -94,12 +101,23 @@ def _setup(args, settings: Settings) -> int:
     return _check_model(args, settings)
 
 
+def _settings(args, settings: Settings) -> int:
+    from .settings_doc import configuration_markdown
+
+    if args.markdown:
+        print(configuration_markdown(), end="")
+        return 0
+    for name, value in settings.flat().items():
+        print(f"CHATBOT_{name.upper()}={value}")
+    return 0
+
+
 def _check_model(args, settings: Settings) -> int:
     import time
 
     from .engines.health import check_generator
 
-    if settings.generation.engine is Engine.OPENAI:
+    if not engine_class(settings.generation.engine).local:
         print("The language model runs on its server (CHATBOT_ENGINE=openai): `make serve-model` checks it there.")
         return 0
     print("Checking that the language model answers on this machine…", flush=True)

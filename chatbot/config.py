@@ -1,35 +1,30 @@
-"""All settings in one place, grouped by the stage that owns them, and checked when they load.
+"""All settings in one place, grouped by the stage that owns them, checked when they load.
 
-Every value has a default chosen by measurement (see README, "Design choices") and can be set with
-an environment variable `CHATBOT_<NAME>` (e.g. `CHATBOT_TOP_K=6`) or in code with
-`Settings.from_env(top_k=6)` / `settings.replace(top_k=6)`, using the same flat names. Each stage
-receives only its own group (`settings.retrieval`, `settings.generation`, ...). A value that cannot
-be right (an unknown engine, k = 0, "maybe" for a yes/no setting) is one `ChatbotError` naming it.
+Every setting has one flat name, read from the environment as `CHATBOT_<NAME>` (e.g. `CHATBOT_TOP_K=6`) and
+given in code by the same name: `Settings(top_k=6)`, `Settings.from_env(top_k=6)`, `settings.replace(top_k=6)`.
+Each stage receives only its own group (`settings.retrieval`, `settings.answer`, ...). The defaults were chosen
+by measurement (docs/decisions/); `docs/configuration.md` is generated from the descriptions below
+(`python -m chatbot settings --markdown`). A value that cannot be right (k = 0, "maybe" for a yes/no setting)
+is one `ChatbotError` naming the variable.
+
+Built on pydantic-settings: parsing, ranges and yes/no words are pydantic's; the groups are pydantic models and
+`Settings` is all of them at once, so the flat names are simply its fields.
 """
 from __future__ import annotations
 
-import dataclasses
 import enum
 import os
-import typing
-from dataclasses import dataclass, field
+import re
+from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ChatbotError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-
-
-def _home() -> Path:
-    """Where the folders default to: the checkout when running from one, else the current folder (an installed
-    wheel has no corpus or index of its own; CHATBOT_CORPUS_DIR and CHATBOT_INDEX_DIR say where they are)."""
-    return PROJECT_DIR if (PROJECT_DIR / "pyproject.toml").is_file() else Path.cwd()
-
-
-def default_model_cache() -> Path:
-    if (PROJECT_DIR / "pyproject.toml").is_file():
-        return PROJECT_DIR / "models"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chatbot"
 
 # The one refusal sentence: fixed so that people, tests and the evaluation can recognise it.
 REFUSAL = "I can't answer that from these documents."
@@ -42,11 +37,30 @@ QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
+# Settings renamed so that a name says what it gates and which way passes: an old variable is refused by name.
+RENAMED = {"min_dense_score": "refuse_below_cosine", "support_threshold": "citation_min_support",
+           "meaning_threshold": "meaning_min_yes", "answerable_threshold": "verdict_min_probability"}
 
-class Engine(enum.StrEnum):
-    LLAMA_CPP = "llama_cpp"
-    TRANSFORMERS = "transformers"
-    OPENAI = "openai"  # any OpenAI-compatible server: llama.cpp's llama-server, vLLM, TGI, Ollama
+
+def _in_checkout() -> bool:
+    return (PROJECT_DIR / "pyproject.toml").is_file()
+
+
+def _home() -> Path:
+    """Where the folders default to: the checkout when running from one, else the current folder (an installed
+    wheel has no corpus or index of its own; CHATBOT_CORPUS_DIR and CHATBOT_INDEX_DIR say where they are)."""
+    return PROJECT_DIR if _in_checkout() else Path.cwd()
+
+
+def default_model_cache() -> Path:
+    if _in_checkout():
+        return PROJECT_DIR / "models"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chatbot"
+
+
+class Fusion(enum.StrEnum):
+    RRF = "rrf"  # reciprocal rank fusion
+    WEIGHTED = "weighted"  # dense_weight * cosine + (1 - dense_weight) * BM25 / max BM25
 
 
 class Repack(enum.StrEnum):
@@ -57,206 +71,193 @@ class Repack(enum.StrEnum):
     OFF = "off"
 
 
-class Fusion(enum.StrEnum):
-    RRF = "rrf"  # reciprocal rank fusion
-    WEIGHTED = "weighted"  # dense_weight * cosine + (1 - dense_weight) * BM25 / max BM25
+_Choice = BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v)  # "Weighted" is "weighted"
+_Folder = AfterValidator(lambda p: p.expanduser())
 
 
-def _flat_name(f: dataclasses.Field) -> str:
-    return f.metadata.get("flat") or f.name
+class _Group(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __init__(self, **values: Any):
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:  # made in code with a wrong value: the same sentence as from the environment
+            raise ChatbotError(_sentence(exc, type(self))) from None
 
 
-def _parse(cls, name: str, raw):
-    """A value of the field's type from a string (environment) or a Python value (code)."""
-    kind = typing.get_type_hints(cls)[name]
-    where = f"CHATBOT_{_flat_name(next(f for f in dataclasses.fields(cls) if f.name == name)).upper()}"
-    try:
-        if isinstance(kind, type) and issubclass(kind, enum.Enum):
-            return kind(str(raw).strip().lower())
-        if kind is bool:
-            return _parse_bool(raw)
-        if kind is Path:
-            return Path(raw).expanduser()
-        if kind is int and isinstance(raw, float):
-            raise ValueError
-        return kind(raw.strip() if isinstance(raw, str) else raw)
-    except (ValueError, TypeError):
-        if isinstance(kind, type) and issubclass(kind, enum.Enum):
-            choices = ", ".join(m.value for m in kind)
-            raise ChatbotError(f"{where} is {raw!r}, which is not one of: {choices}; set it to one of those.") from None
-        raise ChatbotError(f"{where} is {raw!r}, which is not a valid {kind.__name__}; fix or unset it.") from None
-
-
-def _parse_bool(raw) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    text = str(raw).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError(raw)
-
-
-def _check(obj, skip: tuple[str, ...] = ()) -> None:
-    hints = typing.get_type_hints(type(obj))
-    for f in dataclasses.fields(obj):
-        if f.name in skip:
-            continue
-        if not isinstance(getattr(obj, f.name), hints[f.name]):
-            # Built directly in code (e.g. GenerationSettings(engine="gpt")): parse it like an environment value.
-            object.__setattr__(obj, f.name, _parse(type(obj), f.name, getattr(obj, f.name)))
-        bounds = f.metadata.get("range")
-        value = getattr(obj, f.name)
-        if bounds and not bounds[0] <= value <= bounds[1]:
-            raise ChatbotError(f"CHATBOT_{_flat_name(f).upper()} is {value}, outside {bounds[0]}..{bounds[1]}; choose a value in that range.")
-
-
-def _range(lo: float, hi: float, flat: str = "") -> dict:
-    """Field metadata: the allowed range, and the flat name when it differs from the field's."""
-    return {"range": (lo, hi), "flat": flat}
-
-
-class _Group:
-    """A group of settings owned by one stage; checked whenever it is made."""
-
-    def __post_init__(self) -> None:
-        _check(self)
-
-
-@dataclass(frozen=True)
 class ChunkingSettings(_Group):
-    target_chars: int = field(default=600, metadata=_range(20, 8000, flat="chunk_target_chars"))
-    overlap_sentences: int = field(default=1, metadata=_range(0, 5, flat="chunk_overlap_sentences"))
+    chunk_target_chars: int = Field(600, ge=20, le=8000, description="Characters per passage the chunker aims for.")
+    chunk_overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences a passage repeats from the one before "
+                                         "it when a section is cut in two.")
 
     def signature(self) -> dict:
         """What an index depends on besides the documents and the embedding model."""
-        return {"target_chars": self.target_chars, "overlap_sentences": self.overlap_sentences}
+        return {"target_chars": self.chunk_target_chars, "overlap_sentences": self.chunk_overlap_sentences}
 
 
-@dataclass(frozen=True)
 class IndexSettings(_Group):
-    # Exact FAISS search up to this many chunks; an IVF index above (see README, "Index at scale").
-    exact_max_chunks: int = field(default=50_000, metadata=_range(1, 10**9))
-    ivf_nprobe: int = field(default=32, metadata=_range(1, 65536))
-    # BM25 is kept in shards of at most this many chunks; a change rebuilds only the shards it touches.
-    keyword_shard_chunks: int = field(default=50_000, metadata=_range(1, 10**9))
-    # A larger file is skipped with a reason (it would hold the index lock for long and rarely reads well).
-    max_document_mb: float = field(default=20.0, metadata=_range(0.001, 10_000.0))
+    exact_max_chunks: int = Field(50_000, ge=1, le=10**9, description="Exact FAISS search up to this many passages; "
+                                  "an IVF index above.")
+    ivf_nprobe: int = Field(32, ge=1, le=65536, description="IVF clusters searched per query (above exact_max_chunks).")
+    keyword_shard_chunks: int = Field(50_000, ge=1, le=10**9, description="Passages per BM25 shard; a change rebuilds "
+                                      "only the shards it touches.")
+    max_document_mb: float = Field(20.0, ge=0.001, le=10_000.0, description="A larger file is skipped with a reason "
+                                   "(uploads too).")
 
     @property
     def max_bytes(self) -> int:
         return int(self.max_document_mb * 1e6)
 
 
-@dataclass(frozen=True)
 class RetrievalSettings(_Group):
-    top_k: int = field(default=5, metadata=_range(1, 50))
-    fusion: Fusion = Fusion.RRF
-    rrf_k: int = field(default=60, metadata=_range(1, 1000))
-    dense_weight: float = field(default=0.5, metadata=_range(0.0, 1.0))  # only for fusion="weighted"
-    # Each ranking (dense, BM25) contributes its best `candidates` chunks to the fusion. With RRF and
-    # k <= 10, any candidates >= 81 gives the same top k as ranking every chunk (see retrieval.py).
-    candidates: int = field(default=100, metadata=_range(10, 10**9))
+    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved for each question and given to the model.")
+    fusion: Annotated[Fusion, _Choice] = Field(Fusion.RRF, description="How the dense and BM25 rankings are fused: "
+                                               "`rrf` (reciprocal rank) or `weighted`.")
+    rrf_k: int = Field(60, ge=1, le=1000, description="The k of reciprocal rank fusion, 1/(k + rank).")
+    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="With fusion=weighted: the cosine's weight against "
+                                "BM25 (normalised by its best score).")
+    candidates: int = Field(100, ge=10, le=10**9, description="Passages each ranking contributes to the fusion; with "
+                            "RRF and k <= 10, any value >= 81 gives the exact top k (index/retrieval.py).")
 
 
-@dataclass(frozen=True)
 class GenerationSettings(_Group):
-    engine: Engine = Engine.LLAMA_CPP
-    # "" = the bundled Qwen GGUF; else a .gguf file or a Hugging Face model folder.
-    generator_model: str = ""
-    n_threads: int = field(default=2, metadata=_range(1, 256))
-    n_ctx: int = field(default=4096, metadata=_range(512, 131072))
-    llama_repack: Repack = Repack.AUTO  # llama.cpp only (both the in-process engine and serve-model)
-    max_new_tokens: int = field(default=200, metadata=_range(1, 4096))
-    # The openai engine: the server's base URL and model name ("" = the first model the server lists). Its key
-    # is read from the variable CHATBOT_OPENAI_API_KEY only, so that it is never in a setting, a record or a log.
-    openai_base_url: str = "http://127.0.0.1:8080/v1"
-    openai_model: str = ""
-    openai_connect_timeout_s: float = field(default=5.0, metadata=_range(0.1, 600.0))
-    # The longest wait for the server's next word (a prompt of a few thousand tokens is read in well under this).
-    openai_read_timeout_s: float = field(default=120.0, metadata=_range(0.1, 3600.0))
-    openai_max_retries: int = field(default=2, metadata=_range(0, 10))  # connection failures only, before any text
+    engine: Annotated[str, _Choice] = Field("llama_cpp", description="The language model's engine: `llama_cpp` "
+                                            "(in process), `transformers`, or `openai` (any OpenAI-compatible "
+                                            "server); the list is `chatbot.engines.ENGINES`.")
+    generator_model: str = Field("", description="Empty for the bundled Qwen GGUF; else a .gguf file or a Hugging "
+                                 "Face model folder.")
+    n_threads: int = Field(2, ge=1, le=256, description="CPU threads of the in-process engines.")
+    n_ctx: int = Field(4096, ge=512, le=131072, description="The model's context in tokens (per slot on llama-server).")
+    llama_repack: Annotated[Repack, _Choice] = Field(Repack.AUTO, description="llama.cpp's weight repacking: `auto` "
+                                                     "repacks unless the build has AVX-512 (measured faster without "
+                                                     "there), `on`, `off`.")
+    max_new_tokens: int = Field(200, ge=1, le=4096, description="The longest answer, in tokens.")
+    openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="engine=openai: the server's base URL. Its "
+                                 "key is read from CHATBOT_OPENAI_API_KEY only, never stored in a setting or record.")
+    openai_model: str = Field("", description="engine=openai: the model name; empty for the first one the server lists.")
+    openai_connect_timeout_s: float = Field(5.0, ge=0.1, le=600.0, description="engine=openai: seconds to connect.")
+    openai_read_timeout_s: float = Field(120.0, ge=0.1, le=3600.0, description="engine=openai: the longest wait for "
+                                         "the server's next word.")
+    openai_max_retries: int = Field(2, ge=0, le=10, description="engine=openai: retries of a failed connection, "
+                                    "before any text arrived.")
 
 
-@dataclass(frozen=True)
 class AnswerSettings(_Group):
-    # Refuse before generating when the best dense cosine similarity is below this.
-    min_dense_score: float = field(default=0.2, metadata=_range(-1.0, 1.0))
-    # Citation checks: a sentence is supported by a passage when the judge's score reaches this.
-    support_threshold: float = field(default=0.65, metadata=_range(0.0, 1.0))
-    # The meaning check after the answer: a sentence is kept only when the model's P("yes", the sentence
-    # answers the question correctly by its sources) reaches this; 0 = off (README, "Design choices").
-    meaning_threshold: float = field(default=0.5, metadata=_range(0.0, 1.0))
-    # The answerability verdict (answer/answerability.py): answer only when P(the passages state the
-    # answer) reaches this. Chosen end to end on three question sets, two of them SQuAD 2.0 (README, "Quality").
-    answerable_threshold: float = field(default=0.6, metadata=_range(0.0, 1.0))
-    verdict: bool = True  # off only to measure what the verdict costs and catches
-    # What the model reads: the question's sentences of the passages with their neighbours, up to this many
-    # characters in all (answer/excerpt.py); 0 = whole passages. 1,200 halves the wait and, with the verdict's
-    # head fitted on excerpt prompts, holds quality; 900 is faster but loses answers (README, "Speed").
-    excerpt_chars: int = field(default=1200, metadata=_range(0, 100_000))
-    # Defences against instructions planted in documents (README, "Security model"); off only to measure them.
-    withhold_flagged: bool = True  # instruction-like sentences are not shown to the model and are never evidence
-    datamark: bool = False  # spotlighting: spaces in the sources become a mark (measured: costs tokens, see README)
-    output_checks: bool = True  # drop a sentence bringing a link, emoji, encoding or foreign words its sources lack
+    refuse_below_cosine: float = Field(0.2, ge=-1.0, le=1.0, description="Refuse before the model reads anything when "
+                                       "the best passage's cosine similarity to the question is below this.")
+    citation_min_support: float = Field(0.65, ge=0.0, le=1.0, description="An answer sentence stays only if a source "
+                                        "supports it at least this much (support judge, answer/check.py); else it "
+                                        "is re-cited or dropped.")
+    meaning_min_yes: float = Field(0.5, ge=0.0, le=1.0, description="The meaning check keeps a sentence only when the "
+                                   "model's P(yes, it answers the question correctly by the sources) reaches this; "
+                                   "0 turns the check off.")
+    verdict: bool = Field(True, description="The answerability verdict before the model writes; off only to measure "
+                          "what it costs and catches.")
+    verdict_min_probability: float = Field(0.6, ge=0.0, le=1.0, description="Answer only when the verdict's P(the "
+                                           "passages state the answer) reaches this; else refuse (not_answered).")
+    excerpt_chars: int = Field(1200, ge=0, le=100_000, description="What the model reads: the question's sentences of "
+                               "the passages with their neighbours, up to this many characters; 0 = whole passages. "
+                               "The verdict's weights must be fitted for the value.")
+    withhold_flagged: bool = Field(True, description="Instruction-like sentences of documents are not shown to the "
+                                   "model and are never evidence; off only to measure the defence.")
+    datamark: bool = Field(False, description="Spotlighting: spaces in the sources become a mark (costs tokens; "
+                           "docs/security.md).")
+    output_checks: bool = Field(True, description="Drop an answer sentence that brings a link, emoji, encoding or "
+                                "foreign words its sources lack.")
 
 
-@dataclass(frozen=True)
-class Settings:
-    corpus_dir: Path = field(default_factory=lambda: _home() / "corpus")
-    index_dir: Path = field(default_factory=lambda: _home() / "index")
-    model_cache_dir: Path = field(default_factory=default_model_cache)
-    # The bundled MiniLM by name, or a path to a sentence-transformers folder.
-    embedding_model: str = DEFAULT_EMBEDDING_MODEL
-    chunking: ChunkingSettings = ChunkingSettings()
-    index: IndexSettings = IndexSettings()
-    retrieval: RetrievalSettings = RetrievalSettings()
-    generation: GenerationSettings = GenerationSettings()
-    answer: AnswerSettings = AnswerSettings()
+GROUPS = {"chunking": ChunkingSettings, "index": IndexSettings, "retrieval": RetrievalSettings,
+          "generation": GenerationSettings, "answer": AnswerSettings}
+
+
+class Settings(BaseSettings, ChunkingSettings, IndexSettings, RetrievalSettings, GenerationSettings, AnswerSettings):
+    """Every setting, flat. `Settings(...)` and `Settings.from_env(...)` both read the CHATBOT_<NAME> variables
+    (values given in code win); `replace` changes some and keeps the rest, whatever the environment says."""
+    model_config = SettingsConfigDict(env_prefix="CHATBOT_", frozen=True, extra="forbid", case_sensitive=False)
+
+    corpus_dir: Annotated[Path, _Folder] = Field(default_factory=lambda: _home() / "corpus",
+                                                 description="The collection: a folder of documents.")
+    index_dir: Annotated[Path, _Folder] = Field(default_factory=lambda: _home() / "index",
+                                                description="Where the collection's index is kept.")
+    model_cache_dir: Annotated[Path, _Folder] = Field(default_factory=default_model_cache, description="Where the "
+                                                      "assembled GGUF and the embedder's ONNX file are kept.")
+    embedding_model: str = Field(DEFAULT_EMBEDDING_MODEL, description="The bundled MiniLM by name, or a "
+                                 "sentence-transformers folder (a change needs a rebuilt index).")
+
+    def __init__(self, **values: Any):
+        _refuse_renamed(values)
+        super().__init__(**values)  # _Group turns a validation error into one sentence
 
     @classmethod
-    def from_env(cls, **overrides) -> Settings:
+    def from_env(cls, **overrides: Any) -> Settings:
         """Defaults, then CHATBOT_<NAME> variables, then `overrides` (flat names; None = not given)."""
-        values = {name: os.environ[f"CHATBOT_{name.upper()}"] for name in FLAT_NAMES if f"CHATBOT_{name.upper()}" in os.environ}
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls().replace(**values)
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
 
-    def replace(self, **flat) -> Settings:
+    def replace(self, **flat: Any) -> Settings:
         """A copy with some settings changed, by their flat names (e.g. top_k=3, engine="transformers")."""
-        unknown = sorted(set(flat) - set(FLAT_NAMES))
+        unknown = sorted(set(flat) - set(type(self).model_fields))
         if unknown:
-            raise ChatbotError(f"Unknown setting {unknown[0]!r}; the settings are: {', '.join(FLAT_NAMES)}.")
-        top = {k: _parse(Settings, k, v) for k, v in flat.items() if FLAT_NAMES[k][0] is None}
-        for group in _GROUPS:
-            cls = type(getattr(self, group))
-            changes = {FLAT_NAMES[k][1]: _parse(cls, FLAT_NAMES[k][1], v) for k, v in flat.items() if FLAT_NAMES[k][0] == group}
-            if changes:
-                top[group] = dataclasses.replace(getattr(self, group), **changes)
-        return dataclasses.replace(self, **top)
+            _refuse_renamed(dict.fromkeys(unknown))
+            raise ChatbotError(f"Unknown setting {unknown[0]!r}; the settings are: {', '.join(type(self).model_fields)}.")
+        return type(self)(**{**self.model_dump(), **flat})  # every value given: the environment cannot change them
 
     def flat(self) -> dict:
         """Every setting by its flat name, as plain JSON values (for run records and reports)."""
-        out = {}
-        for name, (group, attr) in FLAT_NAMES.items():
-            value = getattr(getattr(self, group) if group else self, attr)
-            out[name] = str(value) if isinstance(value, (Path, enum.Enum)) else value
-        return out
+        return self.model_dump(mode="json")
 
-    def __post_init__(self) -> None:
-        _check(self, skip=_GROUPS)
+    @cached_property
+    def chunking(self) -> ChunkingSettings:
+        return self._group(ChunkingSettings)
+
+    @cached_property
+    def index(self) -> IndexSettings:
+        return self._group(IndexSettings)
+
+    @cached_property
+    def retrieval(self) -> RetrievalSettings:
+        return self._group(RetrievalSettings)
+
+    @cached_property
+    def generation(self) -> GenerationSettings:
+        return self._group(GenerationSettings)
+
+    @cached_property
+    def answer(self) -> AnswerSettings:
+        return self._group(AnswerSettings)
+
+    def _group(self, cls: type[_Group]):
+        return cls(**{name: getattr(self, name) for name in cls.model_fields})
 
 
-_GROUPS = ("chunking", "index", "retrieval", "generation", "answer")
+def group_of(name: str) -> str:
+    """The stage that owns a setting ("retrieval", ...), or "collection and models" for Settings' own."""
+    return next((group for group, cls in GROUPS.items() if name in cls.model_fields), "collection and models")
 
 
-def _group_names() -> dict[str, tuple[str | None, str]]:
-    names: dict[str, tuple[str | None, str]] = {f.name: (None, f.name) for f in dataclasses.fields(Settings) if f.name not in _GROUPS}
-    for group in _GROUPS:
-        for f in dataclasses.fields(type(getattr(Settings, group))):
-            names[_flat_name(f)] = (group, f.name)
-    return names
+def _refuse_renamed(values: dict) -> None:
+    for old, new in RENAMED.items():
+        if old in values or f"CHATBOT_{old.upper()}" in os.environ:
+            raise ChatbotError(f"The setting {old} (CHATBOT_{old.upper()}) is now called {new} (CHATBOT_{new.upper()}); "
+                               "rename it.")
 
 
-# Flat setting name -> (the group that owns it, or None for Settings itself; the field's name there).
-FLAT_NAMES: dict[str, tuple[str | None, str]] = _group_names()
+_EXPECTED = {"int_parsing": "int", "int_from_float": "int", "int_type": "int", "float_parsing": "float",
+             "float_type": "float", "bool_parsing": "yes/no value (true or false)", "bool_type": "yes/no value"}
+
+
+def _sentence(exc: ValidationError, model: type[BaseModel]) -> str:
+    """pydantic's first error as one sentence naming the variable a person sets."""
+    error = exc.errors()[0]
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    variable, value, kind = f"CHATBOT_{name.upper()}", error.get("input"), error["type"]
+    field = model.model_fields.get(name)
+    if kind == "extra_forbidden":
+        return f"Unknown setting {name!r}; the settings are: {', '.join(model.model_fields)}."
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than") and field is not None:
+        low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+        high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+        return f"{variable} is {value}, outside {low}..{high}; choose a value in that range."
+    if kind == "enum":
+        choices = ", ".join(re.findall(r"'([^']*)'", error["ctx"]["expected"]))
+        return f"{variable} is {value!r}, which is not one of: {choices}; set it to one of those."
+    return f"{variable} is {value!r}, which is not a valid {_EXPECTED.get(kind, 'value')}; fix or unset it."

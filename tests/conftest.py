@@ -69,7 +69,7 @@ def embedder() -> Embedder:
 @pytest.fixture(scope="session")
 def generator():
     settings = Settings()
-    return load_generator(settings.generation, settings.model_cache_dir)
+    return load_generator(settings)
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +99,7 @@ def model_server() -> str:
 @pytest.fixture(scope="session")
 def openai_generator(model_server):
     settings = Settings().replace(engine="openai", openai_base_url=model_server)
-    return load_generator(settings.generation, settings.model_cache_dir)
+    return load_generator(settings)
 
 
 @pytest.fixture(scope="session", params=["llama_cpp", "openai"])

@@ -1,7 +1,7 @@
 """The answerability verdict's parts: the typed-answer feature, the shared prompt prefix, the committed head.
 
 The verdict end to end (with the real model's P(yes)) is in test_answering.py; its measured precision
-and recall are in the README (benchmarks/train_answerability.py, sweep_answerable_threshold.py).
+and recall are in the README (benchmarks/train_answerability.py, sweep_verdict_min_probability.py).
 """
 import json
 

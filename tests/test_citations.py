@@ -12,7 +12,7 @@ PAIRS = [json.loads(line) for line in (Path(__file__).parent / "data" / "support
 
 @pytest.fixture(scope="module")
 def judge(embedder):
-    return SupportJudge(embedder, Settings().answer.support_threshold)
+    return SupportJudge(embedder, Settings().answer.citation_min_support)
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -51,7 +51,7 @@ def test_words_and_the_models_meaning_check_together_agree_with_hand_labels(judg
     from chatbot.answer.meaning import meaning_probability
     from chatbot.answer.prompt import passage_messages
 
-    threshold = Settings().answer.meaning_threshold
+    threshold = Settings().answer.meaning_min_yes
 
     def passes(p: dict) -> bool:
         return judge.supports(judge.judge(p["sentence"], p["passage"])) and \

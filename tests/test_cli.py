@@ -159,7 +159,7 @@ def test_serve_answers_http_until_stopped(built_settings):
         port = free_port()
         server = start_cli("serve", "--port", str(port), settings=built_settings,
                            env={"CHATBOT_ENGINE": "openai", "CHATBOT_OPENAI_BASE_URL": model_url, "CHATBOT_VERDICT": "false",
-                                "CHATBOT_MEANING_THRESHOLD": "0"})
+                                "CHATBOT_MEANING_MIN_YES": "0"})
         try:
             wait_until_ready(f"http://127.0.0.1:{port}", 60, server, health="/healthz")
             assert httpx2.get(f"http://127.0.0.1:{port}/v1/collection").json()["passages"] > 0

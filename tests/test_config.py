@@ -1,7 +1,7 @@
 """Settings: read from the environment and from code by the same flat names, checked when they load."""
 import pytest
 
-from chatbot.config import ChunkingSettings, Engine, Fusion, GenerationSettings, RetrievalSettings, Settings
+from chatbot.config import RENAMED, ChunkingSettings, Fusion, GenerationSettings, RetrievalSettings, Settings
 from chatbot.errors import ChatbotError
 
 
@@ -11,10 +11,12 @@ def test_environment_values_are_parsed_into_each_stages_group(monkeypatch):
     monkeypatch.setenv("CHATBOT_DENSE_WEIGHT", "0.7")
     monkeypatch.setenv("CHATBOT_CHUNK_TARGET_CHARS", "400")
     monkeypatch.setenv("CHATBOT_CORPUS_DIR", "~/papers")
+    monkeypatch.setenv("CHATBOT_VERDICT", "off")
     s = Settings.from_env()
     assert s.retrieval == RetrievalSettings(top_k=7, fusion=Fusion.WEIGHTED, dense_weight=0.7)
-    assert s.chunking == ChunkingSettings(target_chars=400)
+    assert s.chunking == ChunkingSettings(chunk_target_chars=400)
     assert s.corpus_dir.is_absolute() and s.corpus_dir.name == "papers"
+    assert s.answer.verdict is False
 
 
 def test_code_overrides_win_over_the_environment_and_none_means_not_given(monkeypatch):
@@ -23,20 +25,21 @@ def test_code_overrides_win_over_the_environment_and_none_means_not_given(monkey
     assert Settings.from_env(top_k=None).retrieval.top_k == 7
 
 
-def test_replace_changes_one_setting_and_keeps_the_rest():
+def test_replace_changes_one_setting_and_keeps_the_rest_whatever_the_environment(monkeypatch):
     s = Settings().replace(engine="transformers", max_new_tokens=40)
-    assert s.generation == GenerationSettings(engine=Engine.TRANSFORMERS, max_new_tokens=40)
-    assert s.retrieval == Settings().retrieval
+    assert s.generation == GenerationSettings(engine="transformers", max_new_tokens=40)
+    monkeypatch.setenv("CHATBOT_TOP_K", "9")
+    assert s.replace(max_new_tokens=50).retrieval == Settings(top_k=5).retrieval
 
 
 @pytest.mark.parametrize("name, value, words", [
     ("fusion", "anything", ["CHATBOT_FUSION", "rrf, weighted"]),
-    ("engine", "gpt", ["CHATBOT_ENGINE", "llama_cpp"]),
     ("top_k", "0", ["CHATBOT_TOP_K", "1..50"]),
     ("top_k", "five", ["CHATBOT_TOP_K", "int"]),
     ("dense_weight", "1.5", ["CHATBOT_DENSE_WEIGHT", "0.0..1.0"]),
     ("chunk_target_chars", "5", ["CHATBOT_CHUNK_TARGET_CHARS", "20..8000"]),
     ("n_threads", "2.5", ["CHATBOT_N_THREADS"]),
+    ("verdict", "maybe", ["CHATBOT_VERDICT", "yes/no"]),
 ])
 def test_a_wrong_value_is_one_clear_error_naming_the_variable(monkeypatch, name, value, words):
     monkeypatch.setenv(f"CHATBOT_{name.upper()}", value)
@@ -45,15 +48,26 @@ def test_a_wrong_value_is_one_clear_error_naming_the_variable(monkeypatch, name,
     assert all(w in str(err.value) for w in words) and "\n" not in str(err.value)
 
 
+def test_an_unknown_engine_is_one_sentence_from_the_engine_registry(built_settings, embedder):
+    from chatbot.bot import Chatbot
+
+    with pytest.raises(ChatbotError, match=r"CHATBOT_ENGINE is 'gpt', which is not one of: llama_cpp, transformers, openai"):
+        Chatbot(built_settings.replace(engine="gpt"), embedder=embedder)
+
+
 def test_an_unknown_setting_in_code_is_an_error():
     with pytest.raises(ChatbotError, match="Unknown setting 'topk'"):
         Settings().replace(topk=3)
 
 
+@pytest.mark.parametrize("old, new", RENAMED.items())
+def test_a_renamed_setting_is_refused_with_its_new_name(monkeypatch, old, new):
+    monkeypatch.setenv(f"CHATBOT_{old.upper()}", "0.5")
+    with pytest.raises(ChatbotError, match=f"is now called {new} \\(CHATBOT_{new.upper()}\\)"):
+        Settings.from_env()
+
+
 def test_groups_made_directly_in_code_are_checked_too():
-    assert GenerationSettings(engine="transformers").engine is Engine.TRANSFORMERS
-    with pytest.raises(ChatbotError, match="CHATBOT_ENGINE"):
-        GenerationSettings(engine="gpt")
     with pytest.raises(ChatbotError, match="CHATBOT_TOP_K"):
         RetrievalSettings(top_k=-1)
 
@@ -61,18 +75,16 @@ def test_groups_made_directly_in_code_are_checked_too():
 def test_flat_lists_every_setting_as_plain_values():
     flat = Settings().flat()
     assert flat["engine"] == "llama_cpp" and flat["fusion"] == "rrf" and flat["top_k"] == 5
-    assert isinstance(flat["corpus_dir"], str) and Settings().replace(**{k: v for k, v in flat.items()}) == Settings()
+    assert isinstance(flat["corpus_dir"], str) and Settings().replace(**flat) == Settings()
 
 
-@pytest.mark.parametrize("raw, value", [("false", False), ("0", False), ("no", False), ("True", True), ("1", True), ("on", True)])
-def test_yes_no_values_read_as_people_write_them(raw, value):
-    from chatbot.config import _parse_bool
+def test_every_setting_is_on_the_generated_configuration_page():
+    """docs/configuration.md is generated from the settings code (`make docs`): a setting missing there fails here."""
+    from pathlib import Path
 
-    assert _parse_bool(raw) is value
+    from chatbot.settings_doc import configuration_markdown
 
-
-def test_a_yes_no_value_that_is_neither_is_refused():
-    from chatbot.config import _parse_bool
-
-    with pytest.raises(ValueError):
-        _parse_bool("maybe")
+    page = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert page == configuration_markdown(), "docs/configuration.md is stale: run `make docs`"
+    for name in Settings.model_fields:
+        assert f"`CHATBOT_{name.upper()}`" in page

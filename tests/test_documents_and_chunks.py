@@ -25,21 +25,21 @@ def test_titles_come_from_first_heading_or_sidecar(docs):
 
 def test_every_chunk_maps_back_to_the_exact_text(docs):
     for doc in docs:
-        for chunk in chunk_document(doc, ChunkingSettings(600, 1)):
+        for chunk in chunk_document(doc, ChunkingSettings(chunk_target_chars=600, chunk_overlap_sentences=1)):
             assert doc.text[chunk.start:chunk.end] == chunk.text
             assert chunk.chunk_id == f"{doc.doc_id}:{chunk.start}-{chunk.end}"
 
 
 def test_page_furniture_never_becomes_an_answer_source(docs):
     for doc in docs:
-        for chunk in chunk_document(doc, ChunkingSettings(600, 1)):
+        for chunk in chunk_document(doc, ChunkingSettings(chunk_target_chars=600, chunk_overlap_sentences=1)):
             for junk in FURNITURE:
                 assert junk not in chunk.text, (chunk.chunk_id, junk)
 
 
 def test_chunks_respect_the_target_size_and_keep_headings_with_their_text(docs):
     for doc in docs:
-        chunks = chunk_document(doc, ChunkingSettings(400, 1))
+        chunks = chunk_document(doc, ChunkingSettings(chunk_target_chars=400, chunk_overlap_sentences=1))
         for chunk in chunks:
             assert len(chunk.text) <= 400 or "\n" not in chunk.text.strip()  # only a single long sentence may exceed
             last_line = chunk.text.strip().splitlines()[-1]
@@ -48,15 +48,15 @@ def test_chunks_respect_the_target_size_and_keep_headings_with_their_text(docs):
 
 def test_overlap_repeats_the_last_sentence_inside_a_section(docs):
     doc = next(d for d in docs if d.doc_id.startswith("001"))
-    with_overlap = chunk_document(doc, ChunkingSettings(400, 1))
-    without = chunk_document(doc, ChunkingSettings(400, 0))
+    with_overlap = chunk_document(doc, ChunkingSettings(chunk_target_chars=400, chunk_overlap_sentences=1))
+    without = chunk_document(doc, ChunkingSettings(chunk_target_chars=400, chunk_overlap_sentences=0))
     assert len(with_overlap) > len(without) or any(a.end > b.start for a, b in zip(with_overlap, with_overlap[1:]))
     assert all(a.end <= b.start for a, b in zip(without, without[1:]))
 
 
 def test_chunk_ids_are_stable_across_runs(docs):
-    first = [c.chunk_id for d in docs for c in chunk_document(d, ChunkingSettings(600, 1))]
-    again = [c.chunk_id for d in load_corpus(Settings().corpus_dir) for c in chunk_document(d, ChunkingSettings(600, 1))]
+    first = [c.chunk_id for d in docs for c in chunk_document(d, ChunkingSettings(chunk_target_chars=600, chunk_overlap_sentences=1))]
+    again = [c.chunk_id for d in load_corpus(Settings().corpus_dir) for c in chunk_document(d, ChunkingSettings(chunk_target_chars=600, chunk_overlap_sentences=1))]
     assert first == again and len(set(first)) == len(first)
 
 
@@ -65,7 +65,7 @@ def test_markdown_front_matter_sets_the_title_and_headings_make_sections(tmp_pat
     path.write_text("---\ntitle: My Knee Guide\n---\n# Ignored H1\n\nIntro text here.\n\n## Stretching\nStretch daily. It helps.\n", encoding="utf-8")
     doc = load_document(path)
     assert doc.title == "My Knee Guide"
-    chunks = chunk_document(doc, ChunkingSettings(40, 0))  # small target: each section gets its own chunk
+    chunks = chunk_document(doc, ChunkingSettings(chunk_target_chars=40, chunk_overlap_sentences=0))  # small target: each section gets its own chunk
     assert "title:" not in "".join(c.text for c in chunks)
     assert any(c.section == "Stretching" and "Stretch daily." in c.text for c in chunks)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "chatbot"
 # Lower layers first. A module may import its own layer or lower ones, never a higher one.
 LAYERS = [
-    {"errors", "config", "fileutils", "textutils", "models", "collection"},
+    {"errors", "config", "settings_doc", "fileutils", "textutils", "models", "collection"},
     {"ingest"},
     {"index"},
     {"engines", "model_server"},

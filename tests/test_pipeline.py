@@ -137,7 +137,7 @@ def test_when_the_passages_do_not_state_the_answer_the_model_never_writes_one(sc
     answer = bot.ask("Which surgeon first operated on the sciatic nerve in Paris?")
     assert answer.refused and answer.refusal_reason == RefusalReason.NOT_ANSWERED
     assert bot.generator.prompts == [] and len(bot.generator.verify_prompts) == 1
-    assert answer.answerable is not None and answer.answerable < bot.settings.answer.answerable_threshold
+    assert answer.answerable is not None and answer.answerable < bot.settings.answer.verdict_min_probability
     verify = bot.generator.verify_prompts[0][-1]["content"]
     assert "Which surgeon" in verify and "<source" in verify  # asked about the very sources the answer would use
 

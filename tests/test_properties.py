@@ -38,7 +38,7 @@ def test_every_chunk_slices_back_to_its_text_and_none_is_over_the_cap(text, targ
             doc = load_document(path)
         except ChatbotError:
             assume(False)
-    for chunk in chunk_document(doc, ChunkingSettings(target_chars=target, overlap_sentences=overlap)):
+    for chunk in chunk_document(doc, ChunkingSettings(chunk_target_chars=target, chunk_overlap_sentences=overlap)):
         assert doc.text[chunk.start:chunk.end] == chunk.text and chunk.text.strip()
         # what is embedded and what the model reads stays under the cap (flagged sentences are withheld)
         assert len(chunk.without_flagged()) <= max(target, _MAX_UNIT_CHARS)

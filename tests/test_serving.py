@@ -156,7 +156,7 @@ def openai_settings(url: str, **changes) -> Settings:
 
 def engine(url: str, **changes):
     settings = openai_settings(url, **changes)
-    return load_generator(settings.generation, settings.model_cache_dir)
+    return load_generator(settings)
 
 
 def ask_engine(generator) -> str:

@@ -6,7 +6,7 @@ The support judge (no NLI model ships in a package, so it is built from parts we
   - lexical recall: the share of the sentence's content words (stemmed) found in the passage;
   - semantic similarity: the best cosine between the sentence and any one or two adjacent sentences
     of the passage (MiniLM);
-  score = mean of the two. Its threshold (`AnswerSettings.support_threshold`) was chosen on hand-labelled
+  score = mean of the two. Its threshold (`AnswerSettings.citation_min_support`) was chosen on hand-labelled
   sentence–passage pairs in tests/data/support_pairs.jsonl; see README.
 """
 from __future__ import annotations

@@ -69,7 +69,7 @@ class AnswerPipeline:
             return
         standalone = self._rewrite(question, history, clock)
         retrieved = self._retrieve(standalone, k, clock)
-        if refusals.retrieval_too_weak(retrieved, self.settings.min_dense_score):
+        if refusals.retrieval_too_weak(retrieved, self.settings.refuse_below_cosine):
             yield from _finish(_refusal(question, standalone, RefusalReason.WEAK_RETRIEVAL, clock, retrieved))
             return
         sources, messages = self.prompt(standalone, retrieved)
@@ -177,7 +177,7 @@ class AnswerPipeline:
             t0 = time.perf_counter()
             p = meaning_probability(self._generator(), messages, sentence.text)
             clock.timings.checks_s += time.perf_counter() - t0
-            if p >= self.settings.meaning_threshold:
+            if p >= self.settings.meaning_min_yes:
                 checked.kept.append(sentence)
                 yield sentence
             else:
@@ -203,7 +203,7 @@ class AnswerPipeline:
             if result.status == "dropped":
                 checked.dropped.append(result.text)
             else:
-                (checked.pending if self.settings.meaning_threshold > 0 else checked.kept).append(result)
+                (checked.pending if self.settings.meaning_min_yes > 0 else checked.kept).append(result)
             return False
         finally:
             clock.timings.checks_s += time.perf_counter() - t0

@@ -41,8 +41,8 @@ def is_instruction(question: str) -> bool:
     return bool(_INSTRUCTION.search(question))
 
 
-def retrieval_too_weak(retrieved: list[RetrievedChunk], min_dense_score: float) -> bool:
-    return not retrieved or max(r.dense_score for r in retrieved) < min_dense_score
+def retrieval_too_weak(retrieved: list[RetrievedChunk], refuse_below_cosine: float) -> bool:
+    return not retrieved or max(r.dense_score for r in retrieved) < refuse_below_cosine
 
 
 def model_refused(raw: str) -> bool:

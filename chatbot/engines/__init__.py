@@ -1,7 +1,8 @@
 """Generators: engines that stream an answer for a list of chat messages, behind one small interface.
 
-One module per engine; `load_generator` picks it by `GenerationSettings.engine` and imports it only
-then (so choosing llama.cpp never imports torch). Every engine decodes greedily: answers must be
+One module per engine, named in `ENGINES` (the one place an engine is registered: adding one is a module
+with a class that has `load(settings)` and `local`, and a line there); `load_generator` imports it only when
+chosen (so choosing llama.cpp never imports torch). Every engine decodes greedily: answers must be
 reproducible. A local model cannot be driven by two threads at once, so a local engine serialises
 its callers with a lock; `busy` lets a UI say "waiting" instead of freezing. The `openai` engine has
 no lock: its server runs requests from many sessions side by side.
@@ -13,18 +14,22 @@ import math
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import Protocol
 
-from ..config import Engine, GenerationSettings
-from ..models import generator_model_path
+from ..config import Settings
+from ..errors import ChatbotError
 
-# Engine -> the module (in this package) whose `ENGINE` class implements it.
-ENGINE_MODULES = {Engine.LLAMA_CPP: "llama_cpp", Engine.TRANSFORMERS: "transformers", Engine.OPENAI: "openai_api"}
+# Engine name (CHATBOT_ENGINE) -> "module:class" in this package.
+ENGINES = {"llama_cpp": "llama_cpp:LlamaCppGenerator", "transformers": "transformers:TransformersGenerator",
+           "openai": "openai_api:OpenAIGenerator"}
 
 
 class Generator(Protocol):
     name: str
+    local: bool  # runs the model in this process (the set-up's model check applies), not on a server
+
+    @classmethod
+    def load(cls, settings: Settings) -> Generator: ...
 
     def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
         """The reply's text as it is written. Closing the iterator stops the generation. A reply may carry
@@ -75,8 +80,13 @@ def yes_share(logits: dict[str, float]) -> float:
     return yes / sum(weights.values())
 
 
-def load_generator(settings: GenerationSettings, model_cache_dir: Path) -> Generator:
-    module = importlib.import_module(f".{ENGINE_MODULES[settings.engine]}", __package__)
-    if settings.engine is Engine.OPENAI:
-        return module.ENGINE(None, settings)  # the model lives on the server
-    return module.ENGINE(generator_model_path(settings.generator_model, model_cache_dir), settings)
+def engine_class(name: str) -> type[Generator]:
+    """The class of a registered engine; one sentence for a name that is not one."""
+    if name not in ENGINES:
+        raise ChatbotError(f"CHATBOT_ENGINE is {name!r}, which is not one of: {', '.join(ENGINES)}; set it to one of those.")
+    module, cls = ENGINES[name].split(":")
+    return getattr(importlib.import_module(f".{module}", __package__), cls)
+
+
+def load_generator(settings: Settings) -> Generator:
+    return engine_class(settings.generation.engine).load(settings)

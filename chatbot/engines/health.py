@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 
-from ..config import Engine, Repack, Settings
+from ..config import Repack, Settings
 from ..errors import ChatbotError
 
 REBUILD = "`make rebuild-llama`"
@@ -63,7 +63,9 @@ def crash_sentence(what: str, returncode: int, uses_amx: bool) -> str:
 def check_generator(settings: Settings, timeout_s: float = TIMEOUT_S, command: list[str] | None = None) -> str:
     """Runs the probe in a child process; returns the model's reply, or raises ChatbotError with one sentence.
     `command` replaces the child (tests give one that crashes or hangs)."""
-    if settings.generation.engine is Engine.OPENAI:
+    from . import engine_class
+
+    if not engine_class(settings.generation.engine).local:
         return ""  # the model runs on its server: serve-model checks it there
     command = command or [sys.executable, "-m", "chatbot.engines.health"]
     try:
@@ -96,7 +98,7 @@ def _probe() -> int:
 
     try:
         settings = Settings.from_env()
-        generator = load_generator(settings.generation, settings.model_cache_dir)
+        generator = load_generator(settings)
         yes = generator.yes_probability(PROBE_MESSAGES)
         reply = "".join(generator.stream(PROBE_MESSAGES, PROBE_TOKENS))
     except ChatbotError as exc:

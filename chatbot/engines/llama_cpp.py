@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import GenerationSettings
+from ..config import GenerationSettings, Settings
 from ..errors import EngineUnavailableError
+from ..models import generator_model_path
 from . import NO_WORDS, YES_WORDS, Serialised, yes_share
 from .health import amx_refusal, llama_build_uses_amx, repack_weights
 
@@ -17,6 +18,12 @@ _LOADING = threading.Lock()  # the default-parameters hook below is process-wide
 
 
 class LlamaCppGenerator(Serialised):
+    local = True
+
+    @classmethod
+    def load(cls, settings: Settings) -> LlamaCppGenerator:
+        return cls(generator_model_path(settings.generation.generator_model, settings.model_cache_dir), settings.generation)
+
     def __init__(self, model_path: Path, settings: GenerationSettings):
         super().__init__()
         from llama_cpp import Llama
@@ -91,5 +98,3 @@ def _chat_formatter(llm):
     return Jinja2ChatFormatter(template=llm.metadata["tokenizer.chat_template"], eos_token=text(llm.token_eos()),
                                bos_token=text(llm.token_bos()))
 
-
-ENGINE = LlamaCppGenerator

@@ -13,12 +13,11 @@ import math
 import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
-from pathlib import Path
 
 import httpx2
 import openai
 
-from ..config import GenerationSettings
+from ..config import GenerationSettings, Settings
 from ..errors import ChatbotError, EngineUnavailableError
 from . import NO_WORDS, YES_WORDS, yes_share
 
@@ -42,9 +41,14 @@ class Reply:
 
 
 class OpenAIGenerator:
+    local = False  # the model lives on the server
     busy = False  # never waits on a lock of ours: the server queues and batches
 
-    def __init__(self, model_path: Path | None, settings: GenerationSettings):
+    @classmethod
+    def load(cls, settings: Settings) -> OpenAIGenerator:
+        return cls(settings.generation)
+
+    def __init__(self, settings: GenerationSettings):
         self._base_url = settings.openai_base_url.rstrip("/")
         timeout = openai.Timeout(settings.openai_read_timeout_s, connect=settings.openai_connect_timeout_s)
         self._client = openai.OpenAI(base_url=self._base_url, api_key=os.environ.get(API_KEY_VARIABLE) or "none",
@@ -159,5 +163,3 @@ def _short(exc: Exception, limit: int = 160) -> str:
     text = " ".join(str(getattr(exc, "message", exc)).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
-
-ENGINE = OpenAIGenerator

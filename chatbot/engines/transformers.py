@@ -5,12 +5,19 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..config import GenerationSettings
+from ..config import GenerationSettings, Settings
 from ..errors import EngineUnavailableError
+from ..models import generator_model_path
 from . import NO_WORDS, YES_WORDS, Serialised, yes_share
 
 
 class TransformersGenerator(Serialised):
+    local = True
+
+    @classmethod
+    def load(cls, settings: Settings) -> TransformersGenerator:
+        return cls(generator_model_path(settings.generation.generator_model, settings.model_cache_dir), settings.generation)
+
     def __init__(self, model_path: Path, settings: GenerationSettings):
         super().__init__()
         import torch
@@ -57,5 +64,3 @@ class TransformersGenerator(Serialised):
             logits = self._model(**inputs).logits[0, -1].float()
         return yes_share({w: float(logits[t]) for w, t in self._answer_tokens.items()})
 
-
-ENGINE = TransformersGenerator

@@ -34,7 +34,7 @@ def summary_markdown(summary: dict) -> str:
     lines += ["", "Confidently wrong = answered an unanswerable question, or (where accepted answers are given) "
               "answered without any of them.", "", "| refusal reason | answerable (false refusals) | unanswerable |", "|---|---|---|"]
     lines += [f"| {reason} | {row['answerable']} | {row['unanswerable']} |" for reason, row in summary.get("refusals_by_reason", {}).items()]
-    lines += ["", f"Support judge: {summary['support_judge']}; threshold {summary['support_threshold']}.", _meaning_note(summary), ""]
+    lines += ["", f"Support judge: {summary['support_judge']}; threshold {summary['citation_min_support']}.", _meaning_note(summary), ""]
     return "\n".join(lines)
 
 
@@ -60,7 +60,7 @@ figure {{ display: inline-block; margin: .5rem; }} img {{ max-width: 560px; }} .
 <h2>Summary</h2><table>{rows}</table>
 <p class="small">Confidently wrong: answered an unanswerable question, or (where accepted answers are given) answered without any of them.</p>
 <h2>Refusals by reason</h2><table><tr><th>reason</th><th>answerable (false refusals)</th><th>unanswerable</th></tr>{reasons}</table>
-<p class="small">Support judge behind the citation metrics: {e(summary['support_judge'])}; threshold {summary['support_threshold']}.
+<p class="small">Support judge behind the citation metrics: {e(summary['support_judge'])}; threshold {summary['citation_min_support']}.
 The engine drops or re-cites sentences with this same judge, so citation_recall/precision measure the final answers;
 raw_citation_* measure the model's own citations before those checks. {e(_meaning_note(summary))}</p>
 <h2>Settings</h2><table>{settings}</table>
@@ -148,5 +148,5 @@ def compare(summary_a: dict, summary_b: dict, results_a: list[dict], results_b: 
 
 
 def _meaning_note(summary: dict) -> str:
-    threshold = summary.get("setting_meaning_threshold", 0)
+    threshold = summary.get("setting_meaning_min_yes", 0)
     return f"Every answer sentence also passed the model's meaning check (P(yes) >= {threshold})." if threshold else ""

@@ -144,7 +144,7 @@ def summarise(results: list[dict], settings: Settings) -> dict:
                                               if r["timings"].get("first_sentence_s", 0.0) > 0], 50),
         "tokens_generated_p50": m.percentile([r["timings"]["tokens_generated"] for r in results], 50),
         "refusals_by_reason": _refusals_by_reason(results),
-        "support_judge": JUDGE_DESCRIPTION, "support_threshold": settings.answer.support_threshold,
+        "support_judge": JUDGE_DESCRIPTION, "citation_min_support": settings.answer.citation_min_support,
         "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     summary.update({f"setting_{k}": v for k, v in _settings_record(settings).items()})

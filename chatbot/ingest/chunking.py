@@ -77,7 +77,7 @@ def chunker_signature(settings: ChunkingSettings) -> dict:
 def chunk_document(doc: Document, settings: ChunkingSettings) -> list[Chunk]:
     chunks: list[Chunk] = []
     for run in _runs(doc):
-        chunks.extend(_pack(doc, _attach_flagged(run), settings.target_chars, settings.overlap_sentences))
+        chunks.extend(_pack(doc, _attach_flagged(run), settings.chunk_target_chars, settings.chunk_overlap_sentences))
     return chunks
 
 

@@ -6,7 +6,7 @@ the passage states the sentence (in its words or others) and the sentence answer
 stated / invented (the first 48), paraphrase, non_answer, word_salad. With --model, the language model's
 meaning check (P(yes) that the sentence answers the question correctly by the source) is scored too,
 and the pairs where it and the word/MiniLM judge disagree are listed.
-The chosen thresholds are Settings.support_threshold and Settings.meaning_threshold (README, "Design choices").
+The chosen thresholds are Settings.citation_min_support and Settings.meaning_min_yes (README, "Design choices").
 """
 import argparse
 import json
@@ -36,26 +36,26 @@ def main() -> None:
     args = parser.parse_args()
     pairs = [json.loads(line) for line in PAIRS.read_text().splitlines()]
     settings = Settings()
-    judge = SupportJudge(Embedder(settings.embedding_model), settings.answer.support_threshold)
+    judge = SupportJudge(Embedder(settings.embedding_model), settings.answer.citation_min_support)
     words = [judge.judge(p["sentence"], p["passage"]).score for p in pairs]
     meaning = [None] * len(pairs)
     if args.model:
-        generator = load_generator(settings.generation, settings.model_cache_dir)
+        generator = load_generator(settings)
         meaning = [generator.yes_probability(meaning_messages(passage_messages(p["question"], p["passage"]), p["sentence"])) for p in pairs]
     for w, m, p in sorted(zip(words, meaning, pairs), key=lambda x: x[0]):
         print(f"{w:.3f} {'' if m is None else f'{m:.3f} '}{'SUPPORTED  ' if p['supported'] else 'unsupported'} "
               f"{p['kind']:>10}  {p['sentence']}")
     table("words + MiniLM", list(zip(words, (p["supported"] for p in pairs))), [x / 100 for x in range(30, 76, 5)],
-          settings.answer.support_threshold)
+          settings.answer.citation_min_support)
     if args.model:
         labels = [p["supported"] for p in pairs]
-        table("meaning check (model)", list(zip(meaning, labels)), [x / 20 for x in range(4, 19)], settings.answer.meaning_threshold)
-        both = [m if w >= settings.answer.support_threshold else 0.0 for w, m in zip(words, meaning)]
+        table("meaning check (model)", list(zip(meaning, labels)), [x / 20 for x in range(4, 19)], settings.answer.meaning_min_yes)
+        both = [m if w >= settings.answer.citation_min_support else 0.0 for w, m in zip(words, meaning)]
         table("both (words + MiniLM pass, then the model)", list(zip(both, labels)), [x / 20 for x in range(4, 19)],
-              settings.answer.meaning_threshold)
+              settings.answer.meaning_min_yes)
         print("\nwhere the two disagree (at the current thresholds):")
         for w, m, p in zip(words, meaning, pairs):
-            if (w >= settings.answer.support_threshold) != (m >= settings.answer.meaning_threshold):
+            if (w >= settings.answer.citation_min_support) != (m >= settings.answer.meaning_min_yes):
                 print(f"  words {w:.2f} model {m:.2f} label {p['supported']} {p['kind']}: {p['question']} -> {p['sentence']}")
 
 

@@ -83,7 +83,7 @@ def outcome(r: dict, t: float, gate: float, gold: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("runs", nargs="+", help="RUN_DIR:CORPUS_DIR of gate-open eval runs")
-    parser.add_argument("--gate", type=float, default=Settings().answer.answerable_threshold)
+    parser.add_argument("--gate", type=float, default=Settings().answer.verdict_min_probability)
     args = parser.parse_args()
     runs = []
     for spec in args.runs:

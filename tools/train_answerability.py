@@ -101,9 +101,9 @@ def calibration_engine(corpus: Path, with_model: bool = True) -> Iterator[tuple[
         generator = None
         if with_model:
             from chatbot.engines import load_generator
-            generator = load_generator(settings.generation, settings.model_cache_dir)
+            generator = load_generator(settings)
         yield (settings, Retriever(load_index(settings), embedder, settings.retrieval),
-               SupportJudge(embedder, settings.answer.support_threshold), generator)
+               SupportJudge(embedder, settings.answer.citation_min_support), generator)
 
 
 def _features(rows: list[dict], corpus: Path, cache: Path, llm_sample: int, cached_only: bool = False,

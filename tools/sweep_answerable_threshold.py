@@ -3,8 +3,8 @@
 Run the evaluation once with the gate open (every answer is generated, each record keeps the verdict's
 `answerable_probability`), then apply each threshold to the records:
 
-    CHATBOT_ANSWERABLE_THRESHOLD=0 .venv/bin/python -m chatbot eval eval/questions.jsonl --out runs/t0-project
-    .venv/bin/python benchmarks/sweep_answerable_threshold.py runs/t0-project [runs/t0-squad ...]
+    CHATBOT_VERDICT_MIN_PROBABILITY=0 .venv/bin/python -m chatbot eval eval/questions.jsonl --out runs/t0-project
+    .venv/bin/python benchmarks/sweep_verdict_min_probability.py runs/t0-project [runs/t0-squad ...]
 
 This is exact, not an estimate: the verdict is taken before the model writes anything, so at threshold t
 a question with probability < t is refused (`not_answered`) and every other one gets the very answer
