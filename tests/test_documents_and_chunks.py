@@ -25,14 +25,14 @@ def test_titles_come_from_first_heading_or_sidecar(docs):
 
 def test_every_chunk_maps_back_to_the_exact_text(docs):
     for doc in docs:
-        for chunk in chunk_document(doc, ChunkingSettings(chunk_target_chars=600, chunk_overlap_sentences=1)):
+        for chunk in chunk_document(doc, ChunkingSettings()):
             assert doc.text[chunk.start:chunk.end] == chunk.text
             assert chunk.chunk_id == f"{doc.doc_id}:{chunk.start}-{chunk.end}"
 
 
 def test_page_furniture_never_becomes_an_answer_source(docs):
     for doc in docs:
-        for chunk in chunk_document(doc, ChunkingSettings(chunk_target_chars=600, chunk_overlap_sentences=1)):
+        for chunk in chunk_document(doc, ChunkingSettings()):
             for junk in FURNITURE:
                 assert junk not in chunk.text, (chunk.chunk_id, junk)
 
@@ -55,8 +55,8 @@ def test_overlap_repeats_the_last_sentence_inside_a_section(docs):
 
 
 def test_chunk_ids_are_stable_across_runs(docs):
-    first = [c.chunk_id for d in docs for c in chunk_document(d, ChunkingSettings(chunk_target_chars=600, chunk_overlap_sentences=1))]
-    again = [c.chunk_id for d in load_corpus(Settings().corpus_dir) for c in chunk_document(d, ChunkingSettings(chunk_target_chars=600, chunk_overlap_sentences=1))]
+    first = [c.chunk_id for d in docs for c in chunk_document(d, ChunkingSettings())]
+    again = [c.chunk_id for d in load_corpus(Settings().corpus_dir) for c in chunk_document(d, ChunkingSettings())]
     assert first == again and len(set(first)) == len(first)
 
 
