@@ -148,7 +148,7 @@ def main() -> None:
             variant_runs[x].append(variant.ask(q))
         answer = bot.ask(q)
         t = answer.timings
-        messages = None if answer.refused and not answer.retrieved else bot.pipeline.prompt(answer.standalone_question, answer.retrieved)[1]
+        messages = answer.trace.messages or None  # what the model read (empty: refused before reading)
         decode_s = t.total_s - t.ttft_s  # the checks between sentences are in it: what a reader waits for
         project.append({"ttft_s": t.ttft_s, "total_s": t.total_s, "tokens": t.tokens_generated, "refused": answer.refused,
                         "decode_tps": (t.tokens_generated - 1) / decode_s if t.tokens_generated > 1 and decode_s > 0 else None,
@@ -169,7 +169,7 @@ def main() -> None:
     for x, answers in variant_runs.items():
         timings = [a.timings for a in answers]
         ttft, total = med([t.ttft_s for t in timings if t.ttft_s]), med([t.total_s for t in timings])
-        prompts = [variants[x].pipeline.prompt(a.standalone_question, a.retrieved)[1] for a in answers if a.retrieved]
+        prompts = [a.trace.messages for a in answers if a.trace.messages]
         result[f"project_excerpt_{x}"] = {"ttft_s": ttft, "total_s": total, "refused": sum(a.refused for a in answers),
                                           "prompt_tokens": med([sum(generator.count_tokens(m["content"]) for m in msgs) for msgs in prompts]),
                                           "ratio_ttft": round(ttft / result["baseline"]["ttft_s"], 3) if ttft else None,

@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .answer.answerability import AnswerabilityJudge, weights_file
+from .answer.answerability import AnswerabilityJudge, Verdict, verdict_features
 from .answer.check import SupportJudge
-from .answer.pipeline import AnswerPipeline
+from .answer.pipeline import Parts, answer_flow, model_yes, take_verdict
+from .answer.reading import Prompt, build_prompt
 from .answer.screen import validate_history, validate_question
 from .answer.types import Answer, Reading
+from .answer.vectors import SentenceVectors
 from .collection import CollectionInfo, DocumentInfo, load_profile
 from .config import Settings
 from .engines import Generator, engine_class, load_generator
@@ -63,9 +65,11 @@ class Chatbot:
         self.settings = settings or Settings.from_env()
         engine_class(self.settings.generation.engine)  # an unknown engine is an error now, not at the first question
         self.embedder = embedder or Embedder(self.settings.embedding_model, self.settings.model_cache_dir)
-        self.judge = SupportJudge(self.embedder, self.settings.answer.citation_min_support)
-        self.answerability = AnswerabilityJudge(self.judge, self.settings.answer.verdict_min_probability,
-                                                weights_file(self.settings.answer.excerpt_chars))
+        self.vectors = SentenceVectors(self.embedder)
+        self.judge = SupportJudge(self.vectors, self.settings.answer.citation_min_support)
+        # The verdict's weights must fit what the model reads: a mismatch is refused here, before any question.
+        self.answerability = (AnswerabilityJudge(self.vectors, self.settings.answer, self.settings.embedding_model)
+                              if self.settings.answer.verdict else None)
         self._generator = generator
         self._generator_lock = threading.Lock()
         self._use_index(index or load_index(self.settings))
@@ -96,10 +100,36 @@ class Chatbot:
     def stream(self, question: str, history: list[dict] | None = None, k: int | None = None) -> AnswerStream:
         question = validate_question(question)  # raises before anything streams
         history = validate_history(history)
-        return AnswerStream(self.pipeline.run(question, history, k or self.settings.retrieval.top_k))
+        return AnswerStream(answer_flow(self.parts, question, history, k or self.settings.retrieval.top_k))
 
     def search(self, query: str, k: int | None = None) -> list[RetrievedChunk]:
         return self.retriever.search(validate_question(query), k)
+
+    def prompt(self, question: str, k: int | None = None) -> Prompt:
+        """What the model reads for a standalone question: the engine's own path (answer/reading.py), for the
+        verdict's trainer and the benchmarks."""
+        question = validate_question(question)
+        return build_prompt(question, self.search(question, k), self.settings.answer, self.vectors)
+
+    def verdict(self, prompt: Prompt, ask_model: bool = True) -> Verdict | None:
+        """The answerability verdict on a prompt, as the engine takes it (without the model: its P(yes) left out)."""
+        if not ask_model:
+            return take_verdict(self.parts, prompt, None)
+        with self.generator.turn():
+            return take_verdict(self.parts, prompt, self.generator)
+
+    def verdict_features(self, prompt: Prompt, ask_model: bool = True) -> dict[str, float]:
+        """The verdict's features of a prompt, with no weights needed (the trainer fits them); without the model
+        its P(yes) is left out."""
+        if not ask_model:
+            return {k: v for k, v in verdict_features(prompt, self.vectors, 0.5)[0].items() if k != "llm_yes"}
+        with self.generator.turn():
+            return verdict_features(prompt, self.vectors, model_yes(prompt, self.generator))[0]
+
+    @property
+    def busy(self) -> bool:
+        """Whether the language model is answering another question now (a local engine answers one at a time)."""
+        return self._generator is not None and self._generator.busy
 
     # ---- the collection
     def collection(self) -> CollectionInfo:
@@ -162,6 +192,6 @@ class Chatbot:
 
     def _use_index(self, index: Index) -> None:
         retriever = Retriever(index, self.embedder, self.settings.retrieval)
-        pipeline = AnswerPipeline(retriever, lambda: self.generator, self.judge, self.answerability, self.settings.answer,
-                                  self.settings.generation.max_new_tokens)
-        self.index, self.retriever, self.pipeline = index, retriever, pipeline
+        parts = Parts(retriever, lambda: self.generator, self.vectors, self.judge, self.answerability, self.settings.answer,
+                      self.settings.generation.max_new_tokens)
+        self.index, self.retriever, self.parts = index, retriever, parts

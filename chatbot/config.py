@@ -155,6 +155,9 @@ class AnswerSettings(_Group):
                           "what it costs and catches.")
     verdict_min_probability: float = Field(0.6, ge=0.0, le=1.0, description="Answer only when the verdict's P(the "
                                            "passages state the answer) reaches this; else refuse (not_answered).")
+    verdict_weights: str = Field("", description="Empty: the shipped answerability weights fitted for these settings; "
+                                 "else a weights file of `python -m tools.train_answerability` (it records what it was "
+                                 "fitted for; a mismatch is refused).")
     excerpt_chars: int = Field(1200, ge=0, le=100_000, description="What the model reads: the question's sentences of "
                                "the passages with their neighbours, up to this many characters; 0 = whole passages. "
                                "The verdict's weights must be fitted for the value.")

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.answer.check import AnswerSentence, SupportJudge, check_sentences, numbers_in, parse_answer
+from chatbot.answer.check import AnswerSentence, SupportJudge, check_sentence, numbers_in, parse_answer
+from chatbot.answer.vectors import SentenceVectors
 from chatbot.config import Settings
 
 PAIRS = [json.loads(line) for line in (Path(__file__).parent / "data" / "support_pairs.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -12,7 +13,7 @@ PAIRS = [json.loads(line) for line in (Path(__file__).parent / "data" / "support
 
 @pytest.fixture(scope="module")
 def judge(embedder):
-    return SupportJudge(embedder, Settings().answer.citation_min_support)
+    return SupportJudge(SentenceVectors(embedder), Settings().answer.citation_min_support)
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -49,13 +50,13 @@ def test_words_and_the_models_meaning_check_together_agree_with_hand_labels(judg
     """The engine's full sentence check on every pair: a source found by words and MiniLM, then the model's
     reading. Measured 54 of 66 right, against 48 for words alone (benchmarks/calibrate_support_judge.py --model)."""
     from chatbot.answer.meaning import meaning_probability
-    from chatbot.answer.prompt import passage_messages
+    from chatbot.answer.reading import passage_prompt
 
     threshold = Settings().answer.meaning_min_yes
 
     def passes(p: dict) -> bool:
         return judge.supports(judge.judge(p["sentence"], p["passage"])) and \
-            meaning_probability(generator, passage_messages(p["question"], p["passage"]), p["sentence"]) >= threshold
+            meaning_probability(generator, passage_prompt(p["question"], p["passage"]).messages, p["sentence"]) >= threshold
     verdicts = [(p, passes(p)) for p in PAIRS]  # one model reading per pair
     wrong = [p for p, passed in verdicts if passed != p["supported"]]
     assert len(wrong) <= 14, [(p["kind"], p["sentence"]) for p in wrong]  # measured: 12, all paraphrases or non-answers but one
@@ -81,11 +82,11 @@ def test_wrong_citation_is_recited_and_unsupported_sentence_dropped(judge):
         AnswerSentence("Knee injuries heal in six weeks.", [2]),  # not in any source
         AnswerSentence("A healthy spine needs good posture.", []),  # uncited but supported
     ]
-    checked = check_sentences(sentences, sources, judge)
+    checked = [check_sentence(s, sources, judge) for s in sentences]
     assert [(c.status, c.cited) for c in checked] == [("kept", [1]), ("recited", [2]), ("dropped", []), ("recited", [1])]
 
 
 def test_citation_to_a_missing_source_is_not_trusted(judge):
-    checked = check_sentences([AnswerSentence("Good posture keeps the spine healthy.", [7])],
-                              {1: "Good posture is essential for maintaining a healthy spine."}, judge)
+    checked = [check_sentence(AnswerSentence("Good posture keeps the spine healthy.", [7]),
+                              {1: "Good posture is essential for maintaining a healthy spine."}, judge)]
     assert checked[0].status == "recited" and checked[0].cited == [1]

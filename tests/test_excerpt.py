@@ -1,8 +1,8 @@
 """Excerpts: the model reads the sentences that bear on the question, with their neighbours, under a budget
 (real embedder and index)."""
-from chatbot.answer.check import SupportJudge
 from chatbot.answer.excerpt import excerpt_sources
 from chatbot.answer.prompt import number_sources
+from chatbot.answer.vectors import SentenceVectors
 from chatbot.bot import Chatbot
 
 QUESTION = "Which nerve is the largest in the human body?"
@@ -10,7 +10,7 @@ QUESTION = "Which nerve is the largest in the human body?"
 
 def sources_for(built_settings, embedder, question=QUESTION):
     bot = Chatbot(built_settings, embedder=embedder)
-    return number_sources(bot.search(question, k=5)), SupportJudge(embedder, 0.65)
+    return number_sources(bot.search(question, k=5)), SentenceVectors(embedder)
 
 
 def test_the_answering_sentence_and_its_neighbours_are_kept_under_the_budget(built_settings, embedder):

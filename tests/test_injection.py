@@ -10,7 +10,7 @@ import json
 import pytest
 from conftest import PROJECT, ScriptedGenerator, copy_corpus
 
-from chatbot.answer.check import foreign_material
+from chatbot.answer.output_filter import foreign_material
 from chatbot.answer.prompt import DATAMARK, answer_messages, number_sources
 from chatbot.bot import Chatbot
 from chatbot.config import Settings

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from chatbot.answer.check import SupportJudge
 from chatbot.answer.meaning import meaning_messages
-from chatbot.answer.prompt import passage_messages
+from chatbot.answer.reading import passage_prompt
+from chatbot.answer.vectors import SentenceVectors
 from chatbot.config import Settings
 from chatbot.engines import load_generator
 from chatbot.index.embeddings import Embedder
@@ -36,12 +37,12 @@ def main() -> None:
     args = parser.parse_args()
     pairs = [json.loads(line) for line in PAIRS.read_text().splitlines()]
     settings = Settings()
-    judge = SupportJudge(Embedder(settings.embedding_model), settings.answer.citation_min_support)
+    judge = SupportJudge(SentenceVectors(Embedder(settings.embedding_model)), settings.answer.citation_min_support)
     words = [judge.judge(p["sentence"], p["passage"]).score for p in pairs]
     meaning = [None] * len(pairs)
     if args.model:
         generator = load_generator(settings)
-        meaning = [generator.yes_probability(meaning_messages(passage_messages(p["question"], p["passage"]), p["sentence"])) for p in pairs]
+        meaning = [generator.yes_probability(meaning_messages(passage_prompt(p["question"], p["passage"]).messages, p["sentence"])) for p in pairs]
     for w, m, p in sorted(zip(words, meaning, pairs), key=lambda x: x[0]):
         print(f"{w:.3f} {'' if m is None else f'{m:.3f} '}{'SUPPORTED  ' if p['supported'] else 'unsupported'} "
               f"{p['kind']:>10}  {p['sentence']}")

@@ -1,13 +1,12 @@
-"""Does the model, asked after its own answer, tell answers that answer the question from ones that only
-reuse the sources' words? Measured on gate-open eval runs (every answer generated), offline:
+"""Chooses CHATBOT_MEANING_MIN_YES: does the model, asked after its own answer, tell answers that answer the
+question from ones that only reuse the sources' words? Measured on gate-open eval runs (every answer generated):
 
-    .venv/bin/python benchmarks/measure_meaning_check.py runs/x1200-t0-squad:../shared/external/squad2-dev/corpus \
-        runs/x1200-t0-heldout:../shared/external/squad2-dev/corpus runs/x1200-t0-project:corpus
+    CHATBOT_VERDICT_MIN_PROBABILITY=0 .venv/bin/python -m chatbot eval eval/questions.jsonl --out runs/t0-project  # etc.
+    .venv/bin/python -m tools.measure_meaning_check runs/t0-project runs/t0-squad runs/t0-heldout
 
-For every answered record it rebuilds the prompt the model read (same retrieval, same excerpts), puts the
-model's raw answer after it as the assistant's turn, and asks, per sentence of the answer, whether the
-sources state it and it answers the question: P(yes) from the next-token logits (the cached prompt and
-answer are reused, so each sentence costs only its few new tokens). Scores are cached in
+For every answered record it takes the prompt the model read from the answer's trace, and asks, per sentence of
+the answer, whether it is a correct answer by the sources: P(yes) from the next-token logits (the cached prompt is
+reused, so each sentence costs only its few new tokens). Scores are cached in
 runs/meaning/<run>.jsonl; the table shows, for each threshold, what dropping the sentences under it
 would do to confidently wrong answers and false refusals (with the answerability gate at its default).
 """
@@ -20,40 +19,37 @@ from pathlib import Path
 
 from chatbot.answer.check import parse_answer
 from chatbot.answer.meaning import meaning_messages
-from chatbot.bot import Chatbot
 from chatbot.config import Settings
+from chatbot.engines import load_generator
 from chatbot.evaluation.metrics import contains_answer
 
 OUT = Path("runs/meaning")
 
 
-def meaning_scores(bot: Chatbot, messages: list[dict], record: dict) -> dict:
+def meaning_scores(generator, messages: list[dict], record: dict) -> dict:
     """The model's P(yes) for each sentence of the record's answer, asked as a proposed answer."""
     sentences = [s.text for s in parse_answer(record["answer"])]
-    return {"sentences": sentences, "p": [bot.generator.yes_probability(meaning_messages(messages, s)) for s in sentences]}
+    return {"sentences": sentences, "p": [generator.yes_probability(meaning_messages(messages, s)) for s in sentences]}
 
 
-def score_run(run: Path, corpus: Path, score=meaning_scores, out_dir: Path = OUT, key: str = "meaning") -> list[dict]:
-    """The run's records, each answered one with `score(bot, messages, record)` under `key` (cached in
-    out_dir/<run>.jsonl): `messages` is the prompt the model read, rebuilt by the same retrieval and excerpts."""
+def score_run(run: Path, score=meaning_scores, out_dir: Path = OUT, key: str = "meaning") -> list[dict]:
+    """The run's records, each answered one with `score(generator, messages, record)` under `key` (cached in
+    out_dir/<run>.jsonl): `messages` is the prompt the model read, from the answer's own trace."""
     cache = out_dir / f"{run.name}.jsonl"
     done = {r["id"]: r for r in map(json.loads, cache.read_text().splitlines())} if cache.exists() else {}
     results = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines() if line.strip()]
     todo = [r for r in results if not r["refused"] and r["id"] not in done]
     if todo:
-        index = run / "index"  # an eval of another collection keeps its index there; the default collection's is the default
-        settings = Settings.from_env(corpus_dir=corpus, index_dir=index if index.is_dir() else None)
-        bot = Chatbot(settings)
+        generator = load_generator(Settings.from_env())
         out_dir.mkdir(parents=True, exist_ok=True)
         with cache.open("a") as out:
             for i, r in enumerate(todo, 1):
-                t0 = time.perf_counter()
-                retrieved = bot.retriever.search(r["standalone_question"], 5)
-                if [c.chunk.chunk_id for c in retrieved] != [x["chunk_id"] for x in r["retrieved"]]:
-                    print(f"  {r['id']}: retrieval differs from the run; skipped")
+                messages = (r.get("trace") or {}).get("messages")
+                if not messages:
+                    print(f"  {r['id']}: the run keeps no trace of the prompt (made before traces); skipped")
                     continue
-                _, messages = bot.pipeline.prompt(r["standalone_question"], retrieved)
-                record = {"id": r["id"], **score(bot, messages, r)}
+                t0 = time.perf_counter()
+                record = {"id": r["id"], **score(generator, messages, r)}
                 done[r["id"]] = record
                 out.write(json.dumps(record) + "\n")
                 out.flush()
@@ -82,16 +78,15 @@ def outcome(r: dict, t: float, gate: float, gold: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("runs", nargs="+", help="RUN_DIR:CORPUS_DIR of gate-open eval runs")
+    parser.add_argument("runs", nargs="+", type=Path, help="gate-open eval runs (CHATBOT_VERDICT_MIN_PROBABILITY=0)")
     parser.add_argument("--gate", type=float, default=Settings().answer.verdict_min_probability)
     args = parser.parse_args()
     runs = []
-    for spec in args.runs:
-        run, corpus = spec.split(":")
-        run_info = json.loads((Path(run) / "run.json").read_text())
+    for run in args.runs:
+        run_info = json.loads((run / "run.json").read_text())
         gold = {q["id"]: q.get("answers", []) for q in map(json.loads, Path(run_info["questions"]).read_text().splitlines())
                 if q.get("answerable", True)}
-        runs.append((Path(run), score_run(Path(run), Path(corpus)), gold))
+        runs.append((run, score_run(run), gold))
     total = {}
     for run, results, gold in runs:
         print(f"\n{run} gate {args.gate}: threshold  wrong  false-refusals  right  (answerable {sum(r['answerable'] for r in results)})")

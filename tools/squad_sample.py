@@ -11,7 +11,7 @@ import json
 import random
 from pathlib import Path
 
-from train_answerability import HELD_OUT, ROOT
+from tools.train_answerability import HELD_OUT, ROOT
 
 
 def main() -> None:

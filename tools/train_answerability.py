@@ -1,13 +1,14 @@
-"""Fit the answerability head (chatbot/answer/answerability.json) on SQuAD 2.0 calibration questions.
+"""Fit the answerability head (chatbot/answer/answerability*.json) on SQuAD 2.0 calibration questions.
 
-Run: .venv/bin/python benchmarks/train_answerability.py [--calibration FILE] [--llm-sample N] [--excerpt-chars N] [--out FILE]
+    .venv/bin/python -m tools.train_answerability [--calibration FILE] [--llm-sample N] [--excerpt-chars N] [--out FILE]
 
-Each calibration question is asked of an index of its articles (the collection in the same folder,
-`corpus/`), exactly as the engine does: the top-k retrieved passages, the features of
-chatbot/answer/answerability.py and, for `--llm-sample` questions, the language model's P(yes). Questions
-of two articles are held out: the weights are fitted on the others only, and precision/recall are
-reported on the held-out ones, so the figures describe the committed weights on articles they never saw.
-Features are cached in runs/answerability/ (the LLM part is the slow one: ~5 s per question).
+Each calibration question is asked of an index of its articles (the collection in the same folder, `corpus/`)
+through the engine itself: `Chatbot.prompt` builds what the model reads and `Chatbot.verdict_features` computes
+the verdict's features from it, the very functions the engine answers with (a test checks the two agree). For
+`--llm-sample` questions the model's own P(yes) is a feature too. Questions of two articles are held out: the
+weights are fitted on the others only, and precision/recall are reported on the held-out ones. The weights file
+records the settings it was fitted for; the engine refuses it for others. Features are cached in
+runs/answerability/ (the model's part is the slow one: a few seconds per question).
 """
 from __future__ import annotations
 
@@ -23,35 +24,35 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from chatbot.answer.answerability import FEATURES, question_features, verify_messages, weights_file
-from chatbot.answer.check import SupportJudge
-from chatbot.answer.excerpt import excerpt_sources
-from chatbot.answer.prompt import answer_messages, number_sources
+from chatbot.answer.answerability import FEATURES, SHIPPED_WEIGHTS, fitted_for
+from chatbot.bot import Chatbot
 from chatbot.config import Settings
 from chatbot.index.embeddings import Embedder
-from chatbot.index.retrieval import Retriever
-from chatbot.index.store import build_index, load_index
+from chatbot.index.store import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
+CALIBRATION = ROOT.parent / "shared/external/squad2-dev/calibration.jsonl"
 HELD_OUT = ("Harvard_University", "Scottish_Parliament")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--calibration", type=Path, default=ROOT.parent / "shared/external/squad2-dev/calibration.jsonl")
+    parser.add_argument("--calibration", type=Path, default=CALIBRATION)
     parser.add_argument("--llm-sample", type=int, default=0, help="questions that also get the model's P(yes)")
     parser.add_argument("--without", nargs="*", default=[], help="features to leave out (to measure what each adds)")
     parser.add_argument("--cached", action="store_true", help="fit on the features already cached; compute none")
-    parser.add_argument("--excerpt-chars", type=int, default=0,
+    parser.add_argument("--excerpt-chars", type=int, default=Settings().excerpt_chars,
                         help="the model reads excerpts of this many characters, as with CHATBOT_EXCERPT_CHARS (0: whole passages)")
-    parser.add_argument("--out", type=Path, default=None, help="default: the weights file the engine uses for that prompt")
+    parser.add_argument("--out", type=Path, default=None, help="default: the shipped file for that prompt")
     args = parser.parse_args()
-    args.out = args.out or weights_file(args.excerpt_chars)
+    settings = Settings().replace(excerpt_chars=args.excerpt_chars, verdict=False)  # the head is what is being fitted
+    wanted = fitted_for(settings.answer, settings.embedding_model)
+    args.out = args.out or next(p for p in SHIPPED_WEIGHTS if (p.name == "answerability.json") == (args.excerpt_chars == 0))
 
     rows = [json.loads(line) for line in args.calibration.read_text().splitlines() if line.strip()]
-    cache = ROOT / "runs/answerability" / (f"features-excerpt{args.excerpt_chars}.jsonl" if args.excerpt_chars else "features.jsonl")
-    features = _features(rows, args.calibration.parent / "corpus", cache, 0 if args.cached else args.llm_sample, args.cached,
-                         args.excerpt_chars)
+    cache = ROOT / "runs/answerability" / f"features-{'-'.join(f'{k}={v}' for k, v in wanted.items())}.jsonl"
+    features = _features(rows, args.calibration.parent / "corpus", cache, 0 if args.cached else args.llm_sample,
+                         args.cached, settings)
     used = [f for f in FEATURES if f not in args.without and (f != "llm_yes" or args.llm_sample)]
     keep = [r for r in rows if r["id"] in features and (not args.llm_sample or "llm_yes" in features[r["id"]])]
     train = [r for r in keep if r["article"] not in HELD_OUT]
@@ -78,11 +79,11 @@ def main() -> None:
         table[t] = {"answered_precision": round(precision, 3), "answerable_recall": round(recall, 3), "unanswerable_refused": round(refused, 3)}
         print(f"{t:9.2f}  {precision:18.3f}  {recall:17.3f}  {refused:20.3f}")
     weights = {
+        "fitted_for": wanted,
         "features": used,
         "mean": dict(zip(used, mean.round(6).tolist())), "scale": dict(zip(used, scale.round(6).tolist())),
         "coef": dict(zip(used, model.coef_[0].round(6).tolist())), "intercept": round(float(model.intercept_[0]), 6),
         "trained_on": f"{len(train)} SQuAD 2.0 calibration questions of {sorted({r['article'] for r in train})}",
-        "excerpt_chars": args.excerpt_chars,
         "held_out": {"articles": list(HELD_OUT), "questions": len(test), "auc": round(float(roc_auc_score(y_test, p_test)), 3),
                      "by_threshold": table},
     }
@@ -91,24 +92,23 @@ def main() -> None:
 
 
 @contextmanager
-def calibration_engine(corpus: Path, with_model: bool = True) -> Iterator[tuple[Settings, Retriever, SupportJudge, object]]:
-    """The engine's parts over an index of `corpus` built in a temporary folder: settings, retriever, support
-    judge (it caches passage sentence vectors) and, when asked for, the language model."""
+def calibration_bot(corpus: Path, settings: Settings) -> Iterator[Chatbot]:
+    """The engine over an index of `corpus` built in a temporary folder."""
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings().replace(corpus_dir=str(corpus), index_dir=tmp)
-        embedder = Embedder(settings.embedding_model)
+        settings = settings.replace(corpus_dir=str(corpus), index_dir=tmp)
+        embedder = Embedder(settings.embedding_model, settings.model_cache_dir)
         build_index(settings, embedder, progress=False)
-        generator = None
-        if with_model:
-            from chatbot.engines import load_generator
-            generator = load_generator(settings)
-        yield (settings, Retriever(load_index(settings), embedder, settings.retrieval),
-               SupportJudge(embedder, settings.answer.citation_min_support), generator)
+        yield Chatbot(settings, embedder=embedder)
 
 
-def _features(rows: list[dict], corpus: Path, cache: Path, llm_sample: int, cached_only: bool = False,
-              excerpt_chars: int = 0) -> dict[str, dict]:
-    """Features per question id, retrieved from an index of `corpus` like the engine does; cached."""
+def question_features(bot: Chatbot, question: str, ask_model: bool) -> dict[str, float]:
+    """A question's features exactly as the engine computes them before answering it."""
+    return bot.verdict_features(bot.prompt(question), ask_model=ask_model)
+
+
+def _features(rows: list[dict], corpus: Path, cache: Path, llm_sample: int, cached_only: bool,
+              settings: Settings) -> dict[str, dict]:
+    """Features per question id (cached)."""
     done = {}
     if cache.exists():
         for line in cache.read_text().splitlines():
@@ -121,23 +121,14 @@ def _features(rows: list[dict], corpus: Path, cache: Path, llm_sample: int, cach
     todo = [r for r in rows if r["id"] not in done or (r["id"] in llm_ids and "llm_yes" not in done[r["id"]])]
     if not todo or cached_only:
         return done
-    with calibration_engine(corpus, with_model=bool(llm_ids)) as (settings, retriever, judge, generator):
+    with calibration_bot(corpus, settings) as bot:
         cache.parent.mkdir(parents=True, exist_ok=True)
         with cache.open("a") as out:
             for i, r in enumerate(todo):
-                retrieved = retriever.search(r["question"], settings.retrieval.top_k)
-                llm_yes = 0.5
-                if generator and r["id"] in llm_ids:
-                    # What the engine's model reads (AnswerPipeline.prompt): whole passages or their excerpts.
-                    sources = excerpt_sources(number_sources(retrieved), r["question"], judge, excerpt_chars)
-                    llm_yes = generator.yes_probability(verify_messages(answer_messages(r["question"], sources)))
-                feats, _, _ = question_features(judge, r["question"], [x.chunk.text for x in retrieved], llm_yes)
-                if not (generator and r["id"] in llm_ids):
-                    feats.pop("llm_yes")
-                done[r["id"]] = feats
-                out.write(json.dumps({"id": r["id"], "features": feats}) + "\n")
+                done[r["id"]] = question_features(bot, r["question"], ask_model=r["id"] in llm_ids)
+                out.write(json.dumps({"id": r["id"], "features": done[r["id"]]}) + "\n")
                 out.flush()
-                if i % 100 == 0:
+                if i % 50 == 0:
                     print(f"  features {i}/{len(todo)}", flush=True)
     return done
 

@@ -11,8 +11,11 @@ features that need no answer, so it is in before the model writes a word:
   - whether that sentence holds the kind of thing asked for (a number for "how many", a time for
     "when", a name for "who");
   - the question–sentence similarity (MiniLM).
-Its weights are fitted by `benchmarks/train_answerability.py` on the SQuAD 2.0 calibration questions
-(Wikipedia, nothing from any collection this product ships) and committed as answerability.json.
+The features are computed from the prompt the model reads (reading.py), by the engine and by the trainer alike.
+The weights are fitted by `tools/train_answerability.py` on the SQuAD 2.0 calibration questions (Wikipedia,
+nothing from any collection this product ships); a weights file records what it was fitted for (the excerpt
+budget, datamarking, the withholding of flagged sentences, the embedder), and the engine refuses weights fitted
+for another prompt.
 """
 from __future__ import annotations
 
@@ -25,16 +28,26 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import AnswerSettings
+from ..errors import ChatbotError
 from ..textutils import keyword_tokens
-from .check import SupportJudge, numbers_in, sentence_windows
+from .check import numbers_in, sentence_windows
+from .reading import Prompt
+from .vectors import SentenceVectors
 
-WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
+# The shipped weights: one head per kind of prompt (whole passages, excerpts of 1,200 characters).
+SHIPPED_WEIGHTS = (Path(__file__).with_name("answerability-excerpts.json"), Path(__file__).with_name("answerability.json"))
 
 
-def weights_file(excerpt_chars: int) -> Path:
-    """The head fitted on the kind of prompt the model reads: whole passages, or excerpts of them (shown
-    less, the model says "yes" less often; the excerpt head records the budget it was fitted at)."""
-    return WEIGHTS_FILE if excerpt_chars <= 0 else WEIGHTS_FILE.with_name("answerability-excerpts.json")
+# What a head must have been fitted for: the prompt's size and the embedder shape every feature. Datamarking and
+# withholding flagged sentences are recorded too, but they are switched off only to measure the defences.
+MUST_MATCH = ("excerpt_chars", "embedding_model")
+
+
+def fitted_for(settings: AnswerSettings, embedding_model: str) -> dict:
+    """What a head's features depend on besides the question: what the model reads, and the embedder."""
+    return {"excerpt_chars": settings.excerpt_chars, "datamark": settings.datamark,
+            "withhold_flagged": settings.withhold_flagged, "embedding_model": embedding_model}
 
 VERIFY_QUESTION = "Do the sources state the answer to this question? Reply with yes or no."
 
@@ -70,7 +83,13 @@ def asked_type_present(question: str, sentence: str) -> tuple[float, float]:
     return 0.0, 0.0
 
 
-def question_features(judge: SupportJudge, question: str, passages: list[str], llm_yes: float) -> tuple[dict[str, float], str, int]:
+def verdict_features(prompt: Prompt, vectors: SentenceVectors, llm_yes: float) -> tuple[dict[str, float], str, int]:
+    """The features of a prompt as the model reads it, the source sentence that covers the question best, and
+    its source's index; the one feature path of the engine and the trainer."""
+    return question_features(vectors, prompt.question, [s.evidence_text for s in prompt.sources], llm_yes)
+
+
+def question_features(vectors: SentenceVectors, question: str, passages: list[str], llm_yes: float) -> tuple[dict[str, float], str, int]:
     """The features, the passage sentence that covers the question best, and its passage's index."""
     windows = [(i, w) for i, p in enumerate(passages) for w in sentence_windows(p)]
     if not windows:
@@ -78,8 +97,8 @@ def question_features(judge: SupportJudge, question: str, passages: list[str], l
     asked = set(keyword_tokens([question])[0])
     window_tokens = keyword_tokens([w for _, w in windows])
     cover = [len(asked & set(t)) / len(asked) if asked else 0.0 for t in window_tokens]
-    # Window vectors come from the support judge's cache: the citation check needs the same ones next.
-    sims = judge.vectors([w for _, w in windows]) @ judge.embedder.embed([question])[0]
+    # Cached sentence vectors: the citation check needs the same ones next.
+    sims = vectors.of([w for _, w in windows]) @ vectors.query(question)
     # The evidence sentence: most of the question's terms, then the closest in meaning.
     best = max(range(len(windows)), key=lambda j: (round(cover[j], 2), sims[j]))
     in_passages = set().union(*map(set, keyword_tokens(passages)))
@@ -97,9 +116,9 @@ def question_features(judge: SupportJudge, question: str, passages: list[str], l
 
 
 class AnswerabilityJudge:
-    def __init__(self, judge: SupportJudge, threshold: float, weights_file: Path = WEIGHTS_FILE):
-        self.judge, self.threshold = judge, threshold
-        self.weights = _load_weights(weights_file)
+    def __init__(self, vectors: SentenceVectors, settings: AnswerSettings, embedding_model: str):
+        self.vectors, self.threshold = vectors, settings.verdict_min_probability
+        self.weights = weights_for(settings, embedding_model)
 
     @property
     def asks_the_model(self) -> bool:
@@ -111,8 +130,8 @@ class AnswerabilityJudge:
         z = w["intercept"] + sum(w["coef"][f] * (features[f] - w["mean"][f]) / w["scale"][f] for f in w["features"])
         return 1.0 / (1.0 + math.exp(-z))
 
-    def verdict(self, question: str, passages: list[str], llm_yes: float) -> Verdict:
-        features, evidence, passage = question_features(self.judge, question, passages, llm_yes)
+    def verdict(self, prompt: Prompt, llm_yes: float) -> Verdict:
+        features, evidence, passage = verdict_features(prompt, self.vectors, llm_yes)
         p = self.probability(features)
         return Verdict(round(p, 4), p >= self.threshold, evidence, passage, features)
 
@@ -130,11 +149,33 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-@lru_cache(maxsize=4)
-def _load_weights(path: Path) -> dict:
-    weights = json.loads(path.read_text(encoding="utf-8"))
-    unknown = set(weights["features"]) - set(FEATURES)
+def weights_for(settings: AnswerSettings, embedding_model: str) -> dict:
+    """The weights fitted for this prompt: CHATBOT_VERDICT_WEIGHTS, or the shipped file that fits; else one sentence."""
+    wanted = fitted_for(settings, embedding_model)
+    paths = [Path(settings.verdict_weights).expanduser()] if settings.verdict_weights else list(SHIPPED_WEIGHTS)
+    found = [(path, load_weights(path)) for path in paths]
+    for _, weights in found:
+        if all(weights.get("fitted_for", {}).get(key) == wanted[key] for key in MUST_MATCH):
+            return weights
+    fits = "; ".join(f"{path.name}: {_settings_text({k: w.get('fitted_for', {}).get(k) for k in MUST_MATCH})}" for path, w in found)
+    wanted = {key: wanted[key] for key in MUST_MATCH}
+    raise ChatbotError(f"No answerability weights are fitted for {_settings_text(wanted)} ({fits}); change those settings "
+                       "back, or fit weights with `python -m tools.train_answerability` and set CHATBOT_VERDICT_WEIGHTS to the "
+                       "file (or CHATBOT_VERDICT=false).")
+
+
+def _settings_text(values: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in values.items()) or "no recorded settings"
+
+
+@lru_cache(maxsize=8)
+def load_weights(path: Path) -> dict:
+    try:
+        weights = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ChatbotError(f"The answerability weights {path} cannot be read ({exc}); fix CHATBOT_VERDICT_WEIGHTS.") from None
+    unknown = set(weights.get("features", [])) - set(FEATURES)
     if unknown:
-        raise ValueError(f"{path.name} names unknown features {sorted(unknown)}; run benchmarks/train_answerability.py")
+        raise ChatbotError(f"{path.name} names unknown features {sorted(unknown)}; refit it with `python -m tools.train_answerability`.")
     return weights
 

@@ -12,13 +12,13 @@ The support judge (no NLI model ships in a package, so it is built from parts we
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
-from ..index.embeddings import Embedder
 from ..textutils import keyword_tokens, split_sentences
+from .vectors import SentenceVectors
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
@@ -65,17 +65,14 @@ def numbers_in(text: str) -> set[str]:
 
 
 class SupportJudge:
-    def __init__(self, embedder: Embedder, threshold: float):
-        self.embedder, self.threshold = embedder, threshold
-        # Passages repeat across sentences and questions: embed and tokenise each one once.
-        self._window_vectors: dict[str, np.ndarray] = {}
-        self._passage_tokens: dict[str, set[str]] = {}
+    def __init__(self, vectors: SentenceVectors, threshold: float):
+        self.vectors, self.threshold = vectors, threshold
 
     def judge(self, sentence: str, passage: str) -> Support:
         return self.judge_many(sentence, [passage])[0]
 
     def judge_many(self, sentence: str, passages: list[str]) -> list[Support]:
-        sentence_vector = self.embedder.embed([sentence])[0]
+        sentence_vector = self.vectors.query(sentence)
         sentence_tokens = set(keyword_tokens([sentence])[0])
         sentence_numbers = numbers_in(sentence)
         results = []
@@ -84,27 +81,18 @@ class SupportJudge:
             if not windows:
                 results.append(Support(0.0, ""))
                 continue
-            sims = self.vectors(windows) @ sentence_vector
+            sims = self.vectors.of(windows) @ sentence_vector
             best = int(np.argmax(sims))
             if not sentence_numbers <= numbers_in(passage):
                 results.append(Support(0.0, windows[best]))
                 continue
-            if passage not in self._passage_tokens:
-                self._passage_tokens[passage] = set(keyword_tokens([passage])[0])
-            passage_tokens = self._passage_tokens[passage]
+            passage_tokens = _tokens(passage)
             lexical = len(sentence_tokens & passage_tokens) / len(sentence_tokens) if sentence_tokens else 0.0
             results.append(Support(round(0.5 * lexical + 0.5 * float(sims[best]), 4), windows[best]))
         return results
 
     def supports(self, support: Support) -> bool:
         return support.score >= self.threshold
-
-    def vectors(self, windows: list[str]) -> np.ndarray:
-        """Embeddings of passage windows, each computed once (the answerability verdict shares them)."""
-        missing = [w for w in dict.fromkeys(windows) if w not in self._window_vectors]
-        if missing:
-            self._window_vectors.update(zip(missing, self.embedder.embed(missing)))
-        return np.stack([self._window_vectors[w] for w in windows])
 
 
 @dataclass
@@ -115,51 +103,26 @@ class CheckedSentence:
     supports: dict[int, Support]
 
 
-def check_sentences(sentences: list[AnswerSentence], sources: dict[int, str], judge: SupportJudge) -> list[CheckedSentence]:
-    """Keep the citations that support their sentence; else re-cite to the best supporting source; else drop."""
-    checked = []
-    for sentence in sentences:
-        numbers = list(sources)
-        supports = dict(zip(numbers, judge.judge_many(sentence.text, [sources[n] for n in numbers])))
-        valid = [n for n in sentence.cited if n in supports and judge.supports(supports[n])]
-        if valid:
-            checked.append(CheckedSentence(sentence.text, valid, "kept", supports))
-            continue
-        best = max(numbers, key=lambda n: supports[n].score, default=None)
-        if best is not None and judge.supports(supports[best]):
-            checked.append(CheckedSentence(sentence.text, [best], "recited", supports))
-        else:
-            checked.append(CheckedSentence(sentence.text, [], "dropped", supports))
-    return checked
-
-
-# What an answer sentence may not bring unless its sources or the question have it: the marks of an
-# injected instruction carried out (a link to visit, emoji, an encoding, text in another language or cipher).
-_LINK = re.compile(r"https?://\S+|\bwww\.\S+|\b[\w.+-]+@[\w-]+(\.[\w-]+)+|\b[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,24}\b(?!\.\w)",
-                   re.IGNORECASE)
-_EMOJI = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f]")
-_ENCODED = re.compile(r"\b(?=[A-Za-z0-9+/]*\d)(?=[A-Za-z0-9+/]*[A-Za-z])[A-Za-z0-9+/]{16,}={0,2}"  # base64, hex
-                      r"|\b\w*[A-Za-z]\d+[A-Za-z]\w*"  # digits inside a word: "h3ll0", "1pp2l2"
-                      r"|\b\w+[@#$%&*^~|]+\w+[@#$%&*^~|\w]*"  # symbols inside a word: "th@ br&dg#"
-                      r"|\b\w{25,}\b")  # words run together
-_WORD = re.compile(r"[^\W\d_]{3,}")
-
-
-def foreign_material(sentence: str, allowed: str, knows_word: Callable[[str], bool]) -> str:
-    """Why the sentence carries something its sources and the question (`allowed`) do not: '' when nothing.
-    `knows_word` says whether a (stemmed) word occurs anywhere in the collection."""
-    lowered = allowed.lower()
-    for kind, pattern in (("a link", _LINK), ("emoji", _EMOJI), ("an encoded word", _ENCODED)):
-        if any(m.group(0).lower().rstrip(".") not in lowered for m in pattern.finditer(sentence)):
-            return kind
-    words = [w for w in keyword_tokens([" ".join(_WORD.findall(sentence))])[0] if not w.isdigit()]
-    unknown = [w for w in words if not knows_word(w) and w not in lowered]
-    if words and len(unknown) * 2 > len(words) and len(unknown) >= 2:
-        return "words from outside the collection (another language or a cipher)"
-    return ""
+def check_sentence(sentence: AnswerSentence, sources: dict[int, str], judge: SupportJudge) -> CheckedSentence:
+    """Keep the citations that support the sentence; else re-cite to the best supporting source; else drop."""
+    numbers = list(sources)
+    supports = dict(zip(numbers, judge.judge_many(sentence.text, [sources[n] for n in numbers])))
+    valid = [n for n in sentence.cited if n in supports and judge.supports(supports[n])]
+    if valid:
+        return CheckedSentence(sentence.text, valid, "kept", supports)
+    best = max(numbers, key=lambda n: supports[n].score, default=None)
+    if best is not None and judge.supports(supports[best]):
+        return CheckedSentence(sentence.text, [best], "recited", supports)
+    return CheckedSentence(sentence.text, [], "dropped", supports)
 
 
 def sentence_windows(passage: str) -> list[str]:
     """Single sentences and adjacent pairs: a claim often joins two sentences of its source."""
     sentences = [passage[s:e] for s, e in split_sentences(passage)]
     return sentences + [f"{a} {b}" for a, b in zip(sentences, sentences[1:])]
+
+
+@lru_cache(maxsize=4096)
+def _tokens(passage: str) -> frozenset[str]:
+    """A passage's stemmed content words (passages repeat across sentences and questions)."""
+    return frozenset(keyword_tokens([passage])[0])

@@ -11,13 +11,13 @@ support check still reads it (`evidence_text`).
 from __future__ import annotations
 
 from ..textutils import keyword_tokens, split_sentences
-from .check import SupportJudge
 from .prompt import Source
+from .vectors import SentenceVectors
 
 GAP = " … "  # where sentences of a passage were left out
 
 
-def excerpt_sources(sources: list[Source], question: str, judge: SupportJudge, budget_chars: int) -> list[Source]:
+def excerpt_sources(sources: list[Source], question: str, vectors: SentenceVectors, budget_chars: int) -> list[Source]:
     """The sources cut down to about `budget_chars` characters in all (0: whole passages); a source with
     nothing chosen is left out, the others keep their numbers (the retrieval ranks, as the evaluation reads them)."""
     if budget_chars <= 0 or sum(len(s.text) for s in sources) <= budget_chars:
@@ -30,7 +30,7 @@ def excerpt_sources(sources: list[Source], question: str, judge: SupportJudge, b
     texts = [sentences[i][j] for i, j in units]
     asked = set(keyword_tokens([question])[0])
     cover = [len(asked & set(t)) / len(asked) if asked else 0.0 for t in keyword_tokens(texts)]
-    sims = judge.vectors(texts) @ judge.embedder.embed([question])[0]
+    sims = vectors.of(texts) @ vectors.query(question)
     chosen: set[tuple[int, int]] = set()
     used = 0
     for u in sorted(range(len(units)), key=lambda u: -(cover[u] + float(sims[u]))):

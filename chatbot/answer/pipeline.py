@@ -1,238 +1,280 @@
-"""The answering flow, one stage after another:
-screen → rewrite → retrieve → gate → verdict → generate ⇄ check → meaning check → render.
+"""The answering flow, one stage after another, wired in `answer_flow`:
 
-Each stage is a small function with typed input and output; a stage that decides the documents cannot
-answer ends the flow at once with a refusal (the rules are in refusals.py). Nothing unchecked reaches a
-reader: the flow is a generator that yields the passages it is about to read (`Reading`), the answer
-text one *checked* sentence at a time (a sentence is shown once its citation check and the model's
-meaning check have passed, and only after the answerability verdict), then the finished `Answer`.
+    screen → rewrite → retrieve → gate → read (build the prompt) → verdict → draft + support check → meaning check → render
+
+Each stage is a function with typed input and output; none shares mutable state with another (each returns
+what it found, and the wiring alone puts it together). A stage that decides the documents cannot answer ends
+the flow with a refusal (the rules are in refusals.py). Nothing unchecked reaches a reader: the flow yields the
+passages it is about to read (`Reading`), then the answer text as it grows by *checked* sentences (a sentence
+is shown once its citation check and the model's meaning check have passed, and only after the verdict), then
+the finished `Answer`, which carries a trace of what the model read and what the verdict saw.
 """
 from __future__ import annotations
 
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Generator as Flow
+from dataclasses import dataclass
 
 from ..config import REFUSAL, AnswerSettings
 from ..engines import Generator
 from ..index.retrieval import RetrievedChunk, Retriever
 from . import refusals
 from .answerability import AnswerabilityJudge, Verdict, verify_messages
-from .check import AnswerSentence, CheckedSentence, SupportJudge, check_sentences, foreign_material, parse_answer
-from .excerpt import excerpt_sources
+from .check import AnswerSentence, CheckedSentence, SupportJudge, check_sentence, parse_answer
 from .meaning import meaning_probability
-from .prompt import DATAMARK, Source, answer_messages, number_sources
+from .output_filter import foreign_material
+from .prompt import DATAMARK
+from .reading import Prompt, build_prompt
 from .render import render
 from .rewrite import needs_rewrite, rewrite
-from .types import Answer, Citation, Reading, RefusalReason, Timings
+from .types import Answer, Citation, Reading, RefusalReason, SourceRead, Timings, Trace, VerdictTrace
+from .vectors import SentenceVectors
 
 # The closest passage sentence is offered with a refusal only when it is about the question at all.
 CLOSEST_MIN_SIMILARITY = 0.45
 
 
-@dataclass
-class Checked:
-    """The sentences checked so far, and the refusal they lead to, if any."""
-    allowed: str = ""  # what a sentence may draw on (the question and the sources as read), for the output checks
-    kept: list[CheckedSentence] = field(default_factory=list)  # passed every check: may be shown
-    pending: list[CheckedSentence] = field(default_factory=list)  # found their source; the meaning check is next
-    dropped: list[str] = field(default_factory=list)
-    raw_text: str = ""
-    refusal: RefusalReason | None = None
+@dataclass(frozen=True)
+class Parts:
+    """What the flow works with, handed in once and never changed by it."""
+    retriever: Retriever
+    generator: Callable[[], Generator]  # loaded on first use: a refusal before the model never loads it
+    vectors: SentenceVectors
+    judge: SupportJudge
+    answerability: AnswerabilityJudge | None  # None when the verdict is off (no weights are needed then)
+    settings: AnswerSettings
+    max_new_tokens: int
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-        self.timings = Timings()
+@dataclass(frozen=True)
+class Draft:
+    """What the model wrote, once it stopped, and what the support check made of it."""
+    raw_text: str
+    passed: list[CheckedSentence]  # found their source; the meaning check is next (when on)
+    dropped: list[str]
+    model_refused: bool  # the model said the sources do not answer, before any sentence passed
+    ttft_s: float  # from the start of the question
+    generation_s: float
+    checks_s: float
+    tokens: int
 
-    def since_start(self) -> float:
-        return time.perf_counter() - self.started
 
-    def done(self) -> Timings:
-        self.timings.total_s = self.since_start()
-        return self.timings
+@dataclass(frozen=True)
+class Meaning:
+    kept: list[CheckedSentence]
+    dropped: list[str]
+    seconds: float
 
 
-class AnswerPipeline:
-    def __init__(self, retriever: Retriever, generator: Callable[[], Generator], judge: SupportJudge,
-                 answerability: AnswerabilityJudge, settings: AnswerSettings, max_new_tokens: int):
-        self.retriever, self._generator, self.judge, self.answerability = retriever, generator, judge, answerability
-        self.settings, self.max_new_tokens = settings, max_new_tokens
-
-    def run(self, question: str, history: list[dict], k: int) -> Iterator[str | Reading | Answer]:
-        """`question` and `history` are already validated (screen.py)."""
-        clock = _Clock()
-        if refusals.is_instruction(question):
-            yield from _finish(_refusal(question, question, RefusalReason.INSTRUCTION, clock))
-            return
-        standalone = self._rewrite(question, history, clock)
-        retrieved = self._retrieve(standalone, k, clock)
-        if refusals.retrieval_too_weak(retrieved, self.settings.refuse_below_cosine):
-            yield from _finish(_refusal(question, standalone, RefusalReason.WEAK_RETRIEVAL, clock, retrieved))
-            return
-        sources, messages = self.prompt(standalone, retrieved)
-        yield Reading([s.retrieved for s in sources])
-        checked = Checked(_allowed(standalone, sources))
-        with self._generator().turn():  # the verdict reads the sources; the answer reuses what the model computed
-            verdict = self._verdict(standalone, sources, messages, clock)
-            if verdict is None or verdict.answerable:
-                shown = ""
-                for text in self._generate_checked(messages, standalone, sources, checked, clock):
-                    yield text[len(shown):]
-                    shown = text
-        answerable = verdict.probability if verdict else None
+def answer_flow(parts: Parts, question: str, history: list[dict], k: int) -> Iterator[str | Reading | Answer]:
+    """The wiring. `question` and `history` are already validated (screen.py)."""
+    started, timings = time.perf_counter(), Timings()
+    since = lambda: time.perf_counter() - started
+    if refusals.is_instruction(question):
+        yield from _finished(_refusal(question, question, RefusalReason.INSTRUCTION, timings, since()))
+        return
+    standalone, timings.rewrite_s = _timed(rewrite_question, parts, question, history)
+    retrieved, timings.retrieval_s = _timed(parts.retriever.search, standalone, k)
+    if refusals.retrieval_too_weak(retrieved, parts.settings.refuse_below_cosine):
+        yield from _finished(_refusal(question, standalone, RefusalReason.WEAK_RETRIEVAL, timings, since(), retrieved))
+        return
+    prompt = build_prompt(standalone, retrieved, parts.settings, parts.vectors)
+    yield Reading([s.retrieved for s in prompt.sources])
+    generator = parts.generator()
+    with generator.turn():  # the verdict reads the sources; the answer reuses what the model computed
+        verdict, timings.verdict_s = _timed(take_verdict, parts, prompt, generator)
+        trace = _trace(prompt, verdict, parts.answerability.threshold if parts.answerability else 0.0)
         if verdict and not verdict.answerable:
-            yield from _finish(self._refusal_with_closest(question, standalone, RefusalReason.NOT_ANSWERED, clock,
-                                                          sources, verdict))
+            answer = refusal_with_closest(parts, question, prompt, RefusalReason.NOT_ANSWERED, verdict, timings, since())
+            yield from _finished(_traced(answer, trace))
             return
-        if checked.refusal:
-            answer = self._refusal_with_closest(question, standalone, checked.refusal, clock, sources, verdict, checked)
-            yield from _finish(answer)
-            return
-        text, citations = render(checked.kept, sources)
-        yield Answer(question=question, standalone_question=standalone, text=text, refused=False, refusal_reason=None,
-                     citations=citations, retrieved=retrieved, timings=clock.done(), raw_text=checked.raw_text,
-                     dropped=checked.dropped, recited=sum(c.status == "recited" for c in checked.kept),
-                     answerable=answerable)
+        (draft, meaning), timings.first_sentence_s = yield from _growing(_checked_answer(parts, prompt, generator, started), started)
+    timings.ttft_s, timings.generation_s, timings.tokens_generated = draft.ttft_s, draft.generation_s, draft.tokens
+    timings.checks_s = draft.checks_s + meaning.seconds
+    kept, dropped = meaning.kept, draft.dropped + meaning.dropped
+    reason = _refusal_reason(prompt.question, draft, kept)
+    if reason:
+        answer = refusal_with_closest(parts, question, prompt, reason, verdict, timings, since(), draft.raw_text, dropped)
+        yield from _finished(_traced(answer, trace))
+        return
+    text, citations = render(kept, prompt.sources)
+    timings.total_s = since()
+    yield Answer(question=question, standalone_question=standalone, text=text, refused=False, refusal_reason=None,
+                 citations=citations, retrieved=retrieved, timings=timings, raw_text=draft.raw_text, dropped=dropped,
+                 recited=sum(c.status == "recited" for c in kept), answerable=verdict.probability if verdict else None,
+                 trace=trace)
 
-    def prompt(self, question: str, retrieved: list[RetrievedChunk]) -> tuple[list[Source], list[dict]]:
-        """The numbered sources the model reads (excerpts of the passages, when set) and its chat messages."""
-        sources = number_sources(retrieved, self.settings.withhold_flagged)
-        sources = excerpt_sources(sources, question, self.judge, self.settings.excerpt_chars)
-        return sources, answer_messages(question, sources, self.settings.datamark)
 
-    def _rewrite(self, question: str, history: list[dict], clock: _Clock) -> str:
-        if not needs_rewrite(question, history):
-            return question
-        standalone = rewrite(question, history, self._generator())
-        clock.timings.rewrite_s = clock.since_start()
-        return standalone
+# ---- the stages
 
-    def _retrieve(self, query: str, k: int, clock: _Clock) -> list[RetrievedChunk]:
-        t0 = time.perf_counter()
-        retrieved = self.retriever.search(query, k)
-        clock.timings.retrieval_s = time.perf_counter() - t0
-        return retrieved
+def rewrite_question(parts: Parts, question: str, history: list[dict]) -> str:
+    return rewrite(question, history, parts.generator()) if needs_rewrite(question, history) else question
 
-    def _verdict(self, question: str, sources: list[Source], messages: list[dict], clock: _Clock) -> Verdict | None:
-        if not self.settings.verdict:
-            return None
-        t0 = time.perf_counter()
-        # The model reads the same sources it is about to answer from: llama.cpp keeps them cached for the answer.
-        llm_yes = self._generator().yes_probability(verify_messages(messages)) if self.answerability.asks_the_model else 0.5
-        verdict = self.answerability.verdict(question, [s.evidence_text for s in sources], llm_yes)
-        clock.timings.verdict_s = time.perf_counter() - t0
-        return verdict
 
-    def _generate_checked(self, messages: list[dict], question: str, sources: list[Source], checked: Checked,
-                          clock: _Clock) -> Iterator[str]:
-        """Yields the rendered answer so far each time it grows by a sentence that passed its checks; fills `checked`."""
-        generator = self._generator()
-        pieces: list[str] = []
-        n_checked = 0  # sentences of the draft already checked
-        shown = ""
-        t0 = time.perf_counter()
-        stream = generator.stream(messages, self.max_new_tokens)
-        try:
-            ended = False
-            for piece in stream:
-                if not pieces:
-                    clock.timings.ttft_s = clock.since_start()
-                pieces.append(piece.replace(DATAMARK, " "))  # a datamark copied into the answer is a space
-                complete = _complete_sentences("".join(pieces))
-                ended = self._check_all(complete[n_checked:], sources, checked, clock)
-                n_checked = max(n_checked, len(complete))
-                if (text := self._showable(question, sources, checked)) != shown:
-                    shown = text
-                    clock.timings.first_sentence_s = clock.timings.first_sentence_s or clock.since_start()
-                    yield text
-                if ended:
+def take_verdict(parts: Parts, prompt: Prompt, generator: Generator | None) -> Verdict | None:
+    """Do the passages state the answer? None when the verdict is off. Without a generator the model's P(yes) is
+    left out (0.5: the trainer's feature-only questions)."""
+    if not parts.settings.verdict or parts.answerability is None:
+        return None
+    ask = generator is not None and parts.answerability.asks_the_model
+    return parts.answerability.verdict(prompt, model_yes(prompt, generator) if ask else 0.5)
+
+
+def model_yes(prompt: Prompt, generator: Generator) -> float:
+    """The model's own P(yes) that the sources state the answer. It reads the same sources it is about to answer
+    from: llama.cpp keeps them cached for the answer."""
+    return generator.yes_probability(verify_messages(prompt.messages))
+
+
+def write_draft(parts: Parts, prompt: Prompt, generator: Generator, started: float) -> Flow[CheckedSentence, None, Draft]:
+    """The model's answer, each sentence checked as soon as it is complete: yields those that found their source,
+    returns the Draft. Stops the model when it says the sources do not answer."""
+    allowed = "\n".join([prompt.question, *(s.text for s in prompt.sources)])  # what a sentence may draw on
+    pieces, passed, dropped = [], [], []
+    n_checked, ttft, checks_s, refused, ended = 0, 0.0, 0.0, False, False
+    t0 = time.perf_counter()
+    stream = generator.stream(prompt.messages, parts.max_new_tokens)
+    try:
+        for piece in stream:
+            ttft = ttft or time.perf_counter() - started
+            pieces.append(piece.replace(DATAMARK, " "))  # a datamark copied into the answer is a space
+            complete = _complete_sentences("".join(pieces))
+            for sentence in complete[n_checked:]:
+                result, seconds = _timed(support_check, parts, sentence, prompt, allowed)
+                checks_s += seconds
+                if result == "refused":
+                    refused, ended = not passed, True
                     break
-            if not ended:
-                self._check_all(parse_answer("".join(pieces))[n_checked:], sources, checked, clock)
-        finally:
-            stream.close()  # stops the model when the answer ends early; releases a local engine's lock
-            checked.raw_text = "".join(pieces).strip()
-            clock.timings.generation_s = time.perf_counter() - t0
-            served = getattr(stream, "completion_tokens", None)  # a server's own count, when it gave one
-            clock.timings.tokens_generated = served if served is not None else generator.count_tokens(checked.raw_text)
-        # The meaning check needs the model, which the answer held until now: each sentence is shown once it passes.
-        for _ in self._read_meaning(messages, checked, clock):
-            if (text := self._showable(question, sources, checked)) != shown:
-                shown = text
-                clock.timings.first_sentence_s = clock.timings.first_sentence_s or clock.since_start()
-                yield text
-        if (text := self._showable(question, sources, checked)) != shown:
-            clock.timings.first_sentence_s = clock.timings.first_sentence_s or clock.since_start()
-            yield text
-        elif not shown and not checked.refusal:
-            checked.refusal = RefusalReason.NO_QUANTITY if checked.kept else RefusalReason.UNSUPPORTED
+                if isinstance(result, CheckedSentence):
+                    passed.append(result)
+                    yield result
+                else:
+                    dropped.append(sentence.text)
+            n_checked = max(n_checked, len(complete))
+            if ended:
+                break
+        if not ended:
+            for sentence in parse_answer("".join(pieces))[n_checked:]:  # the last sentence, once the model stopped
+                result, seconds = _timed(support_check, parts, sentence, prompt, allowed)
+                checks_s += seconds
+                if result == "refused":
+                    refused = not passed
+                    break
+                if isinstance(result, CheckedSentence):
+                    passed.append(result)
+                    yield result
+                else:
+                    dropped.append(sentence.text)
+    finally:
+        stream.close()  # stops the model when the answer ends early; releases a local engine's lock
+    raw_text = "".join(pieces).strip()
+    served = getattr(stream, "completion_tokens", None)  # a server's own count, when it gave one
+    return Draft(raw_text, passed, dropped, refused, ttft, time.perf_counter() - t0, checks_s,
+                 served if served is not None else generator.count_tokens(raw_text))
 
-    def _read_meaning(self, messages: list[dict], checked: Checked, clock: _Clock) -> Iterator[CheckedSentence]:
-        """Moves each pending sentence that the model reads as a correct answer to `kept` (yielding it), in order."""
-        pending, checked.pending = checked.pending, []
-        for sentence in pending:
-            t0 = time.perf_counter()
-            p = meaning_probability(self._generator(), messages, sentence.text)
-            clock.timings.checks_s += time.perf_counter() - t0
-            if p >= self.settings.meaning_min_yes:
-                checked.kept.append(sentence)
-                yield sentence
-            else:
-                checked.dropped.append(sentence.text)
 
-    def _check_all(self, sentences: list[AnswerSentence], sources: list[Source], checked: Checked, clock: _Clock) -> bool:
-        """Check sentences in order; True when the answer ends (the model says the sources do not answer)."""
-        return any(self._check_one(sentence, sources, checked, clock) for sentence in sentences)
+def support_check(parts: Parts, sentence: AnswerSentence, prompt: Prompt, allowed: str) -> CheckedSentence | str:
+    """The sentence with its checked citations, or why it goes: "refused" (the model says the sources do not
+    answer: the answer ends), "foreign" (the output filter), "dropped" (no source supports it)."""
+    if refusals.model_refused(sentence.text):
+        return "refused"
+    if parts.settings.output_checks and foreign_material(sentence.text, allowed, parts.retriever.knows_word):
+        return "foreign"
+    result = check_sentence(sentence, prompt.evidence, parts.judge)
+    return "dropped" if result.status == "dropped" else result
 
-    def _check_one(self, sentence: AnswerSentence, sources: list[Source], checked: Checked, clock: _Clock) -> bool:
-        """Check one sentence; True when the answer ends here (the model says the sources do not answer)."""
-        t0 = time.perf_counter()
-        try:
-            if refusals.model_refused(sentence.text):
-                if not checked.kept and not checked.pending:
-                    checked.refusal = RefusalReason.MODEL_REFUSED
-                return True
-            if self.settings.output_checks and foreign_material(sentence.text, checked.allowed,
-                                                                self.retriever.index.keyword.knows):
-                checked.dropped.append(sentence.text)
-                return False
-            result = check_sentences([sentence], {s.n: s.evidence_text for s in sources}, self.judge)[0]
-            if result.status == "dropped":
-                checked.dropped.append(result.text)
-            else:
-                (checked.pending if self.settings.meaning_min_yes > 0 else checked.kept).append(result)
-            return False
-        finally:
-            clock.timings.checks_s += time.perf_counter() - t0
 
-    def _showable(self, question: str, sources: list[Source], checked: Checked) -> str:
-        """The answer as far as it may be shown: nothing until the kept sentences give what kind of thing
-        was asked (a question asking for a quantity needs a number), and nothing after a refusal."""
-        if checked.refusal or not checked.kept or refusals.lacks_asked_quantity(question, [c.text for c in checked.kept]):
-            return ""
-        return render(checked.kept, sources)[0]
+def meaning_check(parts: Parts, prompt: Prompt, generator: Generator, sentences: list[CheckedSentence]) -> Flow[CheckedSentence, None, Meaning]:
+    """Each sentence the model reads as a correct answer to the question by its sources (yielded in order, as it
+    passes); the rest are dropped. Off (everything passes) when meaning_min_yes is 0."""
+    kept, dropped, t0 = [], [], time.perf_counter()
+    for sentence in sentences:
+        if parts.settings.meaning_min_yes <= 0 or meaning_probability(generator, prompt.messages, sentence.text) >= parts.settings.meaning_min_yes:
+            kept.append(sentence)
+            yield sentence
+        else:
+            dropped.append(sentence.text)
+    return Meaning(kept, dropped, time.perf_counter() - t0)
 
-    def _refusal_with_closest(self, question: str, standalone: str, reason: RefusalReason, clock: _Clock,
-                              sources: list[Source], verdict: Verdict | None, checked: Checked | None = None) -> Answer:
-        """A refusal that says what the documents do cover that is closest, quoted and cited, when that is near enough."""
-        checked = checked or Checked()
-        answer = _refusal(question, standalone, reason, clock, [s.retrieved for s in sources], checked.raw_text, checked.dropped)
-        answer.answerable = verdict.probability if verdict else None
-        if verdict is None or verdict.features.get("similarity", 0.0) < CLOSEST_MIN_SIMILARITY or not verdict.evidence:
-            return answer
-        source = sources[verdict.evidence_passage]
-        support = self.judge.judge(verdict.evidence, source.evidence_text)
-        if not self.judge.supports(support):
-            return answer
-        chunk = source.retrieved.chunk
-        quote = " ".join(verdict.evidence.split())
-        answer.text = f"{REFUSAL} The closest they come: “{quote}” [1]"
-        answer.citations = [Citation.of(1, chunk, support.evidence, sentences=[quote], evidence=[support.evidence],
-                                        score=support.score)]
+
+def refusal_with_closest(parts: Parts, question: str, prompt: Prompt, reason: RefusalReason, verdict: Verdict | None,
+                         timings: Timings, total_s: float, raw_text: str = "", dropped: list[str] | None = None) -> Answer:
+    """A refusal that says what the documents do cover that is closest, quoted and cited, when that is near enough."""
+    answer = _refusal(question, prompt.question, reason, timings, total_s, [s.retrieved for s in prompt.sources], raw_text, dropped)
+    answer.answerable = verdict.probability if verdict else None
+    if verdict is None or verdict.features.get("similarity", 0.0) < CLOSEST_MIN_SIMILARITY or not verdict.evidence:
         return answer
+    source = prompt.sources[verdict.evidence_passage]
+    support = parts.judge.judge(verdict.evidence, source.evidence_text)
+    if not parts.judge.supports(support):
+        return answer
+    quote = " ".join(verdict.evidence.split())
+    answer.text = f"{REFUSAL} The closest they come: “{quote}” [1]"
+    answer.citations = [Citation.of(1, source.retrieved.chunk, support.evidence, sentences=[quote], evidence=[support.evidence],
+                                    score=support.score)]
+    return answer
+
+
+# ---- how the stages' results become what a reader sees
+
+def _checked_answer(parts: Parts, prompt: Prompt, generator: Generator, started: float) -> Flow[str, None, tuple[Draft, Meaning]]:
+    """The answer as far as it may be shown, each time it grows by a sentence that passed every check. With the
+    meaning check on, nothing appears before the model stops (the check needs the model the answer holds)."""
+    meaning_on = parts.settings.meaning_min_yes > 0
+    kept: list[CheckedSentence] = []
+    draft = yield from _each(write_draft(parts, prompt, generator, started),
+                             lambda sentence: None if meaning_on else _shown_with(kept, sentence, prompt))
+    if not meaning_on:
+        return draft, Meaning(draft.passed, [], 0.0)
+    meaning = yield from _each(meaning_check(parts, prompt, generator, draft.passed),
+                               lambda sentence: _shown_with(kept, sentence, prompt))
+    return draft, meaning
+
+
+def _each(flow: Flow, show: Callable[[CheckedSentence], str | None]) -> Flow[str, None, object]:
+    """Runs a stage that yields sentences; yields what `show` makes of each (None: nothing); returns its value."""
+    while True:
+        try:
+            sentence = next(flow)
+        except StopIteration as stop:
+            return stop.value
+        if (text := show(sentence)) is not None:
+            yield text
+
+
+def _shown_with(kept: list[CheckedSentence], sentence: CheckedSentence, prompt: Prompt) -> str:
+    """The answer with one more kept sentence: empty until the kept sentences give what kind of thing was asked
+    (a question asking for a quantity needs a number)."""
+    kept.append(sentence)
+    if refusals.lacks_asked_quantity(prompt.question, [c.text for c in kept]):
+        return ""
+    return render(kept, prompt.sources)[0]
+
+
+def _growing(texts: Flow[str, None, object], started: float) -> Flow[str, None, tuple[object, float]]:
+    """The increments of a text that only grows; returns the flow's value and when the first increment came."""
+    shown, first = "", 0.0
+    while True:
+        try:
+            text = next(texts)
+        except StopIteration as stop:
+            return stop.value, first
+        if text != shown:
+            first = first or time.perf_counter() - started
+            yield text[len(shown):]
+            shown = text
+
+
+def _refusal_reason(question: str, draft: Draft, kept: list[CheckedSentence]) -> RefusalReason | None:
+    if draft.model_refused:
+        return RefusalReason.MODEL_REFUSED
+    if not kept:
+        return RefusalReason.UNSUPPORTED
+    if refusals.lacks_asked_quantity(question, [c.text for c in kept]):
+        return RefusalReason.NO_QUANTITY
+    return None
 
 
 _TRAILING_MARKERS = re.compile(r"(\s*\[[\d,;\s]*\]?)+\s*$")
@@ -244,18 +286,35 @@ def _complete_sentences(text: str) -> list[AnswerSentence]:
     return parse_answer(_TRAILING_MARKERS.sub("", text))[:-1]
 
 
-def _allowed(question: str, sources: list[Source]) -> str:
-    """What an answer sentence may draw on: the question and the sources as the model read them."""
-    return "\n".join([question, *(s.text for s in sources)])
+def _trace(prompt: Prompt, verdict: Verdict | None, threshold: float) -> Trace:
+    sources = [SourceRead(s.n, s.retrieved.chunk.doc_id, s.retrieved.chunk.chunk_id, s.text) for s in prompt.sources]
+    seen = VerdictTrace(verdict.probability, threshold, _sigmoid(verdict.features["llm_yes"]), verdict.features) if verdict else None
+    return Trace(sources, prompt.messages, seen)
 
 
-def _finish(answer: Answer) -> Iterator[str | Answer]:
+def _sigmoid(logit: float) -> float:
+    import math
+    return round(1.0 / (1.0 + math.exp(-logit)), 4)
+
+
+def _traced(answer: Answer, trace: Trace) -> Answer:
+    answer.trace = trace
+    return answer
+
+
+def _timed(stage: Callable, *args):
+    t0 = time.perf_counter()
+    return stage(*args), time.perf_counter() - t0
+
+
+def _finished(answer: Answer) -> Iterator[str | Answer]:
     """A refusal is shown whole: its text, then the Answer."""
     yield answer.text
     yield answer
 
 
-def _refusal(question: str, standalone: str, reason: RefusalReason, clock: _Clock,
+def _refusal(question: str, standalone: str, reason: RefusalReason, timings: Timings, total_s: float,
              retrieved: list[RetrievedChunk] | None = None, raw_text: str = "", dropped: list[str] | None = None) -> Answer:
+    timings.total_s = total_s
     return Answer(question=question, standalone_question=standalone, text=REFUSAL, refused=True, refusal_reason=reason,
-                  citations=[], retrieved=retrieved or [], timings=clock.done(), raw_text=raw_text, dropped=dropped or [])
+                  citations=[], retrieved=retrieved or [], timings=timings, raw_text=raw_text, dropped=dropped or [])

@@ -54,14 +54,5 @@ def answer_messages(question: str, sources: list[Source], datamark: bool = False
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def passage_messages(question: str, passage: str) -> list[dict]:
-    """The answer prompt with one bare passage as its only source (to judge a sentence against a passage
-    that is in no index: the support pairs of benchmarks/calibrate_support_judge.py)."""
-    from ..ingest.chunking import Chunk
-
-    chunk = Chunk("passage:0-1", "passage", "Article", "Article", 0, len(passage), passage)
-    return answer_messages(question, [Source(1, RetrievedChunk(chunk, 1.0, 1.0, 1.0, 1), passage, passage)])
-
-
 def _marked(text: str) -> str:
     return re.sub(r"[ \t]+", DATAMARK, text)

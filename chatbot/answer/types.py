@@ -58,6 +58,39 @@ class Reading:
                               "page": r.chunk.page} for r in self.passages]}
 
 
+@dataclass(frozen=True)
+class SourceRead:
+    """One source as the model read it (after withholding and excerpting): what its number stood for."""
+    n: int
+    doc_id: str
+    chunk_id: str
+    text: str
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "doc": self.doc_id, "chunk_id": self.chunk_id, "text": self.text}
+
+
+@dataclass(frozen=True)
+class VerdictTrace:
+    probability: float  # that the passages state the answer
+    threshold: float
+    llm_yes: float  # the model's own P(yes), before the head
+    features: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What the model read and what the verdict saw, kept with the answer so that evaluation and benchmarks
+    reuse it instead of retrieving again (they could not be sure to read the same)."""
+    sources: list[SourceRead] = field(default_factory=list)
+    messages: list[dict] = field(default_factory=list)  # the answer prompt exactly
+    verdict: VerdictTrace | None = None
+
+    def to_json(self) -> dict:
+        return {"sources": [s.to_json() for s in self.sources], "messages": self.messages,
+                "verdict": dataclasses.asdict(self.verdict) if self.verdict else None}
+
+
 @dataclass
 class Timings:
     rewrite_s: float = 0.0
@@ -85,6 +118,7 @@ class Answer:
     dropped: list[str] = field(default_factory=list)  # sentences removed as unsupported
     recited: int = 0  # sentences whose citation was corrected
     answerable: float | None = None  # the verdict's P(the passages state the answer); None when not taken
+    trace: Trace = field(default_factory=Trace)  # what the model read and what the verdict saw (empty: not read)
 
     def to_json(self) -> dict:
         return {
@@ -95,7 +129,7 @@ class Answer:
             "retrieved": [retrieved_json(r) for r in self.retrieved],
             "timings": dataclasses.asdict(self.timings),
             "raw_answer": self.raw_text, "dropped_sentences": self.dropped, "recited_sentences": self.recited,
-            "answerable_probability": self.answerable,
+            "answerable_probability": self.answerable, "trace": self.trace.to_json(),
         }
 
 

@@ -58,6 +58,10 @@ class Retriever:
                                           float(bm25_all[keyword.positions(np.array([row]))[0]]), rank))
         return results
 
+    def knows_word(self, stemmed: str) -> bool:
+        """Whether a (stemmed) word occurs anywhere in the collection (the output filter asks)."""
+        return self.index.keyword.knows(stemmed)
+
     def _fuse(self, rows, dense, bm25, dense_rows, bm25_rows) -> np.ndarray:
         if self.settings.fusion == Fusion.WEIGHTED:
             # A chunk outside the dense candidates scores at most the last candidate's cosine: use that.
