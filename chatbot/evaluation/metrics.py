@@ -75,6 +75,12 @@ def citation_scores(sentence_support: list[tuple[bool, list[bool]]]) -> tuple[fl
     return recall, precision
 
 
+def decision_cost(confidently_wrong: int, false_refusals: int) -> int:
+    """The cost that set the defaults (docs/decisions): a confidently wrong answer is twice as bad as a refusal of
+    a question the documents answer."""
+    return 2 * confidently_wrong + false_refusals
+
+
 def percentile(values: list[float], q: float) -> float | None:
     """Linear-interpolated percentile, q in [0, 100]."""
     if not values:

@@ -8,10 +8,11 @@ import json
 from pathlib import Path
 
 from ..fileutils import atomic_write_text
+from .metrics import decision_cost
 
 # Metrics shown in the tables and bar plot, with whether higher is better.
 HEADLINE = [
-    ("confidently_wrong", False), ("confidently_wrong_rate", False), ("answer_contains_gold", True),
+    ("cost", False), ("confidently_wrong", False), ("false_refusals", False), ("confidently_wrong_rate", False), ("answer_contains_gold", True),
     ("evidence_hit_at_k", True), ("evidence_recall_at_k", True), ("doc_recall_at_k", True), ("mrr", True),
     ("answer_f1", True), ("cited_doc_accuracy", True), ("citation_recall", True), ("citation_precision", True),
     ("raw_citation_recall", True), ("raw_citation_precision", True), ("refusal_recall", True),
@@ -34,7 +35,8 @@ def summary_markdown(summary: dict) -> str:
     lines += ["", "Confidently wrong = answered an unanswerable question, or (where accepted answers are given) "
               "answered without any of them.", "", "| refusal reason | answerable (false refusals) | unanswerable |", "|---|---|---|"]
     lines += [f"| {reason} | {row['answerable']} | {row['unanswerable']} |" for reason, row in summary.get("refusals_by_reason", {}).items()]
-    lines += ["", f"Support judge: {summary['support_judge']}; threshold {summary['citation_min_support']}.", _meaning_note(summary), ""]
+    lines += ["", "Cost = 2 × confidently wrong + false refusals (what chose the defaults).",
+              f"Citation scorer: {summary.get('citation_scorer', '')}.", _meaning_note(summary), ""]
     return "\n".join(lines)
 
 
@@ -60,9 +62,9 @@ figure {{ display: inline-block; margin: .5rem; }} img {{ max-width: 560px; }} .
 <h2>Summary</h2><table>{rows}</table>
 <p class="small">Confidently wrong: answered an unanswerable question, or (where accepted answers are given) answered without any of them.</p>
 <h2>Refusals by reason</h2><table><tr><th>reason</th><th>answerable (false refusals)</th><th>unanswerable</th></tr>{reasons}</table>
-<p class="small">Support judge behind the citation metrics: {e(summary['support_judge'])}; threshold {summary['citation_min_support']}.
-The engine drops or re-cites sentences with this same judge, so citation_recall/precision measure the final answers;
-raw_citation_* measure the model's own citations before those checks. {e(_meaning_note(summary))}</p>
+<p class="small">Cost = 2 × confidently wrong + false refusals (what chose the defaults). Citation scorer:
+{e(summary.get('citation_scorer', ''))}. citation_recall/precision score the final answers, raw_citation_* the model's
+own citations before the engine's checks. {e(_meaning_note(summary))}</p>
 <h2>Settings</h2><table>{settings}</table>
 <h2>Plots</h2>{plots}
 <h2>Questions</h2>
@@ -128,6 +130,7 @@ def _fmt(value) -> str:
 
 def compare(summary_a: dict, summary_b: dict, results_a: list[dict], results_b: list[dict]) -> str:
     """Metric deltas B − A and the questions whose pass/fail changed, as plain text."""
+    summary_a, summary_b = _with_cost(summary_a, results_a), _with_cost(summary_b, results_b)
     lines = [f"{'metric':<24}{'A':>10}{'B':>10}{'B − A':>10}"]
     for name, higher_is_better in HEADLINE:
         a, b = summary_a.get(name), summary_b.get(name)
@@ -145,6 +148,14 @@ def compare(summary_a: dict, summary_b: dict, results_a: list[dict], results_b: 
         verdict = lambda r: "pass" if r["metrics"]["pass"] else f"fail ({r['refusal_reason'] or 'answered'})"
         lines.append(f"  {qid}: {verdict(a)} -> {verdict(b)}  {b['question']}")
     return "\n".join(lines)
+
+
+def _with_cost(summary: dict, results: list[dict]) -> dict:
+    """Runs made before the cost was reported get it from their own results."""
+    if "cost" in summary:
+        return summary
+    false_refusals = sum(r["refused"] for r in results if r["answerable"])
+    return {**summary, "false_refusals": false_refusals, "cost": decision_cost(summary.get("confidently_wrong", 0), false_refusals)}
 
 
 def _meaning_note(summary: dict) -> str:

@@ -15,19 +15,16 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..answer.check import SupportJudge, parse_answer
+from ..answer.check import parse_answer
 from ..answer.types import Answer, RefusalReason
 from ..bot import Chatbot
 from ..config import Settings
 from ..errors import ChatbotError
 from ..fileutils import atomic_write_text, file_sha256
 from . import metrics as m
+from .attribution import DESCRIPTION, ModelAttribution
 from .questions import EvalQuestion, load_questions
 from .report import write_reports
-
-JUDGE_DESCRIPTION = ("heuristic support judge: score = mean of (share of the sentence's stemmed content words found in "
-                     "the passage) and (best MiniLM cosine between the sentence and one or two adjacent passage "
-                     "sentences); 0 when the sentence has a number the passage lacks")
 
 
 def run_eval(questions_path: Path, out_dir: Path, settings: Settings, limit: int | None = None,
@@ -45,13 +42,14 @@ def run_eval(questions_path: Path, out_dir: Path, settings: Settings, limit: int
         print(f"Resuming: {len(questions) - len(todo)} of {len(questions)} questions already answered in {out_dir}; skipping them.")
     if todo:
         bot = bot or Chatbot(settings)
+        scorer = ModelAttribution(bot.generator)
         pool = ThreadPoolExecutor(max_workers=parallel)
         try:
             with open(out_dir / "results.jsonl", "a", encoding="utf-8") as out, \
                     tqdm(total=len(todo), desc="Evaluating", unit="q", disable=not progress) as bar:
                 passed = sum(r["metrics"]["pass"] for r in done.values())
                 # Only this thread writes: each record is appended whole, in question order.
-                for record in pool.map(lambda q: score_question(q, bot.ask(q.question, q.history), bot.judge), todo):
+                for record in pool.map(lambda q: score_question(q, bot.ask(q.question, q.history), scorer), todo):
                     done[record["id"]] = record
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
                     out.flush()
@@ -66,15 +64,15 @@ def run_eval(questions_path: Path, out_dir: Path, settings: Settings, limit: int
     return summary
 
 
-def score_question(q: EvalQuestion, answer: Answer, judge: SupportJudge) -> dict:
+def score_question(q: EvalQuestion, answer: Answer, scorer: ModelAttribution) -> dict:
     retrieved_texts = [r.chunk.text for r in answer.retrieved]
     ranks = m.evidence_ranks(q.evidence, retrieved_texts)
     cited_docs = sorted({c.doc_id for c in answer.citations})
     final_sources = {c.n: c.text for c in answer.citations}
     raw_sources = {r.rank: r.chunk.text for r in answer.retrieved}  # the prompt numbered sources by rank
-    final_recall, final_precision = _citation_quality(answer.text, final_sources, judge) if not answer.refused else (None, None)
+    final_recall, final_precision = _citation_quality(answer.text, final_sources, scorer) if not answer.refused else (None, None)
     model_wrote_answer = answer.raw_text and answer.refusal_reason != RefusalReason.MODEL_REFUSED
-    raw_recall, raw_precision = _citation_quality(answer.raw_text, raw_sources, judge) if model_wrote_answer else (None, None)
+    raw_recall, raw_precision = _citation_quality(answer.raw_text, raw_sources, scorer) if model_wrote_answer else (None, None)
     cited_gold = m.cites_gold_doc(cited_docs, q.docs)
     metrics = {
         "evidence_ranks": ranks,
@@ -100,12 +98,14 @@ def _best_f1(text: str, q: EvalQuestion) -> float:
     return max(m.token_f1(text, reference) for reference in (q.answers or [q.answer]))
 
 
-def _citation_quality(text: str, sources: dict[int, str], judge: SupportJudge) -> tuple[float | None, float | None]:
+def _citation_quality(text: str, sources: dict[int, str], scorer: ModelAttribution) -> tuple[float | None, float | None]:
     per_sentence = []
     for sentence in parse_answer(text):
         cited = [n for n in sentence.cited if n in sources]
-        each = [n in sources and judge.supports(judge.judge(sentence.text, sources[n])) for n in sentence.cited]  # a missing source never supports
-        together = bool(cited) and judge.supports(judge.judge(sentence.text, "\n".join(sources[n] for n in cited)))
+        each = [n in sources and scorer.supports(sentence.text, sources[n]) for n in sentence.cited]  # a missing source never supports
+        # One cited passage: together is that passage alone (asked once).
+        together = bool(cited) and (each[sentence.cited.index(cited[0])] if len(cited) == 1
+                                    else scorer.supports(sentence.text, "\n\n".join(sources[n] for n in cited)))
         per_sentence.append((together, each))
     return m.citation_scores(per_sentence)
 
@@ -133,6 +133,7 @@ def summarise(results: list[dict], settings: Settings) -> dict:
         "raw_citation_recall": m.mean(col(results, "raw_citation_recall")),
         "raw_citation_precision": m.mean(col(results, "raw_citation_precision")),
         "confidently_wrong": sum(r["metrics"].get("confidently_wrong", False) for r in results),
+        "false_refusals": sum(r["refused"] for r in answerable),
         "confidently_wrong_rate": m.mean([float(r["metrics"].get("confidently_wrong", False)) for r in results]),
         "answer_contains_gold": m.mean([float(x) for x in col(answerable, "contains_answer")]),
         "refusal_recall": m.mean([float(r["refused"]) for r in unanswerable]),
@@ -144,9 +145,10 @@ def summarise(results: list[dict], settings: Settings) -> dict:
                                               if r["timings"].get("first_sentence_s", 0.0) > 0], 50),
         "tokens_generated_p50": m.percentile([r["timings"]["tokens_generated"] for r in results], 50),
         "refusals_by_reason": _refusals_by_reason(results),
-        "support_judge": JUDGE_DESCRIPTION, "citation_min_support": settings.answer.citation_min_support,
+        "citation_scorer": DESCRIPTION,
         "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    summary["cost"] = m.decision_cost(summary["confidently_wrong"], summary["false_refusals"])
     summary.update({f"setting_{k}": v for k, v in _settings_record(settings).items()})
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in summary.items()}
 
