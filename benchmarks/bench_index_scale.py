@@ -35,10 +35,10 @@ import psutil
 from bm25s.stopwords import STOPWORDS_EN
 
 from chatbot.config import Settings
+from chatbot.index.backend import build_index, load_index
 from chatbot.index.dense import DenseIndex
 from chatbot.index.embeddings import Embedder
 from chatbot.index.retrieval import Retriever
-from chatbot.index.store import build_index, load_index
 
 DIM = 384
 CLUSTERS = 4096

@@ -36,8 +36,8 @@ from chatbot.bot import Chatbot
 from chatbot.config import REFUSAL, Settings
 from chatbot.engines import load_generator
 from chatbot.evaluation.metrics import contains_answer
+from chatbot.index.backend import build_index
 from chatbot.index.embeddings import Embedder
-from chatbot.index.store import build_index
 from chatbot.textutils import keyword_tokens
 
 ROOT = Path(__file__).resolve().parent.parent

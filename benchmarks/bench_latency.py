@@ -29,8 +29,8 @@ from chatbot.bot import Chatbot
 from chatbot.config import Settings
 from chatbot.engines import load_generator
 from chatbot.evaluation.questions import load_questions
+from chatbot.index.backend import load_index
 from chatbot.index.embeddings import Embedder
-from chatbot.index.store import load_index
 from chatbot.ingest.documents import load_corpus
 from chatbot.models import generator_model_path
 
@@ -92,7 +92,7 @@ from chatbot.bot import Chatbot
 from chatbot.config import Settings
 from chatbot.engines import load_generator
 from chatbot.index.embeddings import Embedder
-from chatbot.index.store import load_index
+from chatbot.index.backend import load_index
 t1 = time.perf_counter(); s = Settings.from_env()
 e = Embedder(s.embedding_model, s.model_cache_dir); e.embed(["warm"]); t2 = time.perf_counter()
 i = load_index(s); t3 = time.perf_counter()

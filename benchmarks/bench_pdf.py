@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_formats import SQUAD, read_article, write_pdf  # noqa: E402
 
 from chatbot.config import Settings  # noqa: E402
+from chatbot.index.backend import build_index  # noqa: E402
 from chatbot.index.embeddings import Embedder  # noqa: E402
-from chatbot.index.store import build_index  # noqa: E402
 from chatbot.ingest import documents  # noqa: E402
 from chatbot.ingest.documents import load_document  # noqa: E402
 from chatbot.ingest.formats import convert  # noqa: E402

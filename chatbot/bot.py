@@ -22,9 +22,9 @@ from .collection import CollectionInfo, DocumentInfo, load_profile
 from .config import Settings
 from .engines import Generator, engine_class, load_generator
 from .errors import ChatbotError
+from .index.backend import BuildReport, SearchIndex, build_index, load_index, stale_documents
 from .index.embeddings import Embedder
 from .index.retrieval import RetrievedChunk, Retriever
-from .index.store import BuildReport, Index, build_index, load_index, stale_documents
 from .ingest.documents import SUPPORTED_SUFFIXES, safe_file_name, save_document
 
 
@@ -60,7 +60,7 @@ class AddReport:
 
 
 class Chatbot:
-    def __init__(self, settings: Settings | None = None, *, index: Index | None = None,
+    def __init__(self, settings: Settings | None = None, *, index: SearchIndex | None = None,
                  embedder: Embedder | None = None, generator: Generator | None = None):
         self.settings = settings or Settings.from_env()
         engine_class(self.settings.generation.engine)  # an unknown engine is an error now, not at the first question
@@ -190,7 +190,7 @@ class Chatbot:
         """Pick up a rebuilt index without reloading any model; questions already running finish on the old one."""
         self._use_index(load_index(self.settings))
 
-    def _use_index(self, index: Index) -> None:
+    def _use_index(self, index: SearchIndex) -> None:
         retriever = Retriever(index, self.embedder, self.settings.retrieval)
         parts = Parts(retriever, lambda: self.generator, self.vectors, self.judge, self.answerability, self.settings.answer,
                       self.settings.generation.max_new_tokens)

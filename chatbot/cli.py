@@ -89,8 +89,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _setup(args, settings: Settings) -> int:
+    from .index.backend import build_index
     from .index.embeddings import Embedder
-    from .index.store import build_index
     from .models import generator_model_path
 
     path = generator_model_path(settings.generation.generator_model, settings.model_cache_dir)
@@ -128,7 +128,7 @@ def _check_model(args, settings: Settings) -> int:
 
 
 def _index(args, settings: Settings) -> int:
-    from .index.store import build_index
+    from .index.backend import build_index
 
     _print_build(build_index(settings, rebuild=args.rebuild))
     return 0

@@ -14,8 +14,8 @@ import pytest
 from chatbot.bot import Chatbot
 from chatbot.config import Settings
 from chatbot.engines import load_generator
+from chatbot.index.backend import build_index
 from chatbot.index.embeddings import Embedder
-from chatbot.index.store import build_index
 
 PROJECT = Path(__file__).resolve().parent.parent
 SCIATIC_DOC = "001_5504509c8ebd97f0.txt"

@@ -11,7 +11,7 @@ from conftest import PROJECT, SCIATIC_DOC, copy_corpus
 from streamlit.testing.v1 import AppTest
 
 from chatbot.config import REFUSAL, Settings
-from chatbot.index.store import build_index
+from chatbot.index.backend import build_index
 from chatbot.presentation import escape_markdown
 
 TIMEOUT = 600  # a real model on 2 cores: raise the timeout rather than fake the model

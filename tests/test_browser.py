@@ -22,7 +22,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from chatbot.config import Settings
-from chatbot.index.store import build_index
+from chatbot.index.backend import build_index
 
 ARTIFACTS = PROJECT / "artifacts"
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

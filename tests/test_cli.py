@@ -115,7 +115,7 @@ def test_search_warns_when_documents_changed_since_indexing(tmp_path, embedder):
     from conftest import copy_corpus
 
     from chatbot.config import Settings
-    from chatbot.index.store import build_index
+    from chatbot.index.backend import build_index
 
     settings = Settings(corpus_dir=copy_corpus(tmp_path / "corpus"), index_dir=tmp_path / "index")
     build_index(settings, embedder, progress=False)

@@ -7,8 +7,8 @@ from conftest import PROJECT
 
 from chatbot.errors import ChatbotError
 from chatbot.evaluation import metrics as m
-from chatbot.evaluation.questions import load_questions
 from chatbot.evaluation.attribution import ModelAttribution
+from chatbot.evaluation.questions import load_questions
 from chatbot.evaluation.report import compare
 from chatbot.evaluation.runner import run_eval
 

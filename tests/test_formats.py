@@ -24,7 +24,7 @@ from makers import (
 from chatbot.bot import Chatbot
 from chatbot.config import Settings
 from chatbot.errors import ChatbotError
-from chatbot.index.store import build_index
+from chatbot.index.backend import build_index
 from chatbot.ingest.chunking import chunk_document
 from chatbot.ingest.documents import load_document, save_document
 from chatbot.ingest.formats import CONVERTERS

@@ -5,11 +5,11 @@ import os
 import numpy as np
 import pytest
 
-import chatbot.index.store as store
+import chatbot.index.builder as builder
 from chatbot.bot import Chatbot
 from chatbot.errors import ChatbotError, IndexDamagedError, IndexMismatchError, IndexMissingError
+from chatbot.index.backend import build_index, load_index, stale_documents
 from chatbot.index.retrieval import Retriever
-from chatbot.index.store import build_index, load_index, stale_documents
 from chatbot.ingest.chunking import chunker_signature
 from chatbot.textutils import keyword_tokens
 
@@ -55,7 +55,7 @@ def test_a_change_re_embeds_only_what_changed_and_shares_the_rest(fresh_settings
     assert first_total == before.n_chunks
 
     reads = []
-    monkeypatch.setattr(store, "load_document", lambda path: reads.append(path.name) or store_load(path))
+    monkeypatch.setattr(builder, "load_document", lambda path: reads.append(path.name) or store_load(path))
     report = build_index(fresh_settings, counting, progress=False)
     assert not report.changed and counting.embedded == first_total and reads == []  # nothing changed: nothing read
 
@@ -155,7 +155,7 @@ def test_a_build_that_dies_midway_leaves_the_previous_index_and_its_leftovers_go
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(store.Shard, "save", crash)
+    monkeypatch.setattr(builder.Shard, "save", crash)
     with pytest.raises(OSError):
         build_index(fresh_settings, embedder, progress=False)
     monkeypatch.undo()
@@ -173,7 +173,7 @@ def test_an_old_build_stays_while_a_reader_holds_it(fresh_settings, embedder):
     reader = load_index(fresh_settings)
     (fresh_settings.corpus_dir / "new.txt").write_text("Cycling\n\nCycling strengthens the quadriceps.\n", encoding="utf-8")
     build_index(fresh_settings, embedder, progress=False)
-    assert reader.path.exists() and reader.store.chunk(reader.n_chunks - 1).text  # still readable
+    assert reader.path.exists() and reader.chunk(reader.n_chunks - 1).text  # still readable
     reader.close()
     (fresh_settings.corpus_dir / "new.txt").unlink()
     build_index(fresh_settings, embedder, progress=False)
@@ -226,7 +226,7 @@ def test_missing_index_says_how_to_build_it(fresh_settings):
 def test_vectors_in_the_store_are_the_ones_in_faiss(built_settings):
     index = load_index(built_settings)
     row = index.n_chunks // 2
-    v = np.asarray(index.store.vector(row))
+    v = np.asarray(index.vector(row))
     scores, rows = index.dense.search(v, 1)
     assert rows[0] == row and scores[0] == pytest.approx(1.0, abs=1e-5)
 

@@ -14,7 +14,7 @@ from chatbot.answer.output_filter import foreign_material
 from chatbot.answer.prompt import DATAMARK, answer_messages, number_sources
 from chatbot.bot import Chatbot
 from chatbot.config import Settings
-from chatbot.index.store import build_index, load_index
+from chatbot.index.backend import build_index, load_index
 from chatbot.ingest.documents import load_document
 from chatbot.ingest.instructions import is_instruction
 from chatbot.presentation import highlighted_passage

@@ -16,8 +16,8 @@ from conftest import PROJECT
 
 import chatbot.bot
 from chatbot.bot import Chatbot
+from chatbot.index.backend import build_index, load_index
 from chatbot.index.retrieval import Retriever
-from chatbot.index.store import build_index, load_index
 
 
 def _rebuild_until(stop: threading.Event, bot: Chatbot, embedder, count: list[int]) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 from chatbot.config import Settings
 from chatbot.evaluation import metrics as m
 from chatbot.evaluation.questions import load_questions
+from chatbot.index.backend import build_index, load_index
 from chatbot.index.embeddings import Embedder
 from chatbot.index.retrieval import Retriever
-from chatbot.index.store import build_index, load_index
 
 FUSIONS = [("rrf", 0.5), ("weighted", 0.5), ("weighted", 0.7), ("weighted", 0.8)]
 

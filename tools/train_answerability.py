@@ -27,8 +27,8 @@ from sklearn.metrics import roc_auc_score
 from chatbot.answer.answerability import FEATURES, SHIPPED_WEIGHTS, fitted_for
 from chatbot.bot import Chatbot
 from chatbot.config import Settings
+from chatbot.index.backend import build_index
 from chatbot.index.embeddings import Embedder
-from chatbot.index.store import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT.parent / "shared/external/squad2-dev/calibration.jsonl"

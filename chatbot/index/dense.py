@@ -29,7 +29,7 @@ class DenseIndex:
             faiss.extract_index_ivf(index).nprobe = nprobe
 
     @classmethod
-    def build(cls, vectors: np.ndarray, rows: np.ndarray, dim: int, settings: IndexSettings) -> "DenseIndex":
+    def build(cls, vectors: np.ndarray, rows: np.ndarray, dim: int, settings: IndexSettings) -> DenseIndex:
         kind = kind_for(len(rows), settings)
         if kind == FLAT:
             index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
@@ -44,7 +44,7 @@ class DenseIndex:
         return dense
 
     @classmethod
-    def load(cls, path: Path, kind: str, settings: IndexSettings) -> "DenseIndex":
+    def load(cls, path: Path, kind: str, settings: IndexSettings) -> DenseIndex:
         return cls(faiss.read_index(str(path)), kind, settings.ivf_nprobe)
 
     def save(self, path: Path) -> None:

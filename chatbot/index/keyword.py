@@ -29,13 +29,13 @@ class Shard:
     rows: np.ndarray  # rows[local position] = the chunk's row number, ascending
 
     @classmethod
-    def build(cls, name: str, tokens: list[list[str]], rows: np.ndarray) -> "Shard":
+    def build(cls, name: str, tokens: list[list[str]], rows: np.ndarray) -> Shard:
         bm25 = bm25s.BM25()
         bm25.index(tokens, show_progress=False)
         return cls(name, bm25, np.asarray(rows, dtype=np.int64))
 
     @classmethod
-    def load(cls, folder: Path) -> "Shard":
+    def load(cls, folder: Path) -> Shard:
         bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
         return cls(folder.name, bm25, np.load(folder / "rows.npy"))
 
@@ -67,7 +67,7 @@ class KeywordIndex:
         self._idf = _select_idf_scorer(self.shards[0].bm25.idf_method) if self.shards else None
 
     @classmethod
-    def load(cls, folder: Path) -> "KeywordIndex":
+    def load(cls, folder: Path) -> KeywordIndex:
         return cls([Shard.load(p) for p in sorted(folder.iterdir()) if p.is_dir()])
 
     @property

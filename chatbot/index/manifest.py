@@ -58,7 +58,7 @@ class Manifest:
         return json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "Manifest":
+    def from_json(cls, text: str) -> Manifest:
         """The manifest, or ValueError naming the first missing or wrong field."""
         data = json.loads(text)
         if not isinstance(data, dict):

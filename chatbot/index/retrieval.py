@@ -18,7 +18,7 @@ from ..config import Fusion, RetrievalSettings
 from ..ingest.chunking import Chunk
 from ..textutils import keyword_tokens
 from .embeddings import Embedder
-from .store import Index
+from .backend import SearchIndex
 
 
 @dataclass(frozen=True)
@@ -31,36 +31,37 @@ class RetrievedChunk:
 
 
 class Retriever:
-    def __init__(self, index: Index, embedder: Embedder, settings: RetrievalSettings):
+    def __init__(self, index: SearchIndex, embedder: Embedder, settings: RetrievalSettings):
         self.index, self.embedder, self.settings = index, embedder, settings
 
     def search(self, query: str, k: int | None = None) -> list[RetrievedChunk]:
         k = k or self.settings.top_k
         n = min(max(self.settings.candidates, k), self.index.n_chunks)
         query_vector = self.embedder.embed([query])[0]
-        dense_scores, dense_rows = self.index.dense.search(query_vector, n)
-        keyword = self.index.keyword
-        bm25_all = keyword.scores(keyword_tokens([query])[0])
-        best = np.argsort(-bm25_all, kind="stable")[:n] if n == keyword.size else _top(bm25_all, n)
-        best = best[bm25_all[best] > 0]
-        bm25_rows, bm25_scores = keyword.rows[best], bm25_all[best]
+        dense_scores, dense_rows = self.index.dense_search(query_vector, n)
+        tokens = keyword_tokens([query])[0]
+        bm25_scores, bm25_rows = self.index.keyword_search(tokens, n)
 
         rows = np.union1d(dense_rows, bm25_rows)  # ascending: ties in the fused score go to the earlier row
         dense = _aligned(rows, dense_rows, dense_scores)
         bm25 = _aligned(rows, bm25_rows, bm25_scores)
         fused = self._fuse(rows, dense, bm25, dense_rows, bm25_rows)
         order = np.argsort(-fused, kind="stable")[:k]
+        chosen = rows[order]
+        missing = np.isnan(bm25[order])  # outside the BM25 candidates: its score is asked for, to report it
+        reported = bm25[order].copy()
+        if missing.any():
+            reported[missing] = self.index.keyword_scores(tokens, chosen[missing])
         results = []
-        for rank, i in enumerate(order, 1):
-            row = int(rows[i])
-            cosine = dense[i] if not np.isnan(dense[i]) else float(self.index.store.vector(row) @ query_vector)
-            results.append(RetrievedChunk(self.index.store.chunk(row), float(fused[i]), float(cosine),
-                                          float(bm25_all[keyword.positions(np.array([row]))[0]]), rank))
+        for rank, (i, row) in enumerate(zip(order, chosen), 1):
+            row = int(row)
+            cosine = dense[i] if not np.isnan(dense[i]) else float(self.index.vector(row) @ query_vector)
+            results.append(RetrievedChunk(self.index.chunk(row), float(fused[i]), float(cosine), float(reported[rank - 1]), rank))
         return results
 
     def knows_word(self, stemmed: str) -> bool:
         """Whether a (stemmed) word occurs anywhere in the collection (the output filter asks)."""
-        return self.index.keyword.knows(stemmed)
+        return self.index.knows_word(stemmed)
 
     def _fuse(self, rows, dense, bm25, dense_rows, bm25_rows) -> np.ndarray:
         if self.settings.fusion == Fusion.WEIGHTED:
@@ -73,12 +74,6 @@ class Retriever:
             return w * dense + (1 - w) * bm25_norm
         k0 = self.settings.rrf_k
         return _rrf(rows, dense_rows, k0) + _rrf(rows, bm25_rows, k0)
-
-
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    """Positions of the n highest scores, best first (ties: earlier position first)."""
-    part = np.argpartition(-scores, n - 1)[:n]
-    return part[np.lexsort((part, -scores[part]))]
 
 
 def _aligned(rows: np.ndarray, found_rows: np.ndarray, found_scores: np.ndarray) -> np.ndarray:

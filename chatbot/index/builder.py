@@ -1,20 +1,10 @@
-"""The index on disk: versioned builds made of per-document segments, brought up to date incrementally.
+"""Building the embedded store: versioned builds made of per-document segments, brought up to date incrementally.
 
-Layout under `index_dir`:
-    CURRENT              the live build's folder name, replaced atomically
-    .lock                held by the one writer (CLI `index`, an app upload)
-    build-<id>/
-        manifest.json    what the index depends on; each document's hash, row range and segment
-        segments/        per document: <segment>.chunks.jsonl, .vectors.npy, .tokens.txt (BM25 tokens)
-        dense.faiss      FAISS (exact, or IVF at scale) with rows as ids
-        keyword/<shard>/ BM25 (bm25s) over at most keyword_shard_chunks chunks, and their rows
-        .readers         every open Index holds a shared lock on it
-A build is written into a hidden temporary folder and goes live when CURRENT is swapped, so a build
-that dies midway leaves the previous index in use (its leftovers are removed by the next build). Per
-build, the work follows the change: unchanged documents are not read again (same size and time) and
-their segments are hard links to the previous build's files; the dense index is updated by removing
-and adding rows; only the BM25 shards that hold a changed document are rebuilt, from the stored
-tokens. An old build is deleted once no reader holds it.
+A build is written into a hidden temporary folder and goes live when CURRENT is swapped, so a build that dies
+midway leaves the previous index in use (cleanup.py removes its leftovers at the next build). Per build, the work
+follows the change: unchanged documents are not read again (same size and time) and their segments are hard links
+to the previous build's files; the dense index is updated by removing and adding rows; only the BM25 shards that
+hold a changed document are rebuilt, from the stored tokens.
 """
 from __future__ import annotations
 
@@ -23,191 +13,38 @@ import fcntl
 import json
 import os
 import shutil
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 from tqdm import tqdm
 
 from ..config import Settings
-from ..errors import ChatbotError, IndexDamagedError, IndexMismatchError, IndexMissingError, IndexUnusableError
+from ..errors import ChatbotError, IndexMissingError, IndexUnusableError
 from ..fileutils import atomic_write_text, file_sha256
 from ..ingest.chunking import Chunk, chunk_document, chunker_signature
 from ..ingest.documents import Document, load_document, scan_corpus
 from ..ingest.formats import describe_supported
 from ..textutils import keyword_tokens
+from .backend import BuildReport
+from .cleanup import link_or_copy, remove_leftovers, remove_old_builds
 from .dense import FLAT, IVF, DenseIndex, kind_for
 from .embeddings import Embedder
-from .keyword import KeywordIndex, Shard
-from .manifest import SkippedEntry, FORMAT_VERSION, DocumentEntry, Manifest, ManifestFormatError
-
-_REBUILD_HINT = "rebuild it with `python -m chatbot index --rebuild`"
-_SEGMENT_CACHE = 256  # segments kept in memory per open index
+from .keyword import Shard
+from .manifest import FORMAT_VERSION, DocumentEntry, Manifest, SkippedEntry
+from .reader import LocalIndex, open_local_index
 
 
-@dataclass
-class Index:
-    path: Path
-    manifest: Manifest
-    dense: DenseIndex
-    keyword: KeywordIndex
-    store: "ChunkStore"
-    _reader: IO | None = field(default=None, repr=False)  # the shared lock that keeps this build on disk
-
-    @property
-    def n_chunks(self) -> int:
-        return self.manifest.n_chunks
-
-    def all_chunks(self) -> list[Chunk]:
-        """Every chunk in row order (reads every segment: for small collections and tests)."""
-        return [c for entry in self.store.entries for c in self.store.segment(entry)[0]]
-
-    def close(self) -> None:
-        if self._reader:
-            self._reader.close()
-            self._reader = None
-
-
-class ChunkStore:
-    """Row number -> chunk and vector, read from the document's segment on first use and kept."""
-
-    def __init__(self, folder: Path, documents: dict[str, DocumentEntry]):
-        self.folder = folder
-        self.entries = sorted(documents.values(), key=lambda e: e.first_row)
-        self._starts = np.array([e.first_row for e in self.entries], dtype=np.int64)
-        self._cache: OrderedDict[str, tuple[list[Chunk], np.ndarray]] = OrderedDict()
-        self._lock = threading.Lock()  # sessions of the app search at the same time
-
-    def chunk(self, row: int) -> Chunk:
-        entry = self._entry(row)
-        return self.segment(entry)[0][row - entry.first_row]
-
-    def vector(self, row: int) -> np.ndarray:
-        entry = self._entry(row)
-        return self.segment(entry)[1][row - entry.first_row]
-
-    def segment(self, entry: DocumentEntry) -> tuple[list[Chunk], np.ndarray]:
-        with self._lock:
-            found = self._cache.get(entry.segment)
-        if found is None:
-            found = read_segment(self.folder, entry.segment)
-            with self._lock:
-                self._cache[entry.segment] = found
-                if len(self._cache) > _SEGMENT_CACHE:
-                    self._cache.popitem(last=False)
-        return found
-
-    def _entry(self, row: int) -> DocumentEntry:
-        i = int(np.searchsorted(self._starts, row, side="right")) - 1
-        if i < 0 or row >= self.entries[i].first_row + self.entries[i].n_chunks:
-            raise IndexDamagedError(f"The index has no chunk {row}; {_REBUILD_HINT}.", "unknown row")
-        return self.entries[i]
-
-
-@dataclass(frozen=True)
-class BuildReport:
-    added: list[str]
-    updated: list[str]
-    removed: list[str]
-    unchanged: list[str]
-    n_chunks: int
-    seconds: float
-    reason: str = ""  # why everything was re-embedded, if it was
-    skipped: dict[str, str] = dataclasses.field(default_factory=dict)  # files not indexed -> why, and the fix
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.reason)
-
-
-# ---------------------------------------------------------------- reading
-
-def load_index(settings: Settings) -> Index:
-    """The live build, held open for reading; typed errors say what is wrong and how to fix it."""
-    for _ in range(3):  # a writer may swap builds between reading CURRENT and locking it: look again
-        build = _current_build(settings.index_dir)
-        if build is None:
-            raise IndexMissingError(f"There is no index in {settings.index_dir} yet; build it with `python -m chatbot index`.", "no index")
-        reader = _hold(build)
-        if reader is not None:
-            break
-    else:
-        raise IndexDamagedError(f"The index in {settings.index_dir} kept changing while it was read; try again.", "kept changing")
-    try:
-        return _open_build(build, settings, reader)
-    except BaseException:
-        reader.close()
-        raise
-
-
-def _open_build(build: Path, settings: Settings, reader: IO) -> Index:
-    try:
-        manifest = Manifest.from_json((build / "manifest.json").read_text(encoding="utf-8"))
-    except ManifestFormatError as exc:
-        raise IndexMismatchError(f"The index was built with {exc}; {_REBUILD_HINT}.", str(exc)) from None
-    except (OSError, ValueError) as exc:
-        raise _damaged(settings, exc) from None
-    problem = manifest.mismatch(settings)
-    if problem:
-        raise IndexMismatchError(f"The index was built with {problem}; {_REBUILD_HINT}.", problem)
-    try:
-        dense = DenseIndex.load(build / "dense.faiss", manifest.dense_kind, settings.index)
-        keyword = KeywordIndex.load(build / "keyword")
-        if not (dense.size == keyword.size == manifest.n_chunks):
-            raise ValueError(f"chunk counts disagree (manifest {manifest.n_chunks}, FAISS {dense.size}, BM25 {keyword.size})")
-        store = ChunkStore(build / "segments", manifest.documents)
-        for entry in manifest.documents.values():
-            if not (build / "segments" / f"{entry.segment}.chunks.jsonl").is_file():
-                raise ValueError(f"segment {entry.segment} is missing")
-    except Exception as exc:  # truncated, edited or missing files: all mean the same to a user
-        raise _damaged(settings, exc) from None
-    return Index(build, manifest, dense, keyword, store, reader)
-
-
-def _damaged(settings: Settings, exc: Exception) -> IndexDamagedError:
-    reason = f"{type(exc).__name__}: {exc}"
-    return IndexDamagedError(f"The index in {settings.index_dir} is damaged ({reason}); {_REBUILD_HINT}.", f"damaged index ({reason})")
-
-
-def _hold(build: Path) -> IO | None:
-    """A shared lock on the build, so no writer deletes it while it is read; None if it is already gone."""
-    try:
-        reader = open(build / ".readers", "a")
-    except OSError:
-        return None
-    fcntl.flock(reader, fcntl.LOCK_SH)
-    if not (build / "manifest.json").exists():  # deleted while we waited for the lock
-        reader.close()
-        return None
-    return reader
-
-
-def read_segment(folder: Path, name: str) -> tuple[list[Chunk], np.ndarray]:
-    lines = (folder / f"{name}.chunks.jsonl").read_text(encoding="utf-8").splitlines()
-    chunks = [_chunk_from_json(json.loads(line)) for line in lines]
-    return chunks, np.load(folder / f"{name}.vectors.npy", mmap_mode="r")
-
-
-def _chunk_from_json(record: dict) -> Chunk:
-    """JSON has lists where a Chunk has tuples (chunks are compared and hashed)."""
-    record["flagged"] = tuple(map(tuple, record.get("flagged", ())))
-    record["page_breaks"] = tuple(record.get("page_breaks", ()))
-    return Chunk(**record)
-
-
-def stale_documents(index: Index, corpus_dir: Path) -> list[str]:
+def changed_since(manifest: Manifest, corpus_dir: Path) -> list[str]:
     """Documents added, changed or removed in the corpus folder since the index was built.
 
     Cheap: a file whose size and modification time match the manifest is not read.
     """
-    indexed, skipped = index.manifest.documents, index.manifest.skipped
+    indexed, skipped = manifest.documents, manifest.skipped
     current = {p.name: p for p in scan_corpus(corpus_dir)[0]}
     stale = [name for name in indexed if name not in current]
     for name, path in current.items():
@@ -224,16 +61,6 @@ def _same_stat(path: Path, entry: DocumentEntry | SkippedEntry) -> bool:
     return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
 
 
-def _current_build(index_dir: Path) -> Path | None:
-    try:
-        name = (index_dir / "CURRENT").read_text().strip()
-    except OSError:
-        return None
-    return index_dir / name if name and (index_dir / name).is_dir() else None
-
-
-# ---------------------------------------------------------------- building
-
 _EMBED_BATCH_DOCS = 256  # documents chunked and embedded at a time: memory stays bounded at any collection size
 
 
@@ -249,7 +76,7 @@ class _Plan:
     skips_changed: bool  # the set of skipped files differs from the previous build's
 
 
-def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: bool = False, progress: bool = True,
+def build_local_index(settings: Settings, embedder: Embedder | None = None, rebuild: bool = False, progress: bool = True,
                 on_step: Callable[[str], None] | None = None) -> BuildReport:
     """Bring the index up to date with the corpus folder; only new and changed documents are embedded.
     `progress` draws a bar on the terminal; `on_step` is told each step in words (the app shows them)."""
@@ -258,7 +85,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: b
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time
-        _remove_leftovers(root)
+        remove_leftovers(root)
         previous, reason = _previous_index(settings, rebuild)
         try:
             plan = _plan(settings, previous, reason)
@@ -270,7 +97,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: b
         finally:
             if previous:
                 previous.close()
-        _remove_old_builds(root)
+        remove_old_builds(root)
     report = plan.report
     failed = set(plan.skipped) & set(report.added)
     return dataclasses.replace(report, added=[d for d in report.added if d not in failed], n_chunks=n_chunks,
@@ -295,18 +122,18 @@ def _load_or_skip(path: Path, skipped: dict[str, SkippedEntry]) -> Document | No
         return None
 
 
-def _previous_index(settings: Settings, rebuild: bool) -> tuple[Index | None, str]:
+def _previous_index(settings: Settings, rebuild: bool) -> tuple[LocalIndex | None, str]:
     if rebuild:
         return None, "rebuild requested"
     try:
-        return load_index(settings), ""
+        return open_local_index(settings), ""
     except IndexMissingError:
         return None, ""
     except IndexUnusableError as exc:  # other settings, or damaged: start over, and say why
         return None, exc.reason
 
 
-def _plan(settings: Settings, previous: Index | None, reason: str) -> _Plan:
+def _plan(settings: Settings, previous: LocalIndex | None, reason: str) -> _Plan:
     paths, unlisted = scan_corpus(settings.corpus_dir, settings.index.max_bytes)
     if not paths:
         why = "".join(f" {name} {reason}." for name, reason in unlisted.items())
@@ -337,10 +164,10 @@ def _plan(settings: Settings, previous: Index | None, reason: str) -> _Plan:
                  skipped.keys() != old_skipped.keys())
 
 
-def _write_build(settings: Settings, previous: Index | None, plan: _Plan, embedder: Embedder, progress: bool,
+def _write_build(settings: Settings, previous: LocalIndex | None, plan: _Plan, embedder: Embedder, progress: bool,
                  on_step: Callable[[str], None]) -> int:
     root = settings.index_dir
-    name = f"build-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+    name = f"build-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
     tmp = root / f".{name}.tmp"
     segments = tmp / "segments"
     segments.mkdir(parents=True)
@@ -348,7 +175,7 @@ def _write_build(settings: Settings, previous: Index | None, plan: _Plan, embedd
         documents = dict(plan.keep)
         for entry in plan.keep.values():  # unchanged: share the previous build's files
             for suffix in (".chunks.jsonl", ".vectors.npy", ".tokens.txt"):
-                _link_or_copy(previous.path / "segments" / f"{entry.segment}{suffix}", segments / f"{entry.segment}{suffix}")
+                link_or_copy(previous.path / "segments" / f"{entry.segment}{suffix}", segments / f"{entry.segment}{suffix}")
         next_row = previous.manifest.next_row if previous else 0
         added_rows, added_vectors = [], []
         with tqdm(total=len(plan.index), unit="doc", desc="Indexing", disable=not progress or not plan.index) as bar:
@@ -378,7 +205,7 @@ def _write_build(settings: Settings, previous: Index | None, plan: _Plan, embedd
         del dense, new, added_vectors
         documents = _keyword_shards(settings, previous, plan, documents, segments, tmp / "keyword")
         manifest = Manifest(
-            format=FORMAT_VERSION, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            format=FORMAT_VERSION, built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             embedding_model=settings.embedding_model, embedding_dim=embedder.dimension, chunker=chunker_signature(settings.chunking),
             n_chunks=n_chunks, next_row=next_row, dense_kind=kind_for(n_chunks, settings.index), dense_trained_on=trained_on,
             documents=dict(sorted(documents.items())),
@@ -405,7 +232,7 @@ def _write_segment(folder: Path, doc: Document, chunks: list[Chunk], vectors: np
     return DocumentEntry(doc.sha256, st.st_size, st.st_mtime_ns, doc.title, first_row, len(chunks), segment, keyword_shard="")
 
 
-def _dense_index(settings: Settings, previous: Index | None, plan: _Plan, documents: dict[str, DocumentEntry],
+def _dense_index(settings: Settings, previous: LocalIndex | None, plan: _Plan, documents: dict[str, DocumentEntry],
                  segments: Path, new: tuple[np.ndarray, np.ndarray], dim: int) -> tuple[DenseIndex, int]:
     """The previous dense index with the change applied, when it is still the right kind; else a new one."""
     n = sum(e.n_chunks for e in documents.values())
@@ -423,7 +250,7 @@ def _dense_index(settings: Settings, previous: Index | None, plan: _Plan, docume
     return DenseIndex.build(vectors, rows, dim, settings.index), (n if kind == IVF else 0)
 
 
-def _keyword_shards(settings: Settings, previous: Index | None, plan: _Plan, documents: dict[str, DocumentEntry],
+def _keyword_shards(settings: Settings, previous: LocalIndex | None, plan: _Plan, documents: dict[str, DocumentEntry],
                     segments: Path, folder: Path) -> dict[str, DocumentEntry]:
     """Write the BM25 shards: new documents go to the newest shard while it has room; only shards whose
     documents changed are rebuilt, the others are the previous build's files. Returns the entries with
@@ -450,7 +277,7 @@ def _keyword_shards(settings: Settings, previous: Index | None, plan: _Plan, doc
         else:
             (folder / shard).mkdir()
             for f in (previous.path / "keyword" / shard).iterdir():
-                _link_or_copy(f, folder / shard / f.name)
+                link_or_copy(f, folder / shard / f.name)
     return documents
 
 
@@ -463,31 +290,3 @@ def _build_shard(name: str, entries: list[DocumentEntry], segments: Path) -> Sha
     return Shard.build(name, tokens, rows)
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:  # a file system without hard links
-        shutil.copy2(src, dst)
-
-
-def _remove_leftovers(root: Path) -> None:
-    """Temporary folders of builds that were killed (only the lock holder builds, and it holds the lock)."""
-    for tmp in root.glob(".build-*.tmp"):
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _remove_old_builds(root: Path) -> None:
-    """Every build but the live one, unless a reader still holds it (it goes at a later build)."""
-    live = _current_build(root)
-    for build in root.glob("build-*"):
-        if build == live:
-            continue
-        try:
-            with open(build / ".readers", "a") as readers:
-                fcntl.flock(readers, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                (build / "manifest.json").unlink(missing_ok=True)  # first: a reader that gets in next sees it is gone
-                shutil.rmtree(build, ignore_errors=True)
-        except BlockingIOError:
-            continue  # in use
-        except OSError:
-            shutil.rmtree(build, ignore_errors=True)

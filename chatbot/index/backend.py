@@ -1,0 +1,94 @@
+"""The index behind one interface: what retrieval, the engine and the app call, whatever keeps the index.
+
+`SearchIndex` is what a backend implements for reading (dense and keyword search, chunks by row, the collection's
+documents); `build_index`, `load_index` and `stale_documents` are the entry points for building and opening one.
+The embedded store (reader.py: reading, builder.py: building, cleanup.py: removing what is no longer used) is the
+default; a second backend implements `SearchIndex` and the three functions, and nothing in retrieval or the answer
+pipeline changes.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ..config import Settings
+from ..ingest.chunking import Chunk
+from .embeddings import Embedder
+from .manifest import Manifest
+
+
+class SearchIndex(Protocol):
+    """A built index, open for reading. Rows are a backend's ids for chunks (ints, never reused)."""
+    manifest: Manifest  # what the index depends on, its documents and the files it skipped
+
+    @property
+    def n_chunks(self) -> int: ...
+
+    def dense_search(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The n rows closest to a normalised query vector: (cosines, rows), best first."""
+        ...
+
+    def keyword_search(self, tokens: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The n best BM25 rows that share a word with the (stemmed) query tokens: (scores, rows), best first."""
+        ...
+
+    def keyword_scores(self, tokens: list[str], rows: np.ndarray) -> np.ndarray:
+        """BM25 scores of given rows (reported beside the fused score)."""
+        ...
+
+    def chunk(self, row: int) -> Chunk: ...
+
+    def vector(self, row: int) -> np.ndarray: ...
+
+    def knows_word(self, stemmed: str) -> bool:
+        """Whether a stemmed word occurs anywhere in the collection."""
+        ...
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every chunk in row order (for small collections and tests)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    unchanged: list[str]
+    n_chunks: int
+    seconds: float
+    reason: str = ""  # why everything was re-embedded, if it was
+    skipped: dict[str, str] = field(default_factory=dict)  # files not indexed -> why, and the fix
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.reason)
+
+
+def load_index(settings: Settings) -> SearchIndex:
+    """The live index, open for reading; typed errors say what is wrong and how to fix it."""
+    from .reader import open_local_index
+
+    return open_local_index(settings)
+
+
+def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: bool = False, progress: bool = True,
+                on_step: Callable[[str], None] | None = None) -> BuildReport:
+    """Bring the index up to date with the corpus folder; only new and changed documents are embedded.
+    `progress` draws a bar on the terminal; `on_step` is told each step in words (the app shows them)."""
+    from .builder import build_local_index
+
+    return build_local_index(settings, embedder, rebuild, progress, on_step)
+
+
+def stale_documents(index: SearchIndex, corpus_dir: Path) -> list[str]:
+    """Documents added, changed or removed in the corpus folder since the index was built (cheap)."""
+    from .builder import changed_since
+
+    return changed_since(index.manifest, corpus_dir)
