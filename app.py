@@ -20,7 +20,7 @@ AVATARS = {"user": ":material/person:", "assistant": ":material/menu_book:"}
 @st.cache_resource(show_spinner="Loading the models and the index (only on the first visit)…")
 def load_engine() -> Chatbot:
     bot = Chatbot.up_to_date(Settings.from_env())  # builds the index when missing, updates it when documents changed
-    _ = bot.generator  # load now, so a missing model shows on arrival rather than after the first question
+    bot.load_model()  # now, so a missing model shows on arrival rather than after the first question
     return bot
 
 
@@ -129,7 +129,7 @@ def ask(bot: Chatbot, collection, question: str, k: int, show_retrieved: bool) -
         st.markdown(escape_markdown(question))
     with st.chat_message("assistant", avatar=AVATARS["assistant"]):
         placeholder = st.empty()
-        if bot.generator.busy:
+        if bot.busy:
             placeholder.info("Another question is being answered right now; yours is next…", icon=":material/hourglass_top:")
         else:
             placeholder.markdown(":gray[_Searching and checking the documents…_]")

@@ -25,7 +25,8 @@ from .errors import ChatbotError
 from .index.backend import BuildReport, SearchIndex, build_index, load_index, stale_documents
 from .index.embeddings import Embedder
 from .index.retrieval import RetrievedChunk, Retriever
-from .ingest.documents import SUPPORTED_SUFFIXES, safe_file_name, save_document
+from .ingest.documents import SUPPORTED_SUFFIXES
+from .ingest.uploads import save_uploads
 
 
 class AnswerStream:
@@ -126,6 +127,11 @@ class Chatbot:
         with self.generator.turn():
             return verdict_features(prompt, self.vectors, model_yes(prompt, self.generator))[0]
 
+    def load_model(self) -> None:
+        """Load the language model now (or reach its server), so that a missing model shows at start, not at the
+        first question."""
+        _ = self.generator
+
     @property
     def busy(self) -> bool:
         """Whether the language model is answering another question now (a local engine answers one at a time)."""
@@ -151,23 +157,13 @@ class Chatbot:
 
         A file never replaces a document of the same name: it is saved under a free name (`renamed`).
         `progress` is told, in a few words, what is being done (converting, embedding)."""
-        added, errors, renamed = [], [], {}
         say = progress or (lambda _: None)
-        for i, (name, data) in enumerate(files, 1):
-            say(f"Reading {name} ({i} of {len(files)})…")
-            try:
-                saved = save_document(self.settings.corpus_dir, name, data, self.settings.index.max_bytes).name
-            except ChatbotError as exc:
-                errors.append(str(exc))
-                continue
-            added.append(saved)
-            if saved != safe_file_name(name):
-                renamed[name] = saved
-        if not added:
-            return AddReport(added, errors)
+        saved = save_uploads(self.settings.corpus_dir, files, self.settings.index.max_bytes, say)
+        if not saved.added:
+            return AddReport(saved.added, saved.errors)
         report = build_index(self.settings, self.embedder, progress=False, on_step=say)
         self.reload_index()
-        return AddReport(added, errors, report, renamed)
+        return AddReport(saved.added, saved.errors, report, saved.renamed)
 
     @property
     def document_types(self) -> tuple[str, ...]:
@@ -179,7 +175,7 @@ class Chatbot:
         path = self.settings.corpus_dir / doc_id
         if page is None or path.suffix.lower() != ".pdf" or not path.is_file():
             return None
-        from .ingest.formats.pdf import render_page
+        from .page_images import render_page
 
         try:
             return render_page(path, page, sentences)

@@ -209,7 +209,7 @@ def _serve(args, settings: Settings) -> int:
 
     bot = Chatbot(settings)
     _warn_if_stale(bot)
-    _ = bot.generator  # a model that cannot load (or a server that cannot be reached) fails now, not on the first request
+    bot.load_model()  # a model that cannot load (or a server that cannot be reached) fails now, not on the first request
     if args.host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get(TOKEN_VARIABLE):
         print(f"Note: listening on {args.host} without a token; set {TOKEN_VARIABLE} so that only your clients can ask.", file=sys.stderr)
     print(f"Serving {bot.collection().profile.name!r} at http://{args.host}:{args.port}/v1 (Ctrl-C stops it).", file=sys.stderr)

@@ -83,7 +83,7 @@ def create_app(bot: Chatbot, token: str | None = None) -> FastAPI:
 
     @app.get("/healthz")
     def healthz() -> dict:
-        return {"status": "ok", "passages": bot.index.manifest.n_chunks, "engine": str(bot.settings.generation.engine)}
+        return {"status": "ok", "passages": bot.collection().n_passages, "engine": str(bot.settings.generation.engine)}
 
     @app.get("/v1/collection", dependencies=[Depends(guard)])
     def collection() -> dict:

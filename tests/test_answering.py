@@ -1,7 +1,7 @@
 """End to end with the real model, in process (llama.cpp) and through the openai engine + a real llama-server:
 cited answers, refusals, follow-ups, streaming."""
 import pytest
-from conftest import SCIATIC_DOC
+from helpers import SCIATIC_DOC
 
 from chatbot.answer.answerability import verify_messages
 from chatbot.answer.check import parse_answer

@@ -7,7 +7,7 @@ import re
 
 import pytest
 import streamlit as st
-from conftest import PROJECT, SCIATIC_DOC, copy_corpus
+from helpers import PROJECT, SCIATIC_DOC, copy_corpus
 from streamlit.testing.v1 import AppTest
 
 from chatbot.config import REFUSAL, Settings
@@ -177,14 +177,14 @@ def the_one_error(at: AppTest) -> str:
 
 
 def test_a_model_server_that_is_down_is_one_friendly_message(app_env, served_by):
-    from serving import free_port
+    from helpers.serving import free_port
     served_by(f"http://127.0.0.1:{free_port()}/v1")
     at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT).run()
     assert "cannot be reached" in the_one_error(at)
 
 
 def test_a_model_server_stopping_between_questions_leaves_the_app_usable(app_env, served_by):
-    from serving import free_port
+    from helpers.serving import free_port
 
     from chatbot.model_server import running
     port = free_port()

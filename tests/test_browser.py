@@ -11,8 +11,8 @@ import time
 import urllib.request
 
 import pytest
-from conftest import PROJECT, SCIATIC_DOC, copy_corpus
-from makers import lighthouse_pdf
+from helpers import PROJECT, SCIATIC_DOC, copy_corpus
+from helpers.makers import lighthouse_pdf
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service

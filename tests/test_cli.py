@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PROJECT, SCIATIC_DOC
+from helpers import PROJECT, SCIATIC_DOC
 
 
 def run_cli(*args, settings=None, env=None, timeout=600, stdin=None):
@@ -112,7 +112,7 @@ def test_eval_names_the_bad_line_of_a_question_file(tmp_path):
 
 
 def test_search_warns_when_documents_changed_since_indexing(tmp_path, embedder):
-    from conftest import copy_corpus
+    from helpers import copy_corpus
 
     from chatbot.config import Settings
     from chatbot.index.backend import build_index
@@ -125,7 +125,7 @@ def test_search_warns_when_documents_changed_since_indexing(tmp_path, embedder):
 
 
 def test_a_model_server_that_is_down_is_one_sentence(built_settings):
-    from serving import free_port
+    from helpers.serving import free_port
     result = run_cli("ask", "What is sciatica?", settings=built_settings, timeout=120, env={
         "CHATBOT_ENGINE": "openai", "CHATBOT_OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
         "CHATBOT_OPENAI_MAX_RETRIES": "0"})
@@ -148,7 +148,7 @@ def stop(process: subprocess.Popen) -> tuple[int, str]:
 def test_serve_answers_http_until_stopped(built_settings):
     """`serve` as a user starts it (the openai engine at a stand-in server, so no model loads here)."""
     import httpx2
-    from serving import free_port, misbehaving_server, sse_chunk
+    from helpers.serving import free_port, misbehaving_server, sse_chunk
 
     from chatbot.model_server import wait_until_ready
 
@@ -173,7 +173,7 @@ def test_serve_answers_http_until_stopped(built_settings):
 
 
 def test_serve_with_its_model_server_down_says_so_at_start(built_settings):
-    from serving import free_port
+    from helpers.serving import free_port
     result = run_cli("serve", "--port", str(free_port()), settings=built_settings, timeout=120, env={
         "CHATBOT_ENGINE": "openai", "CHATBOT_OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
         "CHATBOT_OPENAI_MAX_RETRIES": "0"})
@@ -183,7 +183,7 @@ def test_serve_with_its_model_server_down_says_so_at_start(built_settings):
 @pytest.mark.slow
 def test_serve_model_runs_llama_server_until_sigterm(built_settings):
     import httpx2
-    from serving import free_port
+    from helpers.serving import free_port
 
     from chatbot.model_server import wait_until_ready
     port = free_port()

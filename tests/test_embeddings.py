@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
-from conftest import PROJECT
+from helpers import PROJECT
 
 from chatbot.config import Settings
 from chatbot.index.embeddings import _sentence_transformers_encoder

@@ -3,7 +3,7 @@ import json
 from html.parser import HTMLParser
 
 import pytest
-from conftest import PROJECT
+from helpers import PROJECT
 
 from chatbot.errors import ChatbotError
 from chatbot.evaluation import metrics as m

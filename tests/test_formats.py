@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from makers import (
+from helpers.makers import (
     BEES_CLUTTER,
     BEES_PAGE,
     HEADER,
@@ -28,7 +28,7 @@ from chatbot.index.backend import build_index
 from chatbot.ingest.chunking import chunk_document
 from chatbot.ingest.documents import load_document, save_document
 from chatbot.ingest.formats import CONVERTERS
-from chatbot.ingest.formats.pdf import render_page
+from chatbot.page_images import render_page
 
 
 @pytest.fixture(scope="module")

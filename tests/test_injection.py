@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import PROJECT, ScriptedGenerator, copy_corpus
+from helpers import PROJECT, ScriptedGenerator, copy_corpus
 
 from chatbot.answer.output_filter import foreign_material
 from chatbot.answer.prompt import DATAMARK, answer_messages, number_sources

@@ -4,7 +4,7 @@ What the model writes is fixed here (ScriptedGenerator, see conftest) so that ea
 re-citation and rendering can be checked exactly; the real model is tested in test_answering.py.
 """
 import pytest
-from conftest import PROJECT
+from helpers import PROJECT
 
 from chatbot.answer.answerability import VERIFY_QUESTION
 from chatbot.answer.check import parse_answer

@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import PROJECT
+from helpers import PROJECT
 
 import chatbot.bot
 from chatbot.bot import Chatbot
@@ -144,7 +144,7 @@ def test_a_local_engine_reads_each_questions_verdict_and_answer_back_to_back(bui
     """Two askers at once on a one-at-a-time engine: another question's prompt between one question's
     verdict and its answer would make the model read that question's sources twice (llama.cpp keeps one
     prompt in its cache). The engine's turn keeps each question's two calls together."""
-    from conftest import ScriptedGenerator
+    from helpers import ScriptedGenerator
 
     from chatbot.answer.meaning import MEANING_QUESTION
     from chatbot.engines import Serialised

@@ -10,7 +10,7 @@ import time
 import httpx2
 import openai
 import pytest
-from serving import api_server, free_port, misbehaving_server, sse_chunk
+from helpers.serving import api_server, free_port, misbehaving_server, sse_chunk
 
 from chatbot.bot import Chatbot
 from chatbot.config import REFUSAL, Settings

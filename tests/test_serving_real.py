@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx2
 import openai
 import pytest
-from conftest import PROJECT
-from serving import api_server, free_port
+from helpers import PROJECT
+from helpers.serving import api_server, free_port
 
 from chatbot.bot import Chatbot
 from chatbot.errors import EngineUnavailableError
