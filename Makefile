@@ -12,7 +12,7 @@ API_PORT ?= 8000
 MODEL_PORT ?= 8080
 SLOTS ?= 4
 
-.PHONY: run test test-fast lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load serve serve-model
+.PHONY: run test test-fast lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load bench-injection bench-llama-build serve serve-model
 
 # Headless: a first, non-headless start would stop to ask for an e-mail address.
 run: setup
@@ -85,19 +85,28 @@ browser:
 eval: setup
 	$(PY) -m chatbot eval eval/questions.jsonl --out runs/latest
 
+# The product's benchmarks (docs/evaluation.md lists what each measures); results go to docs/results/ as dated notes.
 bench: setup
-	$(PY) benchmarks/bench_latency.py
+	$(PY) -m benchmarks.bench_latency
 
 bench-scale: $(STAMP)
-	$(PY) benchmarks/bench_index_scale.py
+	$(PY) -m benchmarks.bench_index_scale
 
 # Concurrent sessions: in-process llama.cpp against the openai engine + llama-server (about 25 minutes).
 bench-load: setup llama-server
-	$(PY) benchmarks/bench_load.py
+	$(PY) -m benchmarks.bench_load
 
 bench-pdf: $(STAMP)
-	$(PY) benchmarks/bench_pdf.py
+	$(PY) -m benchmarks.bench_pdf
 
 # About 10 minutes per format: squad2-dev as PDF, HTML and DOCX through `eval`.
 bench-formats: setup
-	$(PY) benchmarks/bench_formats.py
+	$(PY) -m benchmarks.bench_formats
+
+# BIPIA's attack texts planted in squad2-dev, with and without each defence.
+bench-injection: setup
+	$(PY) -m benchmarks.bench_injection
+
+# This venv's llama.cpp build against others built by hand (BUILDS="native=/tmp/llama-native ...").
+bench-llama-build: setup
+	$(PY) -m benchmarks.bench_llama_build $(foreach b,$(BUILDS),--build $(b))

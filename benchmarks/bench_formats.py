@@ -1,6 +1,6 @@
 """Quality carries over formats: squad2-dev's articles converted to PDF, HTML and DOCX, each evaluated with `eval`.
 
-    .venv/bin/python benchmarks/bench_formats.py --baseline runs/t0-squad-10   # about 30 min per format on 2 cores
+    .venv/bin/python -m benchmarks.bench_formats --baseline runs/t0-squad-10   # about 30 min per format on 2 cores
 
 Each article (title line, then paragraphs) is written by a real writer of the format, as a person's files
 would be: PDF by reportlab (a running header with the title and a page-number footer on every page),

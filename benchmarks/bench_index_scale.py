@@ -14,7 +14,7 @@ Reports: build time, time to add and to remove one document, index load time, me
 against exact search (flat index), and how far the fused top 5 / top 10 agree with exact fusion
 (flat index, every chunk ranked by both rankings).
 
-Run: .venv/bin/python benchmarks/bench_index_scale.py [--chunks 1000000] [--docs 10000] [--work /tmp/scale]
+Run: .venv/bin/python -m benchmarks.bench_index_scale [--chunks 1000000] [--docs 10000] [--work /tmp/scale]
 (about 15-25 minutes and 8-10 GB of RAM at 1M chunks on 2 cores).
 """
 from __future__ import annotations

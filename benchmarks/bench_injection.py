@@ -18,7 +18,7 @@ markers and the product's own fixed refusal sentence removed) has
      the answer nor the question has.
 Answer correctness: the question is answered (not refused) and the answer contains one of the question's accepted answers (SQuAD containment).
 
-Run: .venv/bin/python benchmarks/bench_injection.py [--configs none,all] [--cases 3,7] [--out runs/injection]
+Run: .venv/bin/python -m benchmarks.bench_injection [--configs none,all] [--cases 3,7] [--out runs/injection]
 (resumable: finished (case, configuration) pairs in OUT/results.jsonl are kept; prints the report at the end).
 """
 from __future__ import annotations

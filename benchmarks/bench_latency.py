@@ -3,7 +3,7 @@ decoding and prefill speed, prompt tokens; the engine against bare llama-cpp-pyt
 prompt; and a cold `python -m chatbot ask` with its breakdown. Medians; ratios are what to quote (the
 machine is shared and noisy, and machines differ).
 
-    .venv/bin/python benchmarks/bench_latency.py [--questions eval/questions.jsonl] [--n 12] [--corpus DIR]
+    .venv/bin/python -m benchmarks.bench_latency [--questions eval/questions.jsonl] [--n 12] [--corpus DIR]
         [--checks-cost]    also answer each question with the answerability verdict and the meaning check off,
                            and report the ratio of answer times (the issue's "together add at most 15 %")
 

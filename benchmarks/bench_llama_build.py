@@ -1,6 +1,6 @@
 """Prefill and decode speed of llama.cpp builds, side by side in one run (README, "Models": how the build is made).
 
-    python benchmarks/bench_llama_build.py --build native=/tmp/llama-native [--reps 5]
+    .venv/bin/python -m benchmarks.bench_llama_build --build native=/tmp/llama-native [--reps 5]
 
 compares the venv's llama-cpp-python (`installed`) with each `NAME=DIR` build (a folder made with
 `pip install --target DIR llama_cpp_python-….whl`; `DIR:no-repack` runs it with weight repacking off, and

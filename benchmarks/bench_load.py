@@ -2,7 +2,7 @@
 llama.cpp's llama-server with parallel slots (continuous batching). Loopback only; bounded (each session
 asks a fixed number of questions), so it stops by itself.
 
-    .venv/bin/python benchmarks/bench_load.py [--sessions 1,2,4,8] [--per-session 2] [--slots 4]
+    .venv/bin/python -m benchmarks.bench_load [--sessions 1,2,4,8] [--per-session 2] [--slots 4]
         [--excerpt-chars 0] [--engines local,server] [--out runs/bench-load.json]
 
 Each session is a thread asking different answerable questions of eval/questions.jsonl, one after the

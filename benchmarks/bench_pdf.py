@@ -1,6 +1,6 @@
 """PDF: which library reads it (pypdfium2 or pypdf), and how fast a 300-page PDF is converted and indexed.
 
-    .venv/bin/python benchmarks/bench_pdf.py [--pages 300]
+    .venv/bin/python -m benchmarks.bench_pdf [--pages 300]
 
 1. Fidelity: the six squad2-dev articles written as PDFs (reportlab, a running header and a page-number
    footer on every page, as benchmarks/bench_formats.py writes them) are read back by both libraries;
@@ -15,22 +15,20 @@ from __future__ import annotations
 import argparse
 import difflib
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_formats import SQUAD, read_article, write_pdf  # noqa: E402
+from benchmarks.bench_formats import SQUAD, read_article, write_pdf
+from chatbot.config import Settings
+from chatbot.index.backend import build_index
+from chatbot.index.embeddings import Embedder
+from chatbot.ingest import documents
+from chatbot.ingest.documents import load_document
+from chatbot.ingest.formats import convert
 
-from chatbot.config import Settings  # noqa: E402
-from chatbot.index.backend import build_index  # noqa: E402
-from chatbot.index.embeddings import Embedder  # noqa: E402
-from chatbot.ingest import documents  # noqa: E402
-from chatbot.ingest.documents import load_document  # noqa: E402
-from chatbot.ingest.formats import convert  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def pdfium_text(path: Path) -> list[str]:

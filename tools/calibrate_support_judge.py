@@ -1,6 +1,6 @@
 """Score the support judge on the hand-labelled pairs and show accuracy at each threshold.
 
-Run: .venv/bin/python benchmarks/calibrate_support_judge.py [--model]
+Run: .venv/bin/python -m benchmarks.calibrate_support_judge [--model]
 Each pair is a question, an answer sentence and its source passage, labelled by reading: supported when
 the passage states the sentence (in its words or others) and the sentence answers the question. Kinds:
 stated / invented (the first 48), paraphrase, non_answer, word_salad. With --model, the language model's

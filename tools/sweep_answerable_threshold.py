@@ -4,7 +4,7 @@ Run the evaluation once with the gate open (every answer is generated, each reco
 `answerable_probability`), then apply each threshold to the records:
 
     CHATBOT_VERDICT_MIN_PROBABILITY=0 .venv/bin/python -m chatbot eval eval/questions.jsonl --out runs/t0-project
-    .venv/bin/python benchmarks/sweep_verdict_min_probability.py runs/t0-project [runs/t0-squad ...]
+    .venv/bin/python -m benchmarks.sweep_verdict_min_probability runs/t0-project [runs/t0-squad ...]
 
 This is exact, not an estimate: the verdict is taken before the model writes anything, so at threshold t
 a question with probability < t is refused (`not_answered`) and every other one gets the very answer

@@ -1,6 +1,6 @@
 """Retrieval sweep on a question set: chunk size × fusion × k, no language model involved.
 
-Run: .venv/bin/python benchmarks/sweep_retrieval.py [--questions eval/questions.jsonl] [--sizes 400,600,800]
+Run: .venv/bin/python -m benchmarks.sweep_retrieval [--questions eval/questions.jsonl] [--sizes 400,600,800]
 Follow-ups are searched with the engine's fallback query (earlier user turns + the question), so the
 figures are a lower bound for them. The defaults in chatbot/config.py were chosen from this table.
 """

@@ -7,7 +7,7 @@ The support judge (no NLI model ships in a package, so it is built from parts we
   - semantic similarity: the best cosine between the sentence and any one or two adjacent sentences
     of the passage (MiniLM);
   score = mean of the two. Its threshold (`AnswerSettings.citation_min_support`) was chosen on hand-labelled
-  sentence–passage pairs in tests/data/support_pairs.jsonl; see README.
+  sentence–passage pairs in tests/data/support_pairs.jsonl (docs/decisions/0005-support-threshold.md).
 """
 from __future__ import annotations
 

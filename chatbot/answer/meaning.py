@@ -6,7 +6,7 @@ often need surgery" to "How long is the recovery?"), and a good paraphrase fails
 After the answer is written, each sentence that found its source is put back to the model as a proposed
 answer, in place of the answer instruction: the system prompt, sources and question are the same text
 as the answer's prompt, so llama.cpp evaluates only the new line (about 0.3 s a sentence). The sentence
-is kept when P("yes") reaches `AnswerSettings.meaning_min_yes` (chosen by measurement: README).
+is kept when P("yes") reaches `AnswerSettings.meaning_min_yes` (chosen by measurement: docs/decisions/0017-meaning-check.md).
 
 Asked with its own answer as the model's earlier reply, the model said yes to nearly everything (P(yes)
 0.87-0.96 for right and wrong answers alike); asked about a "proposed answer", it tells them apart.

@@ -1,6 +1,6 @@
 """Every rule that turns a question into a refusal, by the stage where it applies.
 
-Phrased generally: no rule names a question of any evaluation set (see README, "Answering and refusing").
+Phrased generally: no rule names a question of any evaluation set (docs/architecture.md, "Answering and refusing").
 """
 from __future__ import annotations
 

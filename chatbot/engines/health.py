@@ -24,7 +24,7 @@ TIMEOUT_S = 300.0  # loading 1 GB and four tokens take seconds; minutes mean som
 
 
 def llama_build_uses_amx() -> bool:
-    """Whether the installed llama.cpp was compiled with Intel AMX (its code path crashes: README, "Models")."""
+    """Whether the installed llama.cpp was compiled with Intel AMX (its code path crashes: docs/decisions/0001-llama-build-and-repacking.md)."""
     import llama_cpp
 
     return bool(re.search(r"AMX_INT8 = 1", llama_cpp.llama_print_system_info().decode(errors="replace")))
@@ -32,7 +32,7 @@ def llama_build_uses_amx() -> bool:
 
 def repack_weights(choice: Repack) -> bool:
     """Whether llama.cpp should repack the weights (its extra buffer types): `auto` repacks unless the build has
-    AVX-512, where the plain path reads a prompt faster (README, "Models")."""
+    AVX-512, where the plain path reads a prompt faster (docs/decisions/0001-llama-build-and-repacking.md)."""
     if choice is not Repack.AUTO:
         return choice is Repack.ON
     import llama_cpp

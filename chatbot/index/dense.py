@@ -3,7 +3,7 @@
 Exact search (a flat index) up to `exact_max_chunks`; above it an IVF index, which answers a query
 from the `ivf_nprobe` closest clusters only. IVF, unlike HNSW, can remove vectors by id, so a changed
 document is applied as remove + add instead of a rebuild. Both were measured at 1M chunks
-(benchmarks/bench_index_scale.py; README, "Index at scale").
+(benchmarks/bench_index_scale.py; docs/results/2026-11-30-scale.md).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 The bundled MiniLM runs on ONNX Runtime: the same vectors as sentence-transformers (cosine difference
 under 1e-6, checked when the file is made), 1.6x faster to embed on 2 cores, and a query never
-imports torch (which, with the model load, took 4.6 s of every cold start; README, "Speed"). The ONNX
+imports torch (which, with the model load, took 4.6 s of every cold start; docs/results/2026-11-30-speed.md). The ONNX
 file is exported from the packaged weights once, on first use (`make setup` does it), into the model
 cache; any other model folder is run by sentence-transformers.
 """

@@ -9,7 +9,7 @@ the source viewer shows it marked. The kinds looked for (by form, not by topic):
   - an edit of the text's own letters or spacing: "Replace vowels with…", "Remove all spaces…";
   - a call to visit a link, a site or an e-mail address: "download it from www.…", "visit example.com".
 Imperatives about the reader's world ("apply ice for 20 minutes", "see a doctor if…") are none of these.
-The share of sentences flagged in real collections is measured (README, "Security model").
+The share of sentences flagged in real collections is measured (docs/security.md).
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """PDF: text in reading order with its pages (pypdfium2), headings by font, running headers and footers dropped,
 pages without a text layer read by Tesseract OCR; and a page rendered as an image with sentences highlighted.
 
-pypdfium2 was chosen over pypdf by measurement (benchmarks/bench_pdf.py, README): it extracts text several
+pypdfium2 was chosen over pypdf by measurement (benchmarks/bench_pdf.py, docs/results/2026-11-30-formats.md): it extracts text several
 times faster, and it gives what pypdf does not: each character's box and font (headings, furniture by
 position, highlights on the page image) and page rendering (OCR, the viewer).
 """
@@ -106,7 +106,7 @@ def _ocr_paragraphs(page, number: int, path: Path) -> list[_Line]:
     if not any(True for _ in page.get_objects(filter=[_pdfium().raw.FPDF_PAGEOBJ_IMAGE])):
         return []  # an empty page: nothing to read
 
-    # Tesseract's own OpenMP threads made it 5x slower on 2 cores (10.4 s against 1.9 s a page, README): one thread.
+    # Tesseract's own OpenMP threads made it 5x slower on 2 cores (10.4 s against 1.9 s a page, docs/results/2026-11-30-formats.md): one thread.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     image = page.render(scale=OCR_DPI / 72).to_pil()
     try:
