@@ -6,7 +6,7 @@ Tests that load the language model are marked `slow` (`pytest -m "not slow"` is 
 from __future__ import annotations
 
 import pytest
-from helpers import ScriptedGenerator, copy_corpus
+from helpers import RememberingEmbedder, ScriptedGenerator, copy_corpus
 
 from chatbot.bot import Chatbot
 from chatbot.config import Settings
@@ -16,8 +16,8 @@ from chatbot.index.embeddings import Embedder
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    return Embedder(Settings().embedding_model)
+def embedder() -> RememberingEmbedder:
+    return RememberingEmbedder(Embedder(Settings().embedding_model))
 
 
 @pytest.fixture(scope="session")

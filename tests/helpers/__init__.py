@@ -47,3 +47,20 @@ class ScriptedGenerator:
         self.verify_prompts.append(messages)
         asked = messages[-1]["content"]
         return next((p for sentence, p in self.meaning.items() if f'Proposed answer: "{sentence}"' in asked), self.yes)
+
+
+class RememberingEmbedder:
+    """The real embedder, each text's vector computed once per test session: the index tests rebuild the same
+    collection many times, and embedding it again would only repeat the same arithmetic."""
+
+    def __init__(self, embedder):
+        self.inner, self.name, self.dimension = embedder, embedder.name, embedder.dimension
+        self._known: dict[str, object] = {}
+
+    def embed(self, texts: list[str], progress: bool = False):
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self._known]
+        if missing:
+            self._known.update(zip(missing, self.inner.embed(missing)))
+        return np.stack([self._known[t] for t in texts]) if texts else self.inner.embed([])
