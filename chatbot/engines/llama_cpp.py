@@ -12,6 +12,7 @@ from ..config import GenerationSettings, Settings
 from ..errors import EngineUnavailableError
 from ..models import generator_model_path
 from . import NO_WORDS, YES_WORDS, Serialised, yes_share
+from .control_tokens import neutralised
 from .health import amx_refusal, llama_build_uses_amx, repack_weights
 
 _LOADING = threading.Lock()  # the default-parameters hook below is process-wide
@@ -38,12 +39,14 @@ class LlamaCppGenerator(Serialised):
                                "`make setup`, or point CHATBOT_GENERATOR_MODEL at a valid .gguf file.") from None
         self.name = f"llama_cpp:{model_path.name}"
         self._format = _chat_formatter(self._llm)
+        self.specials = _special_token_texts(self._llm)
         self._answer_tokens = {w: self._llm.tokenize(w.encode("utf-8"), add_bos=False, special=False)[0]
                                for w in YES_WORDS + NO_WORDS}
 
     def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
         with self._lock:
-            for part in self._llm.create_chat_completion(messages=messages, stream=True, temperature=0.0, max_tokens=max_tokens):
+            for part in self._llm.create_chat_completion(messages=neutralised(messages, self.specials), stream=True,
+                                                         temperature=0.0, max_tokens=max_tokens):
                 delta = part["choices"][0]["delta"].get("content")
                 if delta:
                     yield delta
@@ -55,7 +58,7 @@ class LlamaCppGenerator(Serialised):
         """Evaluates only the prompt's tokens that differ from what llama.cpp already holds in its cache
         (the sources of the same question are shared), then reads the last token's logits. Asking for
         `logprobs` instead would need `logits_all=True`, which slows every prompt."""
-        tokens = self._llm.tokenize(self._format(messages=messages).prompt.encode("utf-8"), special=True)
+        tokens = self.prompt_tokens(messages)
         with self._lock:
             cached = self._llm.n_tokens
             same = 0
@@ -67,6 +70,11 @@ class LlamaCppGenerator(Serialised):
             self._llm.eval(tokens[self._llm.n_tokens:])
             logits = np.ctypeslib.as_array(self._llm._ctx.get_logits_ith(-1), shape=(self._llm.n_vocab(),))
             return yes_share({w: float(logits[t]) for w, t in self._answer_tokens.items()})
+
+    def prompt_tokens(self, messages: list[dict]) -> list[int]:
+        """The token ids the model reads for `messages`: the chat template's markers are control tokens, nothing of
+        the contents is (control_tokens.py)."""
+        return self._llm.tokenize(self._format(messages=neutralised(messages, self.specials)).prompt.encode("utf-8"), special=True)
 
 
 @contextmanager
@@ -87,6 +95,15 @@ def _model_params(use_extra_bufts: bool):
             yield
         finally:
             raw.llama_model_default_params = defaults
+
+
+def _special_token_texts(llm) -> tuple[str, ...]:
+    """Every token that tokenising with special tokens parses from text: control, user-defined and unknown."""
+    import llama_cpp.llama_cpp as raw
+
+    parsed = raw.LLAMA_TOKEN_ATTR_CONTROL | raw.LLAMA_TOKEN_ATTR_USER_DEFINED | raw.LLAMA_TOKEN_ATTR_UNKNOWN
+    model = llm._model
+    return tuple(t for i in range(llm.n_vocab()) if model.token_get_attr(i) & parsed and (t := model.token_get_text(i)))
 
 
 def _chat_formatter(llm):

@@ -20,6 +20,7 @@ import openai
 from ..config import GenerationSettings, Settings
 from ..errors import ChatbotError, EngineUnavailableError
 from . import NO_WORDS, YES_WORDS, yes_share
+from .control_tokens import neutralised
 
 API_KEY_VARIABLE = "CHATBOT_OPENAI_API_KEY"
 # The yes/no verdict reads the first token's alternatives; 20 is the most the OpenAI protocol allows.
@@ -64,7 +65,7 @@ class OpenAIGenerator:
     def _stream(self, reply: Reply, messages: list[dict], max_tokens: int) -> Iterator[str]:
         with self._calling("answering") as call:
             chunks = self._client.chat.completions.create(
-                model=self._model, messages=messages, stream=True, temperature=0.0, top_p=1.0, seed=0,
+                model=self._model, messages=neutralised(messages), stream=True, temperature=0.0, top_p=1.0, seed=0,
                 max_tokens=max_tokens, stream_options={"include_usage": True})
             received = False
             try:
@@ -92,7 +93,7 @@ class OpenAIGenerator:
         "yes" as impossible (and neither among them, the model not answering yes or no at all, as 0)."""
         with self._calling("checking whether the sources answer"):
             response = self._client.chat.completions.create(
-                model=self._model, messages=messages, temperature=0.0, seed=0, max_tokens=1, logprobs=True,
+                model=self._model, messages=neutralised(messages), temperature=0.0, seed=0, max_tokens=1, logprobs=True,
                 top_logprobs=TOP_LOGPROBS)
         try:
             top = {alt.token: alt.logprob for alt in response.choices[0].logprobs.content[0].top_logprobs}

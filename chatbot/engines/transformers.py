@@ -9,6 +9,7 @@ from ..config import GenerationSettings, Settings
 from ..errors import EngineUnavailableError
 from ..models import generator_model_path
 from . import NO_WORDS, YES_WORDS, Serialised, yes_share
+from .control_tokens import neutralised
 
 
 class TransformersGenerator(Serialised):
@@ -38,12 +39,15 @@ class TransformersGenerator(Serialised):
         self._model.eval()
         self.name = f"transformers:{model_path.name}"
         self._answer_tokens = {w: self._tokenizer.encode(w, add_special_tokens=False)[0] for w in YES_WORDS + NO_WORDS}
+        # Added and special tokens are split out of any text by the tokenizer: none may come from a document.
+        self.specials = tuple({*self._tokenizer.all_special_tokens, *self._tokenizer.get_added_vocab()})
 
     def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
         from transformers import TextIteratorStreamer
 
         with self._lock:
-            inputs = self._tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+            inputs = self._tokenizer.apply_chat_template(neutralised(messages, self.specials), add_generation_prompt=True,
+                                                         return_tensors="pt", return_dict=True)
             streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
             worker = threading.Thread(target=self._model.generate, kwargs=dict(
                 **inputs, max_new_tokens=max_tokens, do_sample=False, streamer=streamer))
@@ -60,7 +64,8 @@ class TransformersGenerator(Serialised):
         import torch
 
         with self._lock, torch.no_grad():
-            inputs = self._tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+            inputs = self._tokenizer.apply_chat_template(neutralised(messages, self.specials), add_generation_prompt=True,
+                                                         return_tensors="pt", return_dict=True)
             logits = self._model(**inputs).logits[0, -1].float()
         return yes_share({w: float(logits[t]) for w, t in self._answer_tokens.items()})
 
