@@ -78,6 +78,10 @@ def sidebar(bot: Chatbot, collection) -> tuple[int, bool]:
         with st.expander(f"Documents ({len(collection.documents)})"):
             for doc in collection.documents:
                 st.markdown(f"{escape_markdown(doc.title)}  \n:gray[{escape_markdown(doc.doc_id)}]")
+                if doc.furniture_blocks and st.toggle(f"{doc.furniture_blocks} line(s) left out as page furniture",
+                                                      key=f"furniture-{doc.doc_id}"):
+                    for line in bot.furniture(doc.doc_id):
+                        st.text(line)  # plain text: a removed link or banner never renders
         if collection.skipped:
             with st.expander(f"Skipped files ({len(collection.skipped)})", icon=":material/warning:"):
                 for name, reason in collection.skipped.items():

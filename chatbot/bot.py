@@ -25,7 +25,7 @@ from .errors import ChatbotError
 from .index.backend import BuildReport, SearchIndex, build_index, load_index, stale_documents
 from .index.embeddings import Embedder
 from .index.retrieval import RetrievedChunk, Retriever
-from .ingest.documents import SUPPORTED_SUFFIXES
+from .ingest.documents import SUPPORTED_SUFFIXES, load_document
 from .ingest.uploads import save_uploads
 
 
@@ -142,11 +142,22 @@ class Chatbot:
         manifest = self.index.manifest
         return CollectionInfo(
             profile=load_profile(self.settings.corpus_dir),
-            documents=[DocumentInfo(doc_id, entry.title) for doc_id, entry in manifest.documents.items()],
+            documents=[DocumentInfo(doc_id, entry.title, entry.furniture_blocks, entry.furniture_chars)
+                       for doc_id, entry in manifest.documents.items()],
             n_passages=manifest.n_chunks,
             indexed_at=datetime.fromisoformat(manifest.built_at),
             skipped={name: entry.reason for name, entry in manifest.skipped.items()},
         )
+
+    def furniture(self, doc_id: str) -> list[str]:
+        """The lines of a document left out as page furniture, as they stand in the file (empty if it is gone)."""
+        path = self.settings.corpus_dir / doc_id
+        if doc_id not in self.index.manifest.documents or not path.is_file():
+            return []
+        try:
+            return load_document(path).furniture
+        except ChatbotError:
+            return []
 
     def stale_documents(self) -> list[str]:
         """Documents added, changed or removed since the index was built (cheap: unchanged files are not read)."""

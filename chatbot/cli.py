@@ -141,6 +141,9 @@ def _print_build(report) -> None:
         parts = [f"{len(getattr(report, name))} {name}" for name in ("added", "updated", "removed", "unchanged") if getattr(report, name)]
         why = f" ({report.reason})" if report.reason else ""
         print(f"Index built in {report.seconds:.1f} s{why}: {report.n_chunks} chunks; documents {', '.join(parts)}.")
+    if report.furniture:
+        print(f"Left out as page furniture (navigation, credits, banners): {sum(report.furniture.values())} line(s) in "
+              f"{len(report.furniture)} document(s); the app's document list shows them.")
     if report.skipped:
         print(f"Skipped {len(report.skipped)} file(s), not indexed:")
         for name, reason in report.skipped.items():

@@ -33,6 +33,8 @@ class CollectionProfile:
 class DocumentInfo:
     doc_id: str  # the file name
     title: str
+    furniture_blocks: int = 0  # lines left out as page furniture (the app can show them)
+    furniture_chars: int = 0
 
 
 @dataclass(frozen=True)

@@ -78,12 +78,14 @@ def reading_label(reading: Reading) -> str:
 
 
 def conversation_markdown(answers: list[Answer], title: str, note: str) -> str:
-    """The chat as Markdown, each answer followed by its cited sources."""
-    lines = [f"# {title}", "", f"_Exported {datetime.now():%Y-%m-%d %H:%M}. {note}_", ""]
+    """The chat as Markdown, each answer followed by its cited sources. Everything from a document, the model or a
+    person is escaped as in the chat, so a link that is inert there is inert in the downloaded file too."""
+    e = escape_markdown
+    lines = [f"# {e(title)}", "", f"_Exported {datetime.now():%Y-%m-%d %H:%M}. {e(note)}_", ""]
     for answer in answers:
-        lines += [f"**You:** {answer.question}", "", f"**Answer:** {answer.text}", ""]
+        lines += [f"**You:** {e(answer.question)}", "", f"**Answer:** {e(answer.text)}", ""]
         for c in answer.citations:
-            lines.append(f"- [{c.n}] {source_label(c.title, c.section, c.page)} ({c.doc_id})")
-            lines.extend(f"  > {' '.join(evidence.split())}" for evidence in c.evidence)
+            lines.append(f"- \\[{c.n}\\] {e(source_label(c.title, c.section, c.page))} ({e(c.doc_id)})")
+            lines.extend(f"  > {e(' '.join(evidence.split()))}" for evidence in c.evidence)
         lines.append("")
     return "\n".join(lines)

@@ -81,3 +81,64 @@ def test_unreadable_files_get_one_plain_sentence(tmp_path, content, message):
     with pytest.raises(ChatbotError) as err:
         load_document(path)
     assert message in str(err.value) and "broken.txt" in str(err.value) and "\n" not in str(err.value)
+
+
+BAKING = """Baking Chocolate-Chip Cookies at Home
+
+Chocolate-chip cookies were first baked in the 1930s, and the dough has changed little since. Cream the butter with brown and white sugar until the mixture is pale, then beat in one egg and a spoon of vanilla.
+
+Fold in the flour, a pinch of salt and the baking soda, then stir in the chips. Chill the dough for an hour: cold dough spreads less, so the cookies stay thick and chewy in the middle.
+
+Bake the cookies at 180 degrees for eleven minutes, until the edges are golden and the centres still look soft. Leave them on the tray for five minutes before moving them to a rack.
+
+Stored in a tin, cookies keep for a week; frozen dough keeps for three months and can go straight into the oven. Many bakers say a cookie tastes best on the second day, once the sugar has settled.
+
+Some readers subscribe to a baking journal for new recipes every month, and they trade tips on which chocolate melts best in cookies.
+
+The iron bridge over the river near the bakery was designed by Brunel, and its arches still carry the old road.
+
+All rights to the recipe are shared freely: copy it, bake it, and change it as you like.
+"""
+
+
+def test_a_text_about_baking_cookies_keeps_every_paragraph(tmp_path):
+    """Furniture is web chrome by its shape, never a word inside a paragraph: cookies, "subscribe to", "designed by"
+    and "all rights" in ordinary paragraphs stay text."""
+    path = tmp_path / "cookies.txt"
+    path.write_text(BAKING, encoding="utf-8")
+    doc = load_document(path)
+    assert not [b for b in doc.blocks if b.kind == "furniture"]
+    kept = " ".join(c.text for c in chunk_document(doc, ChunkingSettings()))
+    for paragraph in BAKING.split("\n\n")[1:]:
+        assert paragraph.strip() in kept, paragraph[:40]
+
+
+def test_web_chrome_lines_are_removed_around_and_inside_a_capture(tmp_path):
+    page = ("Skip to Content\n\nHome | Recipes | About | Contact\n\nWe use cookies to improve your experience. "
+            "By continuing to browse you accept our cookie policy.\n\nSourdough Basics\n\n"
+            "A sourdough starter is flour and water fermented by wild yeast. Feed it daily.\n"
+            "Photo by Jane Roe/Getty Images\n\nAdvertisement\n\nKeep the starter warm, around 24 degrees, for a steady rise.\n\n"
+            "Advertisement\n\nBake the loaf in a covered pot for the first twenty minutes.\n\nAdvertisement\n\n"
+            "Share on Facebook\n\n© 2024 Bread Weekly. All rights reserved.\n")
+    path = tmp_path / "sourdough.txt"
+    path.write_text(page, encoding="utf-8")
+    doc = load_document(path)
+    removed = [doc.text[b.start:b.end] for b in doc.blocks if b.kind == "furniture"]
+    assert removed == ["Skip to Content", "Home | Recipes | About | Contact",
+                       "We use cookies to improve your experience. By continuing to browse you accept our cookie policy.",
+                       "Photo by Jane Roe/Getty Images", "Advertisement", "Advertisement", "Advertisement", "Share on Facebook",
+                       "© 2024 Bread Weekly. All rights reserved."]
+    kept = " ".join(doc.text[b.start:b.end] for b in doc.blocks if b.kind != "furniture")
+    assert "wild yeast. Feed it daily." in kept and "covered pot" in kept and "around 24 degrees" in kept
+
+
+def test_the_bundled_articles_lose_no_sentence_a_question_cites_as_evidence(docs):
+    """Every evidence quote of the project's question set is in some passage of the bundled collection."""
+    import json
+    from pathlib import Path
+
+    questions = [json.loads(line) for line in (Path(__file__).parent.parent / "eval" / "questions.jsonl").read_text().splitlines() if line.strip()]
+    passages = [" ".join(c.text.split()) for doc in docs for c in chunk_document(doc, ChunkingSettings())]
+    missing = [(q["id"], quote) for q in questions for quote in q.get("evidence", [])
+               if not any(" ".join(quote.split()) in p for p in passages)]
+    assert not missing, missing

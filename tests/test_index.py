@@ -284,3 +284,14 @@ def test_an_upload_over_the_size_limit_is_refused_and_nothing_is_written(fresh_s
     assert not report.added and len(report.errors) == 1
     assert "huge.txt" in report.errors[0] and "0.01 MB limit" in report.errors[0] and "CHATBOT_MAX_DOCUMENT_MB" in report.errors[0]
     assert sorted(p.name for p in settings.corpus_dir.iterdir()) == before
+
+
+def test_lines_left_out_as_furniture_are_counted_in_the_report_and_can_be_shown(fresh_settings, embedder):
+    from chatbot.bot import Chatbot
+
+    report = build_index(fresh_settings, embedder, progress=False)
+    assert report.furniture["004_3f048b52c8a1d4e2.txt"] == 6 and report.furniture["001_5504509c8ebd97f0.txt"] == 1
+    bot = Chatbot(fresh_settings, embedder=embedder)
+    info = {d.doc_id: d for d in bot.collection().documents}["004_3f048b52c8a1d4e2.txt"]
+    assert info.furniture_blocks == 6 and 0 < info.furniture_chars < 400
+    assert "Share on Pinterest" in bot.furniture("004_3f048b52c8a1d4e2.txt")

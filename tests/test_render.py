@@ -60,9 +60,32 @@ def test_a_conversation_exports_with_its_sources_and_the_collections_note():
                         evidence=["The sciatic nerve is long."])
     answer = Answer(question="Which nerve is long?", standalone_question="Which nerve is long?", text="The sciatic nerve [1].",
                     refused=False, refusal_reason=None, citations=[citation], retrieved=[], timings=Timings())
-    text = conversation_markdown([answer], "Guide: conversation", "Not advice.")
-    assert text.startswith("# Guide: conversation") and "Not advice." in text
-    assert "**You:** Which nerve is long?" in text and "- [1] Guide — Nerves (a.txt)" in text and "  > The sciatic nerve is long." in text
+    rendered = _rendered_text(conversation_markdown([answer], "Guide: conversation", "Not advice."))
+    assert rendered.startswith("Guide: conversation") and "Not advice." in rendered
+    assert "You: Which nerve is long?" in rendered and "[1] Guide — Nerves (a.txt)" in rendered and "The sciatic nerve is long." in rendered
+
+
+def test_the_exported_conversation_has_no_link_from_a_document():
+    """Opened in a Markdown renderer (GFM with autolinks), the download is as inert as the chat: no link, image or
+    HTML from a document title, passage, answer or question."""
+    from markdown_it import MarkdownIt
+
+    hostile = "[Help](https://evil.example) ![x](https://evil.example/p.png) www.evil.example bob@evil.example <b>x</b>"
+    citation = Citation(n=1, doc_id="evil<a>.txt", title=f"Guide {hostile}", section="www.sect.example", chunk_id="c",
+                        text="...", evidence=[f"The nerve is long. {hostile}"])
+    answer = Answer(question=f"Which nerve? {hostile}", standalone_question="q", text=f"The nerve is long {hostile} [1].",
+                    refused=False, refusal_reason=None, citations=[citation], retrieved=[], timings=Timings())
+    html = MarkdownIt("gfm-like").render(conversation_markdown([answer], f"Title {hostile}", f"Note {hostile}"))
+    assert "<a " not in html and "<img" not in html and "<b>" not in html
+    assert "www.evil.example" in html.replace("\u2060", "")  # still there to read, as text
+
+
+def _rendered_text(markdown: str) -> str:
+    """What a reader sees of Markdown: rendered, tags stripped, joiners removed."""
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("gfm-like").render(markdown)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("\u2060", "").replace("&amp;", "&").strip()
 
 
 @pytest.mark.parametrize("text", ["www.evil.example", "see https://evil.example/x", "bob@evil.example",

@@ -65,6 +65,7 @@ class BuildReport:
     seconds: float
     reason: str = ""  # why everything was re-embedded, if it was
     skipped: dict[str, str] = field(default_factory=dict)  # files not indexed -> why, and the fix
+    furniture: dict[str, int] = field(default_factory=dict)  # documents indexed now -> lines left out as page furniture
 
     @property
     def changed(self) -> bool:

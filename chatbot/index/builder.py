@@ -93,15 +93,16 @@ def build_local_index(settings: Settings, embedder: Embedder | None = None, rebu
                 return dataclasses.replace(plan.report, n_chunks=previous.n_chunks, seconds=time.perf_counter() - started,
                                            skipped=_reasons(plan.skipped))
             embedder = embedder or Embedder(settings.embedding_model, settings.model_cache_dir)
-            n_chunks = _write_build(settings, previous, plan, embedder, progress, on_step or (lambda _: None))
+            n_chunks, documents = _write_build(settings, previous, plan, embedder, progress, on_step or (lambda _: None))
         finally:
             if previous:
                 previous.close()
         remove_old_builds(root)
     report = plan.report
     failed = set(plan.skipped) & set(report.added)
+    furniture = {d: e.furniture_blocks for d, e in documents.items() if d in report.added + report.updated and e.furniture_blocks}
     return dataclasses.replace(report, added=[d for d in report.added if d not in failed], n_chunks=n_chunks,
-                               seconds=time.perf_counter() - started, skipped=_reasons(plan.skipped))
+                               seconds=time.perf_counter() - started, skipped=_reasons(plan.skipped), furniture=furniture)
 
 
 def _skipped_entry(path: Path, reason: str) -> SkippedEntry:
@@ -165,7 +166,7 @@ def _plan(settings: Settings, previous: LocalIndex | None, reason: str) -> _Plan
 
 
 def _write_build(settings: Settings, previous: LocalIndex | None, plan: _Plan, embedder: Embedder, progress: bool,
-                 on_step: Callable[[str], None]) -> int:
+                 on_step: Callable[[str], None]) -> tuple[int, dict[str, DocumentEntry]]:
     root = settings.index_dir
     name = f"build-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
     tmp = root / f".{name}.tmp"
@@ -218,7 +219,7 @@ def _write_build(settings: Settings, previous: LocalIndex | None, plan: _Plan, e
         atomic_write_text(root / "CURRENT", name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return n_chunks
+    return n_chunks, documents
 
 
 def _write_segment(folder: Path, doc: Document, chunks: list[Chunk], vectors: np.ndarray, first_row: int) -> DocumentEntry:
@@ -229,7 +230,9 @@ def _write_segment(folder: Path, doc: Document, chunks: list[Chunk], vectors: np
     tokens = keyword_tokens([c.embedding_text() for c in chunks]) if chunks else []
     (folder / f"{segment}.tokens.txt").write_text("".join(" ".join(t) + "\n" for t in tokens), encoding="utf-8")
     st = doc.path.stat()
-    return DocumentEntry(doc.sha256, st.st_size, st.st_mtime_ns, doc.title, first_row, len(chunks), segment, keyword_shard="")
+    furniture = doc.furniture
+    return DocumentEntry(doc.sha256, st.st_size, st.st_mtime_ns, doc.title, first_row, len(chunks), segment, keyword_shard="",
+                         furniture_blocks=len(furniture), furniture_chars=sum(len(t) for t in furniture))
 
 
 def _dense_index(settings: Settings, previous: LocalIndex | None, plan: _Plan, documents: dict[str, DocumentEntry],

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..config import Settings
 from ..ingest.chunking import chunker_signature
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 class ManifestFormatError(ValueError):
@@ -29,6 +29,8 @@ class DocumentEntry:
     n_chunks: int
     segment: str  # file name stem of its chunks, vectors and tokens under segments/
     keyword_shard: str  # the BM25 shard (folder under keyword/) that holds its chunks
+    furniture_blocks: int  # lines of page furniture (navigation, credits, banners) left out of its passages
+    furniture_chars: int
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,11 @@ class Document:
     def heading_text(self, block: Block) -> str:
         return MD_HEADING.sub("", self.text[block.start:block.end]).strip()
 
+    @property
+    def furniture(self) -> list[str]:
+        """The lines left out as page furniture (navigation, credits, banners), as they stand in the file."""
+        return [self.text[b.start:b.end] for b in self.blocks if b.kind == "furniture"]
+
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding text[offset], or None when the format has no pages."""
         return max(1, bisect.bisect_right(self.pages, offset)) if self.pages else None

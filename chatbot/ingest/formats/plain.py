@@ -1,7 +1,10 @@
 """Plain text and Markdown: the file's text exactly as it is, paragraphs found by blank lines.
 
-Web captures saved as .txt keep their page furniture (navigation, credits, share buttons, comment
-boxes): it is marked as such, so it is never indexed, and the text stays byte-for-byte the file's.
+Web captures saved as .txt keep their page furniture (navigation, credits, share buttons, cookie banners,
+comment boxes): it is marked as such, so it is never indexed, and the text stays byte-for-byte the file's.
+Furniture is decided line by line on the shape of web chrome: a short line that reads as a button, a credit, a
+navigation bar or a link, a line repeated down the page, a consent banner at the page's edge; never because of a
+word inside a paragraph of text (a paragraph about baking cookies, or readers who "subscribe to" a journal, stays).
 """
 from __future__ import annotations
 
@@ -13,14 +16,24 @@ from .base import Block, Converted
 
 SUFFIXES = (".txt", ".md")
 
-# Web-capture furniture: navigation, credits, share buttons, banners. Matched against a whole block.
-_FURNITURE = re.compile(
-    r"""^(skip\ to\ (main\ )?content|fact[\ -]checked|share(\ this)?|print|advertisement|menu)$
-      |getty\ images|istock|shutterstock|photograph(y|ed)\ by|image\ credit|photo\ credit|design\ by
-      |share\ on\ (pinterest|facebook|twitter)|optimi[sz]ed\ by|all\ rights\ reserved|cookie
-      |subscribe\ to|sign\ up\ for\ our|^learn\ more\ about\b|^read\ more\b|^related:""",
-    re.IGNORECASE | re.VERBOSE,
-)
+# A short line of web chrome, matched against the whole line: buttons and labels, credits, related-article links.
+_CHROME = re.compile(
+    r"""^(skip\ to\ (main\ )?content|fact[\ -]checked(\ by\ .{0,40})?|share(\ this(\ article|\ page|\ post)?)?|print(\ this)?(\ page|\ article)?
+      |advertisement|sponsored|menu|home|search|log\ ?in|sign\ ?in|sign\ up|subscribe(\ now)?|back\ to\ top|(accept|reject)(\ all)?(\ cookies)?
+      |cookie\ (settings|preferences|policy)|privacy\ policy|terms(\ of\ (use|service)|\ and\ conditions)?|(©|copyright\b).*|all\ rights\ reserved\.?
+      |(photo|image|illustration)(\ credits?)?:.*|(design|photo|photography|image|illustration)\ by\ .*|.*\b(getty\ images|istock|shutterstock)\b.*
+      |optimi[sz]ed\ by\ .*|share\ on\ (pinterest|facebook|twitter|x|linkedin|whatsapp).*|(learn|read)\ more(\ about\ .*)?|related(\ articles|\ posts)?:?.*
+      |tags?:.*|categor(y|ies):.*|posted\ (in|on|by)\ .*|(previous|next)(\ post|\ article)?:?.*|sign\ up\ for\ our\ .*)$""",
+    re.IGNORECASE | re.VERBOSE)
+# A share button glued to the end of a caption line ("…can be linked.Share on Pinterest").
+_TRAILING_BUTTON = re.compile(r"(?<=[.!?])\s*share on (pinterest|facebook|twitter|x|linkedin|whatsapp)$", re.IGNORECASE)
+_NAV_SEPARATOR = re.compile(r"\s[|·»•/]\s")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+# A consent banner: cookie wording with a choice to make, at the page's top or bottom.
+_CONSENT = re.compile(r"\bcookies?\b.*\b(accept|consent|agree|preferences|settings|continu\w+ (to )?(use|brows))|\b(accept|consent|agree)\b.*\bcookies?\b",
+                      re.IGNORECASE | re.DOTALL)
+SHORT_WORDS, SHORT_CHARS = 14, 120  # a line this short can be chrome; a longer one is text, whatever words it holds
+_EDGE_BLOCKS = 3  # paragraphs at each end of a page that a banner may be
 # A dateline, alone or with a byline under it ("August 31, 2016\nJane Doe").
 _DATELINE = re.compile(r"^(\d{1,2} )?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? (\d{1,2},? )?\d{4}(\n.{0,40})?$", re.IGNORECASE)
 # After a comment box the page has no article left: everything from here on is furniture.
@@ -79,18 +92,67 @@ def _paragraph_spans(text: str, start: int, markdown: bool) -> list[tuple[int, i
 
 
 def _blocks(text: str, start: int, markdown: bool) -> list[Block]:
+    paragraphs = _paragraph_spans(text, start, markdown)
+    lines = [line.strip().lower() for s, e in paragraphs for line in text[s:e].splitlines() if line.strip()]
+    repeated = {line for line in set(lines) if lines.count(line) >= 3 and _short(line)}  # "Advertisement" down the page
     blocks, ended = [], False
-    for s, e in _paragraph_spans(text, start, markdown):
+    for n, (s, e) in enumerate(paragraphs):
         para = text[s:e].strip()
-        if ended or _FURNITURE.search(para) or _DATELINE.match(para) or _END_OF_ARTICLE.match(para):
+        near_edge = n < _EDGE_BLOCKS or n >= len(paragraphs) - _EDGE_BLOCKS
+        if ended or _DATELINE.match(para) or _END_OF_ARTICLE.match(para) or (near_edge and _banner(para)):
             ended = ended or bool(_END_OF_ARTICLE.match(para))
-            kind = "furniture"
-        elif _is_heading(para, markdown, first=not any(b.kind != "furniture" for b in blocks)):
-            kind = "heading"
-        else:
-            kind = "text"
-        blocks.append(Block(kind, s, e))
+            blocks.append(Block("furniture", s, e))
+            continue
+        group: list[tuple[int, int]] = []  # consecutive lines of text, kept together as one block
+        for ls, le, chrome in [*_lines(text, s, e, repeated), (e, e, True)]:
+            if not chrome:
+                group.append((ls, le))
+                continue
+            if group:
+                gs, ge = group[0][0], group[-1][1]
+                first = not any(b.kind != "furniture" for b in blocks)
+                blocks.append(Block("heading" if _is_heading(text[gs:ge], markdown, first) else "text", gs, ge))
+                group = []
+            if le > ls:
+                blocks.append(Block("furniture", ls, le))
     return blocks
+
+
+def _lines(text: str, start: int, end: int, repeated: set[str]) -> list[tuple[int, int, bool]]:
+    """The paragraph's lines as (start, end, is chrome); a share button glued to a line's end is a span of its own."""
+    out, pos = [], start
+    for raw in text[start:end].splitlines(keepends=True):
+        ls = pos + len(raw) - len(raw.lstrip())
+        le = pos + len(raw.rstrip())
+        pos += len(raw)
+        if le <= ls:
+            continue
+        line = text[ls:le]
+        button = _TRAILING_BUTTON.search(line)
+        if button and button.start() > 0:
+            cut = ls + button.start()
+            out += [(ls, cut, False), (cut + len(line[button.start():]) - len(line[button.start():].lstrip()), le, True)]
+            continue
+        out.append((ls, le, _chrome_line(line, repeated)))
+    return out
+
+
+def _chrome_line(line: str, repeated: set[str]) -> bool:
+    stripped = line.strip()
+    if not _short(stripped):
+        return False
+    if _CHROME.match(stripped) or stripped.lower() in repeated:
+        return True
+    words = stripped.split()
+    return len(_NAV_SEPARATOR.findall(f" {stripped} ")) >= 2 or (bool(words) and len(_URL.findall(stripped)) * 2 >= len(words))
+
+
+def _banner(para: str) -> bool:
+    return len(para.split()) <= 60 and bool(_CONSENT.search(para))
+
+
+def _short(line: str) -> bool:
+    return len(line) <= SHORT_CHARS and len(line.split()) <= SHORT_WORDS
 
 
 def _is_heading(para: str, markdown: bool, first: bool) -> bool:
