@@ -1,4 +1,6 @@
 """Documents and chunks: titles, furniture, exact spans, stable ids, bad files."""
+from pathlib import Path
+
 import pytest
 
 from chatbot.config import ChunkingSettings, Settings
@@ -83,22 +85,8 @@ def test_unreadable_files_get_one_plain_sentence(tmp_path, content, message):
     assert message in str(err.value) and "broken.txt" in str(err.value) and "\n" not in str(err.value)
 
 
-BAKING = """Baking Chocolate-Chip Cookies at Home
-
-Chocolate-chip cookies were first baked in the 1930s, and the dough has changed little since. Cream the butter with brown and white sugar until the mixture is pale, then beat in one egg and a spoon of vanilla.
-
-Fold in the flour, a pinch of salt and the baking soda, then stir in the chips. Chill the dough for an hour: cold dough spreads less, so the cookies stay thick and chewy in the middle.
-
-Bake the cookies at 180 degrees for eleven minutes, until the edges are golden and the centres still look soft. Leave them on the tray for five minutes before moving them to a rack.
-
-Stored in a tin, cookies keep for a week; frozen dough keeps for three months and can go straight into the oven. Many bakers say a cookie tastes best on the second day, once the sugar has settled.
-
-Some readers subscribe to a baking journal for new recipes every month, and they trade tips on which chocolate melts best in cookies.
-
-The iron bridge over the river near the bakery was designed by Brunel, and its arches still carry the old road.
-
-All rights to the recipe are shared freely: copy it, bake it, and change it as you like.
-"""
+# A text about cookies (baking, not web privacy), a bridge "designed by" Brunel and readers who "subscribe to" a journal.
+BAKING = (Path(__file__).parent / "data" / "baking.txt").read_text(encoding="utf-8")
 
 
 def test_a_text_about_baking_cookies_keeps_every_paragraph(tmp_path):
@@ -135,7 +123,6 @@ def test_web_chrome_lines_are_removed_around_and_inside_a_capture(tmp_path):
 def test_the_bundled_articles_lose_no_sentence_a_question_cites_as_evidence(docs):
     """Every evidence quote of the project's question set is in some passage of the bundled collection."""
     import json
-    from pathlib import Path
 
     questions = [json.loads(line) for line in (Path(__file__).parent.parent / "eval" / "questions.jsonl").read_text().splitlines() if line.strip()]
     passages = [" ".join(c.text.split()) for doc in docs for c in chunk_document(doc, ChunkingSettings())]
