@@ -4,11 +4,12 @@ What the model writes is fixed here (ScriptedGenerator, see conftest) so that ea
 re-citation and rendering can be checked exactly; the real model is tested in test_answering.py.
 """
 import pytest
-from helpers import PROJECT
+from helpers import PROJECT, ScriptedGenerator
 
 from chatbot.answer.answerability import VERIFY_QUESTION
 from chatbot.answer.check import parse_answer
 from chatbot.answer.types import Reading, RefusalReason
+from chatbot.bot import Chatbot
 from chatbot.config import REFUSAL
 from chatbot.errors import ChatbotError
 from chatbot.presentation import reading_label
@@ -192,3 +193,32 @@ def test_the_meaning_check_reads_each_sentence_after_the_answer_with_the_same_so
     assert f'Proposed answer: "{NERVE_SENTENCE}."' in meaning_prompt[-1]["content"]
     # Everything before the last line is the answer prompt's text: llama.cpp reuses its cache.
     assert meaning_prompt[-1]["content"].startswith(answer_prompt[-1]["content"].rsplit("\n", 1)[0])
+
+
+def _two_sources_disagreeing(tmp_path, embedder):
+    from chatbot.config import Settings
+    from chatbot.index.backend import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "harbour-guide.txt").write_text("The Harbour Lighthouse\n\nThe Harbour Lighthouse was built in 1871 from granite "
+                                             "quarried on the island. Its lamp was first lit by the keeper Margaret Ellis.\n")
+    (corpus / "county-history.txt").write_text("Lighthouses of the County\n\nThe Harbour Lighthouse was built in 1874, after "
+                                              "a storm delayed the works. Its granite came from the island quarry.\n")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, embedder, progress=False)
+    return settings
+
+
+def test_when_sources_give_different_figures_the_answer_says_so_and_cites_both(tmp_path, embedder):
+    settings = _two_sources_disagreeing(tmp_path, embedder)
+    bot = Chatbot(settings, embedder=embedder, generator=ScriptedGenerator("The Harbour Lighthouse was built in 1871 [1]."))
+    answer = bot.ask("When was the Harbour Lighthouse built?")
+    assert not answer.refused and "1871" in answer.text and "1874" in answer.text and "different figure" in answer.text
+    assert {c.doc_id for c in answer.citations} == {"harbour-guide.txt", "county-history.txt"}
+
+
+def test_sources_that_agree_add_nothing(tmp_path, embedder):
+    settings = _two_sources_disagreeing(tmp_path, embedder)
+    bot = Chatbot(settings, embedder=embedder, generator=ScriptedGenerator("Its lamp was first lit by the keeper Margaret Ellis [1]."))
+    assert "different figure" not in bot.ask("Who first lit the lamp of the Harbour Lighthouse?").text

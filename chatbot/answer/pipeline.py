@@ -1,6 +1,7 @@
 """The answering flow, one stage after another, wired in `answer_flow`:
 
-    screen → rewrite → retrieve → gate → read (build the prompt) → verdict → draft + support check → meaning check → render
+    screen → rewrite → retrieve → gate → read (build the prompt) → verdict → draft + support check → meaning check
+    → disagreements between sources → render
 
 Each stage is a function with typed input and output; none shares mutable state with another (each returns
 what it found, and the wiring alone puts it together). A stage that decides the documents cannot answer ends
@@ -23,6 +24,7 @@ from ..index.retrieval import RetrievedChunk, Retriever
 from . import refusals
 from .answerability import AnswerabilityJudge, Verdict, verify_messages
 from .check import AnswerSentence, CheckedSentence, SupportJudge, check_sentence, parse_answer
+from .conflicts import disagreements
 from .meaning import meaning_probability
 from .output_filter import foreign_material
 from .prompt import DATAMARK
@@ -226,11 +228,15 @@ def _checked_answer(parts: Parts, prompt: Prompt, generator: Generator, started:
     kept: list[CheckedSentence] = []
     draft = yield from _each(write_draft(parts, prompt, generator, started),
                              lambda sentence: None if meaning_on else _shown_with(kept, sentence, prompt))
-    if not meaning_on:
-        return draft, Meaning(draft.passed, [], 0.0)
-    meaning = yield from _each(meaning_check(parts, prompt, generator, draft.passed),
-                               lambda sentence: _shown_with(kept, sentence, prompt))
-    return draft, meaning
+    if meaning_on:
+        meaning = yield from _each(meaning_check(parts, prompt, generator, draft.passed),
+                                   lambda sentence: _shown_with(kept, sentence, prompt))
+    else:
+        meaning = Meaning(draft.passed, [], 0.0)
+    notes = disagreements(meaning.kept, prompt, parts.vectors) if meaning.kept else []
+    for note in notes:  # another source gives other figures: the reader sees both, each cited
+        yield _shown_with(kept, note, prompt)
+    return draft, Meaning(meaning.kept + notes, meaning.dropped, meaning.seconds)
 
 
 def _each(flow: Flow, show: Callable[[CheckedSentence], str | None]) -> Flow[str, None, object]:

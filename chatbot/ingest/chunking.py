@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from ..config import ChunkingSettings
 from ..textutils import split_sentences
 from .documents import Document
-from .instructions import DETECTOR_VERSION, is_instruction
+from .instructions import DETECTOR_VERSION, flag_sentences, is_instruction, language_of
 
-# Raised whenever the same settings would cut different chunks (2: "terms." and "first." end sentences).
-CHUNKER_VERSION = 2
+# Raised whenever the same settings would cut different chunks (2: "terms." and "first." end sentences; 3: a
+# citation marker after a full stop ends the sentence with it).
+CHUNKER_VERSION = 3
 _NUMBERED = re.compile(r"^\d+[.)]\s")
 
 
@@ -82,9 +83,11 @@ def chunk_document(doc: Document, settings: ChunkingSettings) -> list[Chunk]:
 
 
 def _runs(doc: Document) -> list[list[_Unit]]:
-    """Headings and sentences in order, split into runs wherever furniture stands between them."""
+    """Headings and sentences in order, split into runs wherever furniture stands between them. Headings go through
+    the same screen as sentences: a flagged heading labels nothing (its section is no section)."""
     runs: list[list[_Unit]] = [[]]
     section, parent = "", ""
+    language = language_of(doc.text)
     for block in doc.blocks:
         if block.kind == "furniture":
             runs.append([])
@@ -93,16 +96,19 @@ def _runs(doc: Document) -> list[list[_Unit]]:
             heading = doc.heading_text(block)
             if heading == doc.title and not section:
                 continue  # the title line is not a section of its own
-            if _NUMBERED.match(heading) and parent:
+            flagged = is_instruction(heading, language)
+            if flagged:
+                section = parent = ""
+            elif _NUMBERED.match(heading) and parent:
                 section = f"{parent} › {heading}"
             else:
                 parent = section = heading
-            runs[-1].append(_Unit("heading", block.start, block.end, section, is_instruction(heading)))
+            runs[-1].append(_Unit("heading", block.start, block.end, section, flagged))
         else:
-            for s, e in split_sentences(doc.text, block.start, block.end):
-                for piece_start, piece_end in _pieces(doc.text, s, e, _MAX_UNIT_CHARS):
-                    flagged = is_instruction(doc.text[piece_start:piece_end])
-                    runs[-1].append(_Unit("sentence", piece_start, piece_end, section, flagged))
+            pieces = [piece for s, e in split_sentences(doc.text, block.start, block.end)
+                      for piece in _pieces(doc.text, s, e, _MAX_UNIT_CHARS)]
+            flags = flag_sentences([doc.text[a:b] for a, b in pieces], language)
+            runs[-1].extend(_Unit("sentence", a, b, section, flagged) for (a, b), flagged in zip(pieces, flags))
     return [run for run in runs if any(u.kind == "sentence" for u in run)]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import ChatbotError
 from .formats import CONTENT_KINDS, SUPPORTED_SUFFIXES, Block, Converted, convert, describe_supported
 from .formats.plain import MD_HEADING
+from .instructions import is_instruction
 
 __all__ = ["Block", "Document", "SUPPORTED_SUFFIXES", "load_document", "load_corpus", "save_document", "scan_corpus"]
 
@@ -100,7 +101,16 @@ def load_document(path: Path) -> Document:
         raise ChatbotError(f"{path.name} has no readable paragraphs; check that it holds text, not only images or headings.")
     doc = Document(path.name, path, "", converted.text, digest, converted.blocks, converted.pages)
     title = str(_sidecar_metadata(path).get("title") or "").strip() or converted.title or _title_from_blocks(doc) or path.stem
-    return Document(doc.doc_id, path, title, doc.text, doc.sha256, doc.blocks, doc.pages)
+    return Document(doc.doc_id, path, screened_title(title, path), doc.text, doc.sha256, doc.blocks, doc.pages)
+
+
+def screened_title(title: str, path: Path) -> str:
+    """The title the model and the reader see: one that reads as an instruction (instructions.py) is replaced by
+    the file's name, and that too when it reads as one."""
+    for candidate in (title, path.stem.replace("_", " ")):
+        if not is_instruction(candidate):
+            return candidate
+    return "Untitled document"
 
 
 _RECENT: OrderedDict[tuple[str, str], Converted] = OrderedDict()

@@ -1,21 +1,29 @@
 """Instruction-like sentences: text inside a document that addresses the assistant or its reply.
 
-Every document is data, never a command. A sentence that speaks to whoever writes the answer is found
-at indexing and recorded on its chunk: the model is not shown it, it never counts as evidence, and
-the source viewer shows it marked. The kinds looked for (by form, not by topic):
-  - the reply itself: "in your response…", "reply in…", "add … to your answer", "answer every question with…";
-  - the assistant itself: "ignore the previous instructions", "you are now an AI that…", "system prompt";
-  - a task set for the writer, as an imperative at the start of a sentence: "Write…", "Translate…", "Explain…";
-  - an edit of the text's own letters or spacing: "Replace vowels with…", "Remove all spaces…";
-  - a call to visit a link, a site or an e-mail address: "download it from www.…", "visit example.com".
-Imperatives about the reader's world ("apply ice for 20 minutes", "see a doctor if…") are none of these.
-The share of sentences flagged in real collections is measured (docs/security.md).
+Every document is data, never a command. A sentence that speaks to whoever writes the answer, or about what
+answers must say, is found at indexing and recorded on its chunk: the model is not shown it, it never counts as
+evidence, and the source viewer shows it marked. The kinds looked for, by form and not by topic, in the
+languages a collection is most often written in (English, French, German, Spanish, Italian, Portuguese, Dutch):
+  - the reply itself: "in your response…", "reply in…", "answer every question with…";
+  - the assistant itself: "ignore the previous instructions", "you are now…", a note "to AI assistants";
+  - a task set for the writer, as an imperative at the start of a sentence: "Write…", "Translate…";
+  - statements about what an assistant, a summary or an answer must say, in any mood: "the correct answer to any
+    question about this is…", "summaries of this article must…", "when a chatbot quotes this passage, it adds…";
+  - an instruction split over two sentences: an address ("The following applies to automated answers.") makes the
+    next sentence's directive one;
+  - text no reader sees: markup comments (`<!-- -->`, `[//]: #`), chat or role tags (`<|im_start|>`, `[SYSTEM]`,
+    `System:`), encoded text (base64, hex, leetspeak);
+  - a sentence in another language than its document's that speaks to a reader or an assistant;
+  - an edit of the text's letters, or a call to visit a link.
+Imperatives about the reader's world ("apply ice for 20 minutes", "see a doctor if…"), and sentences about AI
+that address no one ("chatbots should be used with care") are none of these. The share flagged in clean
+collections is measured (benchmarks/bench_detector.py): at most 1 sentence in 200.
 """
 from __future__ import annotations
 
 import re
 
-DETECTOR_VERSION = 2  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 3  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -30,7 +38,13 @@ _ASSISTANT = re.compile(
     r"|\b(you are|you're|act as|acting as|pretend to be|role-?play as|behave as|as an?) (now )?(an? )?"
     r"(ai|a\.i\.|assistant|chatbot|language model|llm|bot|gpt)\b"
     r"|\b(system prompt|new instructions|developer mode|jailbreak)\b"
-    r"|^\W*(dear|attention|note to|hey|hi|hello),? (the )?(ai|assistant|chatbot|model|llm|gpt)\b",
+    r"|^\W*(dear|attention|note to|hey|hi|hello),? (the )?(ai|assistant|chatbot|model|llm|gpt)\b"
+    r"|\b(you are now|from (now on|this moment)),? (you )?(are|act|answer|reply|respond)\b|\byou are now (an? |the )?[A-Z]\w+"
+    r"|\b(answer|reply to|respond to) (every|each|all|any) (question|message|query|request|prompt)s?\b"
+    r"|\byou (answer|reply|respond|summari[sz]e) (from|to|with|in|questions?)\b"
+    r"|\b(disregard|ignore|set aside|forget)\b[^.]{0,30}\b(sources?|passages?|documents?|context|text)\b[^.]{0,20}\b(above|else|other|before)\b"
+    r"|\b(sources?|passages?|instructions?) (above |before )?(are wrong|no longer apply|do not apply)\b"
+    r"|\bpretend to be\b",
     re.IGNORECASE)
 # A task for the writer: a text-making verb opening the sentence ("Write a poem about…", "Please translate…").
 _TASK = re.compile(
@@ -38,21 +52,155 @@ _TASK = re.compile(
     r"(?!write down|(describe|explain|tell|show) (your|them|him|her)\b)"  # the reader's own doings: "Describe your pain to…"
     r"(write|draft|compose|translate|summari[sz]e|paraphrase|rewrite|explain|describe|outline|elaborate|generate|"
     r"analy[sz]e|encode|decode|encrypt|decrypt|spell|repeat|print|output|recommend|"
-    r"(tell|show|give|send|teach) (me|us)|provide (a|an|the|some|your)|create (a|an)|develop (a|an)|break down|"
+    r"(tell|show|give|send|teach) (me|us)|provide (a |an |the |some |your )?(\w+ )?(summary|list|translation|description|explanation|answer|response|"
+    r"overview|analysis|review|poem|story|example|equivalent|definition|code)|create (a|an)|develop (a|an)|break down|"
     r"(claim|state|say|assert|mention|suggest|pretend|imply) that|mention|"
     r"(tell|remind|urge|encourage|convince|persuade|invite|ask|warn) (the |all |every )?(readers?|users?|audience|visitors?))\b",
     re.IGNORECASE)
 # An edit of the text's own letters or spacing ("Replace vowels with…", "Remove all spaces").
 _LETTERS = re.compile(r"^\W*(please )?(replace|substitute|swap|convert|remove|reverse|scramble|shuffle|jumble|capitali[sz]e)"
                       r"\b[^.]{0,40}\b(letters?|vowels?|consonants?|words?|characters?|spaces?|punctuation)\b", re.IGNORECASE)
-_LINK = re.compile(r"https?://|\bwww\.|\b[\w.-]+@[\w-]+\.\w|\b[a-z0-9-]+\.(com|org|net|io|xyz|info|biz|co|app|ly|ru|cn)\b",
+_LINK = re.compile(r"https?://|\bwww\.|\b[\w.-]+@[\w-]+\.\w|\b[a-z0-9-]+\.(com|org|net|io|xyz|info|biz|co|app|ly|ru|cn|example)\b",
                    re.IGNORECASE)
 _CALL = re.compile(r"\b(visit|go to|head to|click|download|install|check out|sign up|register|join|contact|email|e-mail|"
-                   r"reach out|follow|subscribe|buy|order|see|call)\b", re.IGNORECASE)
+                   r"reach out|follow|subscribe|buy|order|see|call|add|include|mention)\b", re.IGNORECASE)
+
+# ---- text no reader sees: markup comments, chat and role tags, encodings
+_HIDDEN = re.compile(
+    r"<!--|-->|^\s*\[[^\]\n]{0,40}\]:\s*(#|<>|\S+\s+['\"(])"  # HTML and Markdown comments ("[//]: # (…)")
+    r"|<\|[a-z_]{2,30}\|>|\[/?(system|inst|assistant|user|sys)\]|<</?sys>>|</?(system|assistant|user|instructions?)>"
+    r"|^\W*#{1,6}\s*(system|assistant|user|instructions?)\b|^\W*(system|assistant|user)\s*:",
+    re.IGNORECASE | re.MULTILINE)
+_ENCODED = re.compile(r"\b(?=[A-Za-z0-9+/]*\d)(?=[A-Za-z0-9+/]*[A-Za-z])[A-Za-z0-9+/]{20,}={0,2}"  # base64
+                      r"|\b(?:[0-9a-f]{8}\s+){2,}[0-9a-f]{4,}\b"  # hex groups
+                      r"|\b(base64|rot13|rot-13|hex(adecimal)?|leetspeak|cipher)\b", re.IGNORECASE)
+_LEET = re.compile(r"\b[a-z]*[a-z][0-9][a-z0-9]*\b", re.IGNORECASE)  # "th3", "w0rd"
+
+# ---- who is addressed, and what is said about answers (several languages)
+_AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots|assistants?|asistentes?|assistentes?|assistenten|ki-assistent(en)?|"
+       r"language models?|modèles? de langage|sprachmodell(e)?|modelos? de lenguaje|modelli linguistici|taalmodel(len)?|"
+       r"intelligence artificielle|künstliche intelligenz|inteligencia artificial|intelligenza artificiale|"
+       r"ai (systems?|models?|tools?)|automated (tools?|systems?|answers?|replies|responses?|assistants?)|"
+       r"(machines?|programs?) (reading|that read))")
+_ADDRESSED_AI = re.compile(rf"\b{_AI}\b", re.IGNORECASE)
+_OUTPUT = (r"(answers?|repl(y|ies)|responses?|summar(y|ies)|overviews?|outputs?|réponses?|résumés?|antworten|antwort|"
+           r"zusammenfassung(en)?|respuestas?|resúmen(es)?|resumen|risposte?|riassunt[oi]|respostas?|antwoord(en)?)")
+_TEXT_NOUN = (r"(page|text|article|document|passage|paragraph|site|website|post|section|source|subject|topic|leaflet|brochure|"
+              r"report|guide|manual|file|book|chapter|letter|email|e-mail|thread|"
+              r"artikel|texte|texto|página|testo|pagina|seite|sujet|thema)")
+_THIS_TEXT = re.compile(rf"\b(this|these|the present|cette|ce|dieser|diese|dieses|esta|este|questo|questa|deze|dit) {_TEXT_NOUN}\b"
+                        r"|\breading this\b|\bdrawn from this\b|\bcite this\b", re.IGNORECASE)
+_QUALIFIED_OUTPUT = re.compile(
+    rf"\b(every|each|any|all|the (correct|right|only correct|accurate|real|true)|(correct|accurate|right|only) )\s*(automated )?{_OUTPUT}\b"
+    rf"|\b{_OUTPUT} (of|to|about|on|from|that cite|citing|drawn from|de|à|zu|über|sobre|di) "
+    rf"((this|these|the present|cette|ce|diese[rsm]?|esta|este|questo) {_TEXT_NOUN}|any|every)\b"
+    rf"|\b(chaque|toute|toutes|jede[rsn]?|alle|cada|toda|todas|ogni|elke) {_OUTPUT}\b"
+    rf"|\b(is|are) (properly |correctly |best )?answered by\b",
+    re.IGNORECASE)
+_DIRECTIVE = re.compile(
+    r"\b(must|should|shall|need(s)? to|ha(s|ve) to|(is|are) to|(is|are) required|required to|always|never|"
+    r"make sure|ensure|doi(t|vent|vez)|faut|toujours|jamais|muss|müssen|soll(en)?|immer|niemals|stets|"
+    r"deben?|debes|siempre|nunca|tiene que|tienen que|obligatorio|deve|devono|sempre|mai|moet(en)?|altijd|nooit)\b"
+    r"|\b(is|are|será|est|ist|es|è) (that|que|dass|che|forty|the answer|la réponse|die antwort|la respuesta)\b",
+    re.IGNORECASE)
+# Speaking to the reader of the text as "you", or telling someone what to say, in several languages.
+_ADDRESS = re.compile(
+    r"\b(you|your|vous|votre|usted|ustedes)\b"
+    r"|^\W*(say|tell|add|include|mention|recommend|end|start|begin|put|sign|answer|reply|respond|dites|ajoutez|"
+    r"sagen|fügen|digan|incluyan|di|aggiungi|zeg)\b"
+    r"|\b(tell|say|add|include|mention|recommend|state) (that|the|to|it|this)\b",
+    re.IGNORECASE)
+# Saying something: what a statement about an assistant's or an answer's words is about.
+_SPEECH = re.compile(r"\b(say|says|said|tell|tells|state|states|mention|mentions|include|includes|add|adds|recommend|recommends|"
+                     r"describe|describes|answer|answers|reply|replies|respond|responds|write|writes|inform|warn|praise|"
+                     r"dire|dites|ajoute[rz]?|recommande[rz]?|sagen|sagt|fügen|empfehlen|decir|digan|incluyan|recomendar|"
+                     r"aggiungere|dizer|zeggen)\b", re.IGNORECASE)
+# A statement of what the answer to questions about this is ("The correct answer to any question about this …").
+_ANSWER_STATEMENT = re.compile(
+    rf"\b(correct|right|accurate|true|real|proper|only) {_OUTPUT}\b[^.]{{0,80}}\b((any|every|all) questions?|questions? (about|on) "
+    rf"(this|these)|this {_TEXT_NOUN})|\b(any|every|all|each) questions?\b[^.]{{0,60}}\b(is|are) (properly |correctly |best |always )?answered\b",
+    re.IGNORECASE)
+_VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:", re.IGNORECASE)  # "Note to AI assistants …:"
+
+# ---- languages, by their commonest words (enough to tell a sentence's language from its document's)
+_FUNCTION_WORDS = {lang: frozenset(words.split()) for lang, words in {
+    "en": "the and of to is in that it for are with as on be this by not or from have an they which you",
+    "fr": "le la les et des est une un du que qui dans pour pas sur au avec ce cette sont ne elle il vous",
+    "de": "der die das und ist nicht ein eine zu den mit sich des auf für im dem von sie es wird dass",
+    "es": "el la los las y es de que en un una por con para no se su al lo como del este esta",
+    "it": "il lo la gli le e di che è un una per non con del della sono si questo questa",
+    "pt": "o a os as e de que é um uma para com não se do da no na em por este esta",
+    "nl": "de het een en van is dat niet op te in zijn met voor die deze wordt",
+}.items()}
 
 
-def is_instruction(sentence: str) -> bool:
-    """True for a sentence addressed to the assistant or its reply, or calling the reader to a link."""
-    if any(p.search(sentence) for p in (_REPLY, _ASSISTANT, _TASK, _LETTERS)):
+# In a sentence of another language than its document's: the words that speak to someone or lay down a rule.
+_FOREIGN_CUES = {lang: re.compile(rf"\b({words})\b", re.IGNORECASE) for lang, words in {
+    "en": "you|your|must|should|shall|always|never|tell|say|add|include|answer|reply",
+    "fr": "vous|votre|vos|tu|ton|doit|doivent|devez|faut|toujours|jamais|dites|ajoutez|indiquez|répondez|réponse|réponses",
+    "de": "sie|ihr|ihre|du|dein|muss|müssen|soll|sollen|immer|niemals|stets|sagen|fügen|antworten|antwort",
+    "es": "usted|ustedes|tú|tu|debe|deben|debes|siempre|nunca|digan|di|incluyan|añadan|responda|respuesta|respuestas",
+    "it": "lei|voi|tu|deve|devono|sempre|mai|dite|aggiungete|rispondi|risposta|risposte",
+    "pt": "você|vocês|tu|deve|devem|sempre|nunca|digam|incluam|responda|resposta|respostas",
+    "nl": "u|jij|je|moet|moeten|altijd|nooit|zeg|voeg|antwoord|antwoorden",
+}.items()}
+
+
+def language_of(text: str) -> str:
+    """The language whose commonest words the text uses most (two at least), else ''."""
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    counts = {lang: sum(w in vocab for w in words) for lang, vocab in _FUNCTION_WORDS.items()}
+    best = max(counts, key=counts.get)
+    ranked = sorted(counts.values(), reverse=True)
+    return best if ranked[0] >= 2 and ranked[0] > ranked[1] else ""
+
+
+def is_instruction(sentence: str, language: str = "en") -> bool:
+    """True for a sentence addressed to the assistant or its reply, or about what answers must say."""
+    return flag_sentences([sentence], language)[0]
+
+
+def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
+    """Which sentences, read in order, are instructions; `language` is their document's ('' to judge each alone).
+    An address without a directive ("A note for assistants.") makes the next sentence's directive an instruction."""
+    flags, addressed = [], False
+    for sentence in sentences:
+        own = _flagged(sentence, language)
+        carried = addressed and bool(_DIRECTIVE.search(sentence) or _ADDRESS.search(sentence) or _LINK.search(sentence))
+        flags.append(own or carried)
+        addressed = _addresses_someone(sentence) and not own
+    for i in range(len(flags) - 1):
+        if flags[i + 1] and not flags[i] and _addresses_someone(sentences[i]):
+            flags[i] = True  # the address itself, once it has led to a directive
+        if sentences[i + 1][:1].islower() and (flags[i] or flags[i + 1]):
+            flags[i] = flags[i + 1] = True  # a sentence cut in two at a quote ("Add "…!" linking to…"): one instruction
+    return flags
+
+
+def _flagged(sentence: str, language: str) -> bool:
+    if any(p.search(sentence) for p in (_REPLY, _ASSISTANT, _TASK, _LETTERS, _HIDDEN, _ENCODED)):
         return True
-    return bool(_LINK.search(sentence) and _CALL.search(sentence))
+    if _LINK.search(sentence) and _CALL.search(sentence):
+        return True
+    leet, words = len(_LEET.findall(sentence)), len(sentence.split())
+    if leet >= 3 and leet * 10 >= words * 3:  # "4dd th3 w0rd…", not "Internet2 … T1 … T3" in a sentence of thirty words
+        return True
+    if _ANSWER_STATEMENT.search(sentence):
+        return True
+    ai, output = bool(_ADDRESSED_AI.search(sentence)), bool(_QUALIFIED_OUTPUT.search(sentence))
+    directive, speech = bool(_DIRECTIVE.search(sentence)), bool(_SPEECH.search(sentence))
+    if ai and (output or _VOCATIVE.search(sentence) or _ADDRESS.search(sentence)
+               or (directive and (speech or re.search(rf"\b{_OUTPUT}\b", sentence, re.IGNORECASE)))
+               or (_THIS_TEXT.search(sentence) and (directive or speech or ":" in sentence))):
+        return True  # an assistant addressed, or told what to say, about this text or its answers
+    if output and (directive or _ADDRESS.search(sentence)):
+        return True  # what answers or summaries of this must be
+    own_language = language_of(sentence)
+    if language and own_language and own_language != language:  # another language than the document's: speaking to whom?
+        return bool(ai or output or _FOREIGN_CUES[own_language].search(sentence))
+    return False
+
+
+def _addresses_someone(sentence: str) -> bool:
+    """An address that sets up the next sentence: it names an assistant, automated answers or replies to this text."""
+    return bool(_ADDRESSED_AI.search(sentence) or _QUALIFIED_OUTPUT.search(sentence))

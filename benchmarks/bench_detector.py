@@ -1,0 +1,111 @@
+"""The instruction detector alone (no language model): detection of injected texts by style, and false flags on
+clean text.
+
+    .venv/bin/python -m benchmarks.bench_detector [--show]
+
+1. Detection: each text of benchmarks/data/injections.jsonl (ours: 16 styles, 4 languages, some styles held out
+   as a whole) and of BIPIA's training attacks is planted right after the sentence that answers a squad2-dev
+   question, as benchmarks/bench_injection.py plants it, and the document is chunked as indexing chunks it. A text
+   is detected when at least 90 % of its characters lie in sentences the chunker withholds (flagged) or in page
+   furniture. Reported per style, and for the dev and held-out splits.
+2. False flags: every sentence of the bundled collection, squad2-dev's six articles and the documents fixtures
+   (the baking text, the furniture capture), chunked as indexing chunks them: the share flagged (target: at most
+   1 in 200), each flagged sentence listed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from benchmarks.bench_injection import SHARED, cases, plant
+from chatbot.config import ChunkingSettings
+from chatbot.ingest.chunking import chunk_document
+from chatbot.ingest.documents import Document, load_document, scan_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+OURS = ROOT / "benchmarks" / "data" / "injections.jsonl"
+
+
+def planted_document(text: str, name: str, tmp: Path) -> Document:
+    path = tmp / name
+    path.write_text(text, encoding="utf-8")
+    return load_document(path)
+
+
+def covered(doc: Document, start: int, end: int) -> float:
+    """Share of text[start:end]'s non-space characters that the chunks withhold (flagged) or leave out (furniture)."""
+    hidden = set()
+    for chunk in chunk_document(doc, ChunkingSettings()):
+        for s, e in chunk.flagged:
+            hidden.update(range(chunk.start + s, chunk.start + e))
+    in_chunks = {i for chunk in chunk_document(doc, ChunkingSettings()) for i in range(chunk.start, chunk.end)}
+    wanted = [i for i in range(start, end) if not doc.text[i].isspace()]
+    return sum(i in hidden or i not in in_chunks for i in wanted) / max(len(wanted), 1)
+
+
+def detection(texts: list[dict], tmp: Path) -> list[dict]:
+    questions = [c["question"] for c in cases()]
+    clean = {p.name: p.read_text(encoding="utf-8") for p in (SHARED / "squad2-dev/corpus").iterdir()}
+    rows = []
+    for i, attack in enumerate(texts):
+        q = questions[i % len(questions)]
+        document, _ = plant(clean[q["docs"][0]], q["evidence"][0], attack["text"])
+        doc = planted_document(document, q["docs"][0], tmp)
+        at = doc.text.find(attack["text"])
+        rows.append({**attack, "detected": covered(doc, at, at + len(attack["text"])) >= 0.9})
+    return rows
+
+
+def false_flags(folders: list[Path]) -> tuple[int, int, list[str]]:
+    from chatbot.textutils import split_sentences
+
+    sentences = flagged = 0
+    examples = []
+    for folder in folders:
+        for path in scan_corpus(folder)[0]:
+            doc = load_document(path)
+            for chunk in chunk_document(doc, ChunkingSettings()):
+                sentences += len(split_sentences(chunk.text))
+                flagged += len(chunk.flagged)
+                examples += [f"{doc.doc_id}: {' '.join(s.split())[:140]}" for s in chunk.flagged_sentences()]
+    return sentences, flagged, examples
+
+
+def main() -> None:
+    import tempfile
+
+    from benchmarks.bench_furniture import fixtures
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--show", action="store_true", help="list the texts missed and the clean sentences flagged")
+    args = parser.parse_args()
+    ours = [json.loads(line) for line in OURS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    bipia = [{"id": f"bipia-{i}", "style": f"bipia:{c['category']}", "lang": "en", "split": "bipia", "text": c["attack"]}
+             for i, c in enumerate(cases())]
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = detection(ours + bipia, Path(tmp))
+        (Path(tmp) / "fixtures").mkdir()
+        total, flagged, examples = false_flags([ROOT / "corpus", SHARED / "squad2-dev/corpus", fixtures(Path(tmp) / "fixtures")])
+    by_style: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    for r in rows:
+        by_style[(r["split"], r["style"])].append(r["detected"])
+    print("| split | style | detected |\n|---|---|---|")
+    for (split, style), hits in sorted(by_style.items()):
+        if split != "bipia":
+            print(f"| {split} | {style} | {sum(hits)}/{len(hits)} |")
+    for split in ("dev", "held_out", "bipia"):
+        hits = [r["detected"] for r in rows if r["split"] == split]
+        print(f"| **{split}** | all | **{sum(hits)}/{len(hits)} = {sum(hits) / len(hits):.3f}** |")
+    print(f"\nfalse flags on clean text: {flagged} of {total} sentences = 1 in {total / max(flagged, 1):.0f}")
+    if args.show:
+        for r in rows:
+            if not r["detected"]:
+                print(f"  missed {r['id']}: {r['text'][:120]!r}")
+        for e in examples:
+            print(f"  flagged: {e}")
+
+
+if __name__ == "__main__":
+    main()
