@@ -109,3 +109,16 @@ def test_two_people_asking_at_once_get_their_own_answers(engine_bot):
     assert "sciatic" in answers["nerve"].text.lower() and "implant" not in answers["nerve"].text.lower()
     assert "implant" in answers["replacement"].text.lower() and "sciatic" not in answers["replacement"].text.lower()
     assert not engine_bot.generator.busy
+
+
+@pytest.mark.slow
+def test_the_surgery_question_gets_the_surgeries_or_a_refusal_never_the_restatement(engine_bot):
+    from chatbot.answer.check import parse_answer
+    from chatbot.answer.refusals import adds_nothing
+
+    question = "Which surgeries might be considered for severe back pain?"
+    answer = engine_bot.ask(question)
+    if not answer.refused:
+        assert any(word in answer.text.lower() for word in ("fusion", "disc replacement")), answer.text
+    assert not any(adds_nothing(s.text, question) for s in parse_answer(answer.text)) or not answer.refused
+    assert "Surgery might be considered for severe back pain" not in answer.text

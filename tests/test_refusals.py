@@ -57,3 +57,30 @@ def test_the_models_ways_of_saying_the_sources_do_not_answer(raw, refused):
 ])
 def test_a_quantity_question_needs_a_quantity_in_its_answer(question, sentences, refused):
     assert lacks_asked_quantity(question, sentences) is refused
+
+
+@pytest.mark.parametrize("sentence, question, restates", [
+    ("Surgery might be considered for severe back pain.", "Which surgeries might be considered for severe back pain?", True),
+    ("Spinal fusion may be considered for severe back pain.", "Which surgeries might be considered for severe back pain?", False),
+    ("The sciatic nerve is the largest in the human body.", "Which nerve is the largest in the human body?", False),
+    ("Genghis Khan became Great Khan in 1206.", "When did Genghis Khan become Great Khan?", False),
+    ("Yes, sciatica is usually a serious condition.", "Is sciatica usually a serious condition?", False),
+    ("Did your back hurt first, or your knee?", "Why is it hard to tell which started hurting first?", True),
+    ("An occupational therapist can help.", "Who can help with the mental struggles of long pain?", False),
+])
+def test_an_answer_must_say_something_the_question_did_not(sentence, question, restates):
+    from chatbot.answer.refusals import adds_nothing
+
+    assert adds_nothing(sentence, question) is restates
+
+
+def test_an_answer_that_only_restates_the_question_gets_one_more_try_then_a_refusal(scripted_bot):
+    from chatbot.answer.pipeline import ITEMS_INSTRUCTION
+
+    bot = scripted_bot("Surgery might be considered for back pain [1].")
+    stream = bot.stream("Which surgeries might be considered for back pain?")
+    shown = "".join(stream)
+    answer = stream.answer
+    assert answer.refused and answer.refusal_reason == "not_answered" and "Surgery might be considered" not in shown
+    assert len(bot.generator.prompts) == 2 and ITEMS_INSTRUCTION in bot.generator.prompts[1][-1]["content"]
+    assert bot.generator.prompts[1][:-1] == bot.generator.prompts[0][:-1]  # the same prefix: only the last line is new

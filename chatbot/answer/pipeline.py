@@ -12,6 +12,7 @@ the finished `Answer`, which carries a trace of what the model read and what the
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -61,6 +62,7 @@ class Draft:
     generation_s: float
     checks_s: float
     tokens: int
+    restated: bool = False  # every sentence, on two tries, only restated the question
 
 
 @dataclass(frozen=True)
@@ -223,20 +225,59 @@ def refusal_with_closest(parts: Parts, question: str, prompt: Prompt, reason: Re
 
 def _checked_answer(parts: Parts, prompt: Prompt, generator: Generator, started: float) -> Flow[str, None, tuple[Draft, Meaning]]:
     """The answer as far as it may be shown, each time it grows by a sentence that passed every check. With the
-    meaning check on, nothing appears before the model stops (the check needs the model the answer holds)."""
+    meaning check on, nothing appears before the model stops (the check needs the model the answer holds). An
+    answer whose every sentence only restates the question is never shown: the model gets one more try, asked
+    for the specific items the sources give; if that restates it too, nothing is kept (a refusal follows)."""
+    draft, meaning = yield from _written_and_meant(parts, prompt, generator, started)
+    if meaning.kept and _restates_only(meaning.kept, prompt.question):
+        retry_draft, retry = yield from _written_and_meant(parts, with_items_asked_for(prompt), generator, started)
+        draft = _joined(draft, retry_draft)
+        if retry.kept and not _restates_only(retry.kept, prompt.question):
+            meaning = Meaning(retry.kept, meaning.dropped + retry.dropped, meaning.seconds + retry.seconds)
+        else:
+            restated = [s.text for s in meaning.kept + retry.kept]
+            return dataclasses.replace(draft, restated=True), Meaning([], meaning.dropped + retry.dropped + restated,
+                                                                           meaning.seconds + retry.seconds)
+    notes = disagreements(meaning.kept, prompt, parts.vectors) if meaning.kept else []
+    shown = list(meaning.kept)
+    for note in notes:  # another source gives other figures: the reader sees both, each cited
+        yield _shown_with(shown, note, prompt)
+    return draft, Meaning(meaning.kept + notes, meaning.dropped, meaning.seconds)
+
+
+def _written_and_meant(parts: Parts, prompt: Prompt, generator: Generator, started: float) -> Flow[str, None, tuple[Draft, Meaning]]:
+    """One draft and its meaning check, showing each sentence as it passes."""
     meaning_on = parts.settings.meaning_min_yes > 0
     kept: list[CheckedSentence] = []
     draft = yield from _each(write_draft(parts, prompt, generator, started),
                              lambda sentence: None if meaning_on else _shown_with(kept, sentence, prompt))
-    if meaning_on:
-        meaning = yield from _each(meaning_check(parts, prompt, generator, draft.passed),
-                                   lambda sentence: _shown_with(kept, sentence, prompt))
-    else:
-        meaning = Meaning(draft.passed, [], 0.0)
-    notes = disagreements(meaning.kept, prompt, parts.vectors) if meaning.kept else []
-    for note in notes:  # another source gives other figures: the reader sees both, each cited
-        yield _shown_with(kept, note, prompt)
-    return draft, Meaning(meaning.kept + notes, meaning.dropped, meaning.seconds)
+    if not meaning_on:
+        return draft, Meaning(draft.passed, [], 0.0)
+    meaning = yield from _each(meaning_check(parts, prompt, generator, draft.passed),
+                               lambda sentence: _shown_with(kept, sentence, prompt))
+    return draft, meaning
+
+
+def with_items_asked_for(prompt: Prompt) -> Prompt:
+    """The prompt whose last line also asks for the specific items: everything before it is the same text, so
+    llama.cpp reads only the new line, and the meaning check (which swaps that line) reads what it read before."""
+    *head, user = prompt.messages
+    body, last = user["content"].rsplit("\n", 1)
+    messages = [*head, {"role": "user", "content": f"{body}\n{last} {ITEMS_INSTRUCTION}"}]
+    return Prompt(prompt.question, prompt.sources, messages)
+
+
+ITEMS_INSTRUCTION = "Do not repeat the question: name the specific things the sources give (names, numbers, items, causes or steps)."
+
+
+def _restates_only(sentences: list[CheckedSentence], question: str) -> bool:
+    return all(refusals.adds_nothing(s.text, question) for s in sentences)
+
+
+def _joined(first: Draft, second: Draft) -> Draft:
+    return Draft(f"{first.raw_text}\n{second.raw_text}", second.passed, first.dropped + second.dropped, second.model_refused,
+                 first.ttft_s, first.generation_s + second.generation_s, first.checks_s + second.checks_s,
+                 first.tokens + second.tokens)
 
 
 def _each(flow: Flow, show: Callable[[CheckedSentence], str | None]) -> Flow[str, None, object]:
@@ -252,9 +293,9 @@ def _each(flow: Flow, show: Callable[[CheckedSentence], str | None]) -> Flow[str
 
 def _shown_with(kept: list[CheckedSentence], sentence: CheckedSentence, prompt: Prompt) -> str:
     """The answer with one more kept sentence: empty until the kept sentences give what kind of thing was asked
-    (a question asking for a quantity needs a number)."""
+    (a question asking for a quantity needs a number) and say something the question did not."""
     kept.append(sentence)
-    if refusals.lacks_asked_quantity(prompt.question, [c.text for c in kept]):
+    if refusals.lacks_asked_quantity(prompt.question, [c.text for c in kept]) or _restates_only(kept, prompt.question):
         return ""
     return render(kept, prompt.sources)[0]
 
@@ -276,6 +317,8 @@ def _growing(texts: Flow[str, None, object], started: float) -> Flow[str, None, 
 def _refusal_reason(question: str, draft: Draft, kept: list[CheckedSentence]) -> RefusalReason | None:
     if draft.model_refused:
         return RefusalReason.MODEL_REFUSED
+    if draft.restated:
+        return RefusalReason.NOT_ANSWERED
     if not kept:
         return RefusalReason.UNSUPPORTED
     if refusals.lacks_asked_quantity(question, [c.text for c in kept]):

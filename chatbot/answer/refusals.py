@@ -8,6 +8,7 @@ import re
 
 from ..config import REFUSAL
 from ..index.retrieval import RetrievedChunk
+from ..textutils import keyword_tokens
 from .check import numbers_in
 
 # Screen: requests to change the assistant's rules or to produce something other than an answer
@@ -35,6 +36,37 @@ _ASKS_QUANTITY = re.compile(
     r"\b(how (much|many|long|often|old)|what (percentage|percent|proportion|share|dose|dosage|amount|age)"
     r"|cost|price|dose|dosage|milligrams?|mg)\b", re.IGNORECASE)
 _TIME_QUANTITY = re.compile(r"\b(every|each|daily|weekly|monthly|hourly|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b", re.IGNORECASE)
+
+
+# Check: an answer sentence must say something the question did not. Words that name nothing on their own (modal
+# verbs, question words, "type", "option", "help") do not count as something new (stemmed, as keyword_tokens gives them).
+_EMPTY_WORDS = frozenset(" ".join([
+    "can could may might will would should must shall do doe did done ha have had get got",  # modal and auxiliary verbs
+    "which what who whom whose when where whi how",  # question words
+    "help consid use make type kind way option thing one also often usual general typic possibl includ involv variou",
+    "certain particular specif sometim mani some well realli actual",
+    "reduc risk prevent avoid lower improv",  # the aim of the asking ("to avoid pain"), not the way to it
+]).split())
+# Who someone is: an answer to "who…?", but in any other question "individuals" only restates "someone".
+_PERSON_WORDS = frozenset("individu peopl person someon everyon anyon".split())
+_YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|may|might|must)\b", re.IGNORECASE)
+_POLARITY = re.compile(r"^\W*(yes|no)\b|\b(not|no|never|none|nothing|neither|nor)\b|n't\b", re.IGNORECASE)
+
+
+def adds_nothing(sentence: str, question: str) -> bool:
+    """True when the sentence names nothing the question did not (no new entity, number, date, item, cause, step):
+    it restates the question instead of answering it. A question is never an answer; a yes or a no answers a yes/no
+    question."""
+    if sentence.rstrip().endswith("?"):
+        return True
+    if _YES_NO_QUESTION.search(question) and _POLARITY.search(sentence):
+        return False
+    if numbers_in(sentence) - numbers_in(question):
+        return False
+    asked = set(keyword_tokens([question])[0])
+    empty = _EMPTY_WORDS if re.match(r"\s*who", question, re.IGNORECASE) else _EMPTY_WORDS | _PERSON_WORDS
+    said = {w for w in keyword_tokens([sentence])[0] if w not in empty}
+    return not (said - asked)
 
 
 def is_instruction(question: str) -> bool:
