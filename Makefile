@@ -10,9 +10,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 API_PORT ?= 8000
 MODEL_PORT ?= 8080
+INDEX_PORT ?= 19530
 SLOTS ?= 4
 
-.PHONY: run test test-fast lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load bench-injection bench-llama-build serve serve-model
+.PHONY: run test test-fast lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load bench-injection bench-llama-build serve serve-model serve-index
 
 # Headless: a first, non-headless start would stop to ask for an e-mail address.
 run: setup
@@ -72,6 +73,10 @@ llama-server: $(STAMP)
 # on 127.0.0.1:$(MODEL_PORT). Ctrl-C or SIGTERM stops it (the process is llama-server itself).
 serve-model: setup llama-server
 	$(PY) -m chatbot serve-model --port $(MODEL_PORT) --slots $(SLOTS)
+
+# A local Milvus server for CHATBOT_INDEX_BACKEND=milvus on 127.0.0.1:$(INDEX_PORT), until Ctrl-C (docs/scaling.md).
+serve-index: $(STAMP)
+	$(PY) -m chatbot serve-index --port $(INDEX_PORT)
 
 # Our own HTTP API on 127.0.0.1:$(API_PORT) (see README, "HTTP API").
 serve: setup

@@ -83,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--slots", type=int, default=4, help="answers decoded side by side (each gets the full context)")
     p.set_defaults(run=_serve_model)
 
+    p = sub.add_parser("serve-index", help="run a local Milvus server (the milvus-lite 2.5.1 binary) for CHATBOT_INDEX_BACKEND=milvus")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("INDEX_PORT", 19530)))
+    p.set_defaults(run=_serve_index)
+
     from .evaluation.cli import add_eval_commands  # the batch evaluation owns its own commands
     add_eval_commands(sub)
     return parser
@@ -225,6 +230,13 @@ def _serve_model(args, settings: Settings) -> int:
 
     exec_server(settings, args.port, args.slots, args.host)
     return 0  # not reached: the process is llama-server now
+
+
+def _serve_index(args, settings: Settings) -> int:
+    from .index.milvus_server import exec_milvus
+
+    exec_milvus(settings, args.host, args.port)
+    return 0  # not reached: the process is Milvus now
 
 
 def _warn_if_stale(bot) -> None:

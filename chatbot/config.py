@@ -58,6 +58,11 @@ def default_model_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chatbot"
 
 
+class IndexBackend(enum.StrEnum):
+    EMBEDDED = "embedded"  # our own store in index_dir: FAISS, BM25, segments (one machine)
+    MILVUS = "milvus"  # a Milvus server: Lite, standalone or a cluster (docs/scaling.md)
+
+
 class Fusion(enum.StrEnum):
     RRF = "rrf"  # reciprocal rank fusion
     WEIGHTED = "weighted"  # dense_weight * cosine + (1 - dense_weight) * BM25 / max BM25
@@ -96,6 +101,15 @@ class ChunkingSettings(_Group):
 
 
 class IndexSettings(_Group):
+    index_backend: Annotated[IndexBackend, _Choice] = Field(IndexBackend.EMBEDDED, description="Where the index lives: "
+                                                            "`embedded` (index_dir, one machine) or `milvus` (a Milvus "
+                                                            "server at milvus_uri).")
+    milvus_uri: str = Field("http://127.0.0.1:19530", description="index_backend=milvus: the server (`make serve-index` "
+                            "starts one here). Its token, for a secured cluster, is read from CHATBOT_MILVUS_TOKEN only.")
+    milvus_collection: str = Field("", description="index_backend=milvus: the collection's name there; empty for one "
+                                   "derived from the corpus folder.")
+    milvus_timeout_s: float = Field(10.0, ge=0.1, le=600.0, description="index_backend=milvus: seconds to wait for the "
+                                    "server on each call.")
     exact_max_chunks: int = Field(50_000, ge=1, le=10**9, description="Exact FAISS search up to this many passages; "
                                   "an IVF index above.")
     ivf_nprobe: int = Field(32, ge=1, le=65536, description="IVF clusters searched per query (above exact_max_chunks).")

@@ -27,3 +27,7 @@ class IndexDamagedError(IndexUnusableError):
 
 class EngineUnavailableError(ChatbotError):
     """The language model cannot answer now (a model server down, too slow, or broken): not the user's question."""
+
+
+class IndexUnavailableError(ChatbotError):
+    """The index's server (Milvus) cannot be reached or used now: not the user's question, nor a damaged index."""

@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .answer.screen import MAX_QUESTION_CHARS
 from .answer.types import Answer, Reading
 from .bot import Chatbot
-from .errors import ChatbotError, EngineUnavailableError
+from .errors import ChatbotError, EngineUnavailableError, IndexUnavailableError
 
 TOKEN_VARIABLE = "CHATBOT_API_TOKEN"
 # A question is at most 1,000 characters; the rest is room for a long chat history.
@@ -78,12 +78,14 @@ def create_app(bot: Chatbot, token: str | None = None) -> FastAPI:
 
     @app.exception_handler(ChatbotError)
     async def _chatbot_error(request: Request, exc: ChatbotError) -> JSONResponse:
-        status = 401 if isinstance(exc, Unauthorised) else 503 if isinstance(exc, EngineUnavailableError) else 400
+        unavailable = isinstance(exc, (EngineUnavailableError, IndexUnavailableError))  # a server behind us, not the request
+        status = 401 if isinstance(exc, Unauthorised) else 503 if unavailable else 400
         return _error(status, str(exc))
 
     @app.get("/healthz")
     def healthz() -> dict:
-        return {"status": "ok", "passages": bot.collection().n_passages, "engine": str(bot.settings.generation.engine)}
+        return {"status": "ok", "passages": bot.collection().n_passages, "engine": str(bot.settings.generation.engine),
+                "index_backend": str(bot.settings.index.index_backend)}
 
     @app.get("/v1/collection", dependencies=[Depends(guard)])
     def collection() -> dict:

@@ -48,7 +48,7 @@ _EMPTY_WORDS = frozenset(" ".join([
     "reduc risk prevent avoid lower improv",  # the aim of the asking ("to avoid pain"), not the way to it
 ]).split())
 # Who someone is: an answer to "who…?", but in any other question "individuals" only restates "someone".
-_PERSON_WORDS = frozenset("individu peopl person someon everyon anyon".split())
+_PERSON_WORDS = frozenset(["individu", "peopl", "person", "someon", "everyon", "anyon"])
 _YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|may|might|must)\b", re.IGNORECASE)
 _POLARITY = re.compile(r"^\W*(yes|no)\b|\b(not|no|never|none|nothing|neither|nor)\b|n't\b", re.IGNORECASE)
 

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ..config import Settings
+from ..config import IndexBackend, Settings
 from ..ingest.chunking import Chunk
 from .embeddings import Embedder
 from .manifest import Manifest
@@ -32,12 +32,12 @@ class SearchIndex(Protocol):
         """The n rows closest to a normalised query vector: (cosines, rows), best first."""
         ...
 
-    def keyword_search(self, tokens: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The n best BM25 rows that share a word with the (stemmed) query tokens: (scores, rows), best first."""
+    def keyword_search(self, query: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The n best BM25 rows that share a word with the query: (scores, rows), best first."""
         ...
 
-    def keyword_scores(self, tokens: list[str], rows: np.ndarray) -> np.ndarray:
-        """BM25 scores of given rows (reported beside the fused score)."""
+    def keyword_scores(self, query: str, rows: np.ndarray) -> np.ndarray:
+        """BM25 scores of given rows (reported beside the fused score; 0 where a backend cannot tell)."""
         ...
 
     def chunk(self, row: int) -> Chunk: ...
@@ -74,6 +74,10 @@ class BuildReport:
 
 def load_index(settings: Settings) -> SearchIndex:
     """The live index, open for reading; typed errors say what is wrong and how to fix it."""
+    if settings.index.index_backend is IndexBackend.MILVUS:
+        from .milvus import open_milvus_index
+
+        return open_milvus_index(settings)
     from .reader import open_local_index
 
     return open_local_index(settings)
@@ -83,6 +87,10 @@ def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: b
                 on_step: Callable[[str], None] | None = None) -> BuildReport:
     """Bring the index up to date with the corpus folder; only new and changed documents are embedded.
     `progress` draws a bar on the terminal; `on_step` is told each step in words (the app shows them)."""
+    if settings.index.index_backend is IndexBackend.MILVUS:
+        from .milvus import build_milvus_index
+
+        return build_milvus_index(settings, embedder, rebuild, progress, on_step)
     from .builder import build_local_index
 
     return build_local_index(settings, embedder, rebuild, progress, on_step)

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -88,7 +88,7 @@ def build_local_index(settings: Settings, embedder: Embedder | None = None, rebu
         remove_leftovers(root)
         previous, reason = _previous_index(settings, rebuild)
         try:
-            plan = _plan(settings, previous, reason)
+            plan = plan_build(settings, previous.manifest if previous else None, reason)
             if previous and not plan.report.changed and not plan.skips_changed:
                 return dataclasses.replace(plan.report, n_chunks=previous.n_chunks, seconds=time.perf_counter() - started,
                                            skipped=_reasons(plan.skipped))
@@ -134,13 +134,14 @@ def _previous_index(settings: Settings, rebuild: bool) -> tuple[LocalIndex | Non
         return None, exc.reason
 
 
-def _plan(settings: Settings, previous: LocalIndex | None, reason: str) -> _Plan:
+def plan_build(settings: Settings, previous: Manifest | None, reason: str) -> _Plan:
+    """What a build keeps from the previous one (its manifest) and what it must (re)index; for any backend."""
     paths, unlisted = scan_corpus(settings.corpus_dir, settings.index.max_bytes)
     if not paths:
         why = "".join(f" {name} {reason}." for name, reason in unlisted.items())
         raise ChatbotError(f"There are no documents ({describe_supported()}) in {settings.corpus_dir}; add some and index again.{why}")
-    old = previous.manifest.documents if previous else {}
-    old_skipped = previous.manifest.skipped if previous else {}
+    old = previous.documents if previous else {}
+    old_skipped = previous.skipped if previous else {}
     keep, index, added, updated, unchanged = {}, [], [], [], []
     skipped = {name: _skipped_entry(settings.corpus_dir / name, reason) for name, reason in unlisted.items()}
     for path in paths:
@@ -179,22 +180,12 @@ def _write_build(settings: Settings, previous: LocalIndex | None, plan: _Plan, e
                 link_or_copy(previous.path / "segments" / f"{entry.segment}{suffix}", segments / f"{entry.segment}{suffix}")
         next_row = previous.manifest.next_row if previous else 0
         added_rows, added_vectors = [], []
-        with tqdm(total=len(plan.index), unit="doc", desc="Indexing", disable=not progress or not plan.index) as bar:
-            for start in range(0, len(plan.index), _EMBED_BATCH_DOCS):
-                docs = []
-                for i, path in enumerate(plan.index[start:start + _EMBED_BATCH_DOCS], start + 1):
-                    on_step(f"Converting {path.name} ({i} of {len(plan.index)})…")
-                    docs.append(_load_or_skip(path, plan.skipped))
-                batch = [(doc, chunk_document(doc, settings.chunking)) for doc in docs if doc is not None]
-                on_step(f"Embedding {sum(len(chunks) for _, chunks in batch)} passages…")
-                vectors = embedder.embed([c.embedding_text() for _, chunks in batch for c in chunks])
-                at = 0
-                for doc, chunks in batch:
-                    documents[doc.doc_id] = _write_segment(segments, doc, chunks, vectors[at:at + len(chunks)], next_row)
-                    added_rows.append(np.arange(next_row, next_row + len(chunks)))
-                    next_row, at = next_row + len(chunks), at + len(chunks)
+        for batch in embedded_batches(settings, plan, embedder, progress, on_step):
+            for doc, chunks, vectors in batch:
+                documents[doc.doc_id] = _write_segment(segments, doc, chunks, vectors, next_row)
+                added_rows.append(np.arange(next_row, next_row + len(chunks)))
                 added_vectors.append(vectors)
-                bar.update(len(batch))
+                next_row += len(chunks)
         if not documents:
             why = " ".join(f"{name} {entry.reason}." for name, entry in sorted(plan.skipped.items()))
             raise ChatbotError(f"No document in {settings.corpus_dir} could be indexed: {why}")
@@ -222,6 +213,35 @@ def _write_build(settings: Settings, previous: LocalIndex | None, plan: _Plan, e
     return n_chunks, documents
 
 
+def embedded_batches(settings: Settings, plan: _Plan, embedder: Embedder, progress: bool,
+                     on_step: Callable[[str], None]) -> Iterator[list[tuple[Document, list[Chunk], np.ndarray]]]:
+    """The plan's new and changed documents, read, chunked and embedded a batch at a time (memory stays bounded at
+    any collection size); a file that cannot be read is recorded in `plan.skipped` and left out."""
+    with tqdm(total=len(plan.index), unit="doc", desc="Indexing", disable=not progress or not plan.index) as bar:
+        for start in range(0, len(plan.index), _EMBED_BATCH_DOCS):
+            docs = []
+            for i, path in enumerate(plan.index[start:start + _EMBED_BATCH_DOCS], start + 1):
+                on_step(f"Converting {path.name} ({i} of {len(plan.index)})…")
+                docs.append(_load_or_skip(path, plan.skipped))
+            batch = [(doc, chunk_document(doc, settings.chunking)) for doc in docs if doc is not None]
+            on_step(f"Embedding {sum(len(chunks) for _, chunks in batch)} passages…")
+            vectors = embedder.embed([c.embedding_text() for _, chunks in batch for c in chunks])
+            out, at = [], 0
+            for doc, chunks in batch:
+                out.append((doc, chunks, vectors[at:at + len(chunks)]))
+                at += len(chunks)
+            yield out
+            bar.update(len(batch))
+
+
+def document_entry(doc: Document, n_chunks: int, first_row: int, segment: str, keyword_shard: str = "") -> DocumentEntry:
+    """The manifest's record of an indexed document."""
+    st = doc.path.stat()
+    furniture = doc.furniture
+    return DocumentEntry(doc.sha256, st.st_size, st.st_mtime_ns, doc.title, first_row, n_chunks, segment, keyword_shard,
+                         furniture_blocks=len(furniture), furniture_chars=sum(len(t) for t in furniture))
+
+
 def _write_segment(folder: Path, doc: Document, chunks: list[Chunk], vectors: np.ndarray, first_row: int) -> DocumentEntry:
     segment = f"{first_row:012d}-{doc.sha256[:12]}"
     with open(folder / f"{segment}.chunks.jsonl", "w", encoding="utf-8") as f:
@@ -229,10 +249,7 @@ def _write_segment(folder: Path, doc: Document, chunks: list[Chunk], vectors: np
     np.save(folder / f"{segment}.vectors.npy", np.asarray(vectors, dtype=np.float32))
     tokens = keyword_tokens([c.embedding_text() for c in chunks]) if chunks else []
     (folder / f"{segment}.tokens.txt").write_text("".join(" ".join(t) + "\n" for t in tokens), encoding="utf-8")
-    st = doc.path.stat()
-    furniture = doc.furniture
-    return DocumentEntry(doc.sha256, st.st_size, st.st_mtime_ns, doc.title, first_row, len(chunks), segment, keyword_shard="",
-                         furniture_blocks=len(furniture), furniture_chars=sum(len(t) for t in furniture))
+    return document_entry(doc, len(chunks), first_row, segment)
 
 
 def _dense_index(settings: Settings, previous: LocalIndex | None, plan: _Plan, documents: dict[str, DocumentEntry],

@@ -26,6 +26,7 @@ import numpy as np
 from ..config import Settings
 from ..errors import IndexDamagedError, IndexMismatchError, IndexMissingError
 from ..ingest.chunking import Chunk
+from ..textutils import keyword_tokens
 from .dense import DenseIndex
 from .keyword import KeywordIndex
 from .manifest import DocumentEntry, Manifest, ManifestFormatError
@@ -51,14 +52,14 @@ class LocalIndex:
     def dense_search(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         return self.dense.search(vector, n)
 
-    def keyword_search(self, tokens: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
-        scores = self._bm25(tokens)
+    def keyword_search(self, query: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+        scores = self._bm25(keyword_tokens([query])[0])
         best = np.argsort(-scores, kind="stable")[:n] if n >= self.keyword.size else _top(scores, n)
         best = best[scores[best] > 0]
         return scores[best], self.keyword.rows[best]
 
-    def keyword_scores(self, tokens: list[str], rows: np.ndarray) -> np.ndarray:
-        return self._bm25(tokens)[self.keyword.positions(np.asarray(rows))]
+    def keyword_scores(self, query: str, rows: np.ndarray) -> np.ndarray:
+        return self._bm25(keyword_tokens([query])[0])[self.keyword.positions(np.asarray(rows))]
 
     def _bm25(self, tokens: list[str]) -> np.ndarray:
         """Every chunk's BM25 score; the last query's are kept (a search asks twice: its top n, then its results)."""

@@ -16,9 +16,8 @@ import numpy as np
 
 from ..config import Fusion, RetrievalSettings
 from ..ingest.chunking import Chunk
-from ..textutils import keyword_tokens
-from .embeddings import Embedder
 from .backend import SearchIndex
+from .embeddings import Embedder
 
 
 @dataclass(frozen=True)
@@ -39,8 +38,7 @@ class Retriever:
         n = min(max(self.settings.candidates, k), self.index.n_chunks)
         query_vector = self.embedder.embed([query])[0]
         dense_scores, dense_rows = self.index.dense_search(query_vector, n)
-        tokens = keyword_tokens([query])[0]
-        bm25_scores, bm25_rows = self.index.keyword_search(tokens, n)
+        bm25_scores, bm25_rows = self.index.keyword_search(query, n)
 
         rows = np.union1d(dense_rows, bm25_rows)  # ascending: ties in the fused score go to the earlier row
         dense = _aligned(rows, dense_rows, dense_scores)
@@ -51,7 +49,7 @@ class Retriever:
         missing = np.isnan(bm25[order])  # outside the BM25 candidates: its score is asked for, to report it
         reported = bm25[order].copy()
         if missing.any():
-            reported[missing] = self.index.keyword_scores(tokens, chosen[missing])
+            reported[missing] = self.index.keyword_scores(query, chosen[missing])
         results = []
         for rank, (i, row) in enumerate(zip(order, chosen), 1):
             row = int(row)
