@@ -11,9 +11,10 @@ PORT ?= 8501
 API_PORT ?= 8000
 MODEL_PORT ?= 8080
 INDEX_PORT ?= 19530
+EMBED_PORT ?= 8081
 SLOTS ?= 4
 
-.PHONY: run test test-fast lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load bench-injection bench-llama-build serve serve-model serve-index
+.PHONY: run test test-fast lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load bench-injection bench-llama-build serve serve-model serve-index serve-embeddings
 
 # Headless: a first, non-headless start would stop to ask for an e-mail address.
 run: setup
@@ -21,6 +22,7 @@ run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
 test: setup llama-server browser lint
+	bash scripts/convert_minilm_gguf.sh $(VENV)
 	$(PY) -m pytest
 
 # The fast tier while you work: no language model, about a minute.
@@ -73,6 +75,11 @@ llama-server: $(STAMP)
 # on 127.0.0.1:$(MODEL_PORT). Ctrl-C or SIGTERM stops it (the process is llama-server itself).
 serve-model: setup llama-server
 	$(PY) -m chatbot serve-model --port $(MODEL_PORT) --slots $(SLOTS)
+
+# The bundled MiniLM on llama-server, for CHATBOT_EMBEDDINGS=openai, on 127.0.0.1:$(EMBED_PORT) (converted to GGUF once).
+serve-embeddings: setup llama-server
+	bash scripts/convert_minilm_gguf.sh $(VENV)
+	$(PY) -m chatbot serve-embeddings --port $(EMBED_PORT)
 
 # A local Milvus server for CHATBOT_INDEX_BACKEND=milvus on 127.0.0.1:$(INDEX_PORT), until Ctrl-C (docs/scaling.md).
 serve-index: $(STAMP)

@@ -23,7 +23,7 @@ from .config import Settings
 from .engines import Generator, engine_class, load_generator
 from .errors import ChatbotError
 from .index.backend import BuildReport, SearchIndex, build_index, load_index, stale_documents
-from .index.embeddings import Embedder
+from .index.embeddings import Embedder, make_embedder
 from .index.retrieval import RetrievedChunk, Retriever
 from .ingest.documents import SUPPORTED_SUFFIXES, load_document
 from .ingest.uploads import save_uploads
@@ -65,7 +65,7 @@ class Chatbot:
                  embedder: Embedder | None = None, generator: Generator | None = None):
         self.settings = settings or Settings.from_env()
         engine_class(self.settings.generation.engine)  # an unknown engine is an error now, not at the first question
-        self.embedder = embedder or Embedder(self.settings.embedding_model, self.settings.model_cache_dir)
+        self.embedder = embedder or make_embedder(self.settings)
         self.vectors = SentenceVectors(self.embedder)
         self.judge = SupportJudge(self.vectors, self.settings.answer.citation_min_support)
         # The verdict's weights must fit what the model reads: a mismatch is refused here, before any question.
@@ -79,7 +79,7 @@ class Chatbot:
     def up_to_date(cls, settings: Settings | None = None) -> Chatbot:
         """A chatbot whose index is first brought up to date with the documents (built when missing)."""
         settings = settings or Settings.from_env()
-        embedder = Embedder(settings.embedding_model, settings.model_cache_dir)
+        embedder = make_embedder(settings)
         build_index(settings, embedder, progress=False)
         return cls(settings, embedder=embedder)
 

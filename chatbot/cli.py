@@ -83,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--slots", type=int, default=4, help="answers decoded side by side (each gets the full context)")
     p.set_defaults(run=_serve_model)
 
+    p = sub.add_parser("serve-embeddings", help="run llama-server with the bundled MiniLM for CHATBOT_EMBEDDINGS=openai")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("EMBED_PORT", 8081)))
+    p.set_defaults(run=_serve_embeddings)
+
     p = sub.add_parser("serve-index", help="run a local Milvus server (the milvus-lite 2.5.1 binary) for CHATBOT_INDEX_BACKEND=milvus")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=int(os.environ.get("INDEX_PORT", 19530)))
@@ -95,12 +100,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _setup(args, settings: Settings) -> int:
     from .index.backend import build_index
-    from .index.embeddings import Embedder
+    from .index.embeddings import make_embedder
     from .models import generator_model_path
 
     path = generator_model_path(settings.generation.generator_model, settings.model_cache_dir)
     print(f"Language model ready: {path}")
-    embedder = Embedder(settings.embedding_model, settings.model_cache_dir)
+    embedder = make_embedder(settings)
     print(f"Embedding model ready: {settings.embedding_model} ({embedder.dimension} dimensions)")
     _print_build(build_index(settings, embedder))
     return _check_model(args, settings)
@@ -229,6 +234,13 @@ def _serve_model(args, settings: Settings) -> int:
     from .model_server import exec_server
 
     exec_server(settings, args.port, args.slots, args.host)
+    return 0  # not reached: the process is llama-server now
+
+
+def _serve_embeddings(args, settings: Settings) -> int:
+    from .model_server import exec_embeddings_server
+
+    exec_embeddings_server(settings, args.port, args.host)
     return 0  # not reached: the process is llama-server now
 
 

@@ -63,6 +63,11 @@ class IndexBackend(enum.StrEnum):
     MILVUS = "milvus"  # a Milvus server: Lite, standalone or a cluster (docs/scaling.md)
 
 
+class EmbeddingsSource(enum.StrEnum):
+    LOCAL = "local"  # in this process (ONNX Runtime, or sentence-transformers for another folder)
+    OPENAI = "openai"  # an OpenAI-compatible /v1/embeddings server: TEI, vLLM, Infinity, llama-server --embeddings
+
+
 class Fusion(enum.StrEnum):
     RRF = "rrf"  # reciprocal rank fusion
     WEIGHTED = "weighted"  # dense_weight * cosine + (1 - dense_weight) * BM25 / max BM25
@@ -200,6 +205,17 @@ class Settings(BaseSettings, ChunkingSettings, IndexSettings, RetrievalSettings,
                                                       "assembled GGUF and the embedder's ONNX file are kept.")
     embedding_model: str = Field(DEFAULT_EMBEDDING_MODEL, description="The bundled MiniLM by name, or a "
                                  "sentence-transformers folder (a change needs a rebuilt index).")
+    embeddings: Annotated[EmbeddingsSource, _Choice] = Field(EmbeddingsSource.LOCAL, description="Where passages and "
+                                                             "questions are embedded: `local` (in process) or `openai` (a "
+                                                             "server; its vectors must match the bundled MiniLM's).")
+    embeddings_base_url: str = Field("http://127.0.0.1:8081/v1", description="embeddings=openai: the server "
+                                     "(`make serve-embeddings` starts one here). Its key is read from "
+                                     "CHATBOT_EMBEDDINGS_API_KEY only.")
+    embeddings_server_model: str = Field("", description="embeddings=openai: the model name the server knows; empty for "
+                                         "the first it lists.")
+    embeddings_batch: int = Field(64, ge=1, le=4096, description="embeddings=openai: texts per request.")
+    embeddings_timeout_s: float = Field(60.0, ge=0.1, le=3600.0, description="embeddings=openai: the longest wait for "
+                                        "one request.")
 
     def __init__(self, **values: Any):
         _refuse_renamed(values)

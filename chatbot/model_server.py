@@ -121,3 +121,44 @@ def _raise_stopped(process: subprocess.Popen, log) -> None:
     if process.returncode < 0:  # killed by a signal: a build that cannot run on this CPU
         raise ChatbotError(crash_sentence("llama-server", process.returncode, "AMX_INT8 = 1" in said))
     raise ChatbotError(f"The server stopped at start (exit code {process.returncode}): {' '.join(said.split()[-60:])}")
+
+
+# ---- the embeddings server (CHATBOT_EMBEDDINGS=openai): llama-server with the bundled MiniLM as GGUF
+
+MINILM_GGUF = "all-MiniLM-L6-v2-f32.gguf"  # written by scripts/convert_minilm_gguf.sh (make serve-embeddings)
+
+
+def embeddings_command(settings: Settings, port: int, host: str = "127.0.0.1") -> list[str]:
+    """Mean pooling, as the bundled model's sentence-transformers config says; one sequence of 512 tokens at a time."""
+    if not BINARY.exists():
+        raise ChatbotError(f"llama-server is not built ({BINARY} is missing); run `make serve-embeddings`, which builds it once.")
+    model = settings.model_cache_dir / MINILM_GGUF
+    if not model.is_file():
+        raise ChatbotError(f"The embedding model as GGUF ({model}) is missing; run `make serve-embeddings`, which converts it once.")
+    return [str(BINARY), "--model", str(model), "--alias", "all-MiniLM-L6-v2", "--embeddings", "--pooling", "mean",
+            "--host", host, "--port", str(port), "--ctx-size", "512", "--parallel", "1", "--batch-size", "512",
+            "--ubatch-size", "512", "--threads", str(settings.generation.n_threads), "--no-webui"]
+
+
+def exec_embeddings_server(settings: Settings, port: int, host: str) -> None:
+    argv = embeddings_command(settings, port, host)
+    print(f"Serving all-MiniLM-L6-v2 embeddings at http://{host}:{port}/v1 (Ctrl-C stops it); set CHATBOT_EMBEDDINGS=openai "
+          f"CHATBOT_EMBEDDINGS_BASE_URL=http://{host}:{port}/v1 to use it.", file=sys.stderr, flush=True)
+    os.execv(argv[0], argv)
+
+
+@contextmanager
+def running_embeddings(settings: Settings, port: int, timeout_s: float = 60.0) -> Iterator[str]:
+    """An embeddings llama-server on loopback for the block's duration; yields its base URL (…/v1)."""
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(embeddings_command(settings, port), stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            wait_until_ready(f"http://127.0.0.1:{port}", timeout_s, process, log)
+            yield f"http://127.0.0.1:{port}/v1"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

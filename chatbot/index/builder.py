@@ -33,7 +33,7 @@ from ..textutils import keyword_tokens
 from .backend import BuildReport
 from .cleanup import link_or_copy, remove_leftovers, remove_old_builds
 from .dense import FLAT, IVF, DenseIndex, kind_for
-from .embeddings import Embedder
+from .embeddings import Embedder, make_embedder
 from .keyword import Shard
 from .manifest import FORMAT_VERSION, DocumentEntry, Manifest, SkippedEntry
 from .reader import LocalIndex, open_local_index
@@ -92,7 +92,7 @@ def build_local_index(settings: Settings, embedder: Embedder | None = None, rebu
             if previous and not plan.report.changed and not plan.skips_changed:
                 return dataclasses.replace(plan.report, n_chunks=previous.n_chunks, seconds=time.perf_counter() - started,
                                            skipped=_reasons(plan.skipped))
-            embedder = embedder or Embedder(settings.embedding_model, settings.model_cache_dir)
+            embedder = embedder or make_embedder(settings)
             n_chunks, documents = _write_build(settings, previous, plan, embedder, progress, on_step or (lambda _: None))
         finally:
             if previous:
@@ -198,7 +198,8 @@ def _write_build(settings: Settings, previous: LocalIndex | None, plan: _Plan, e
         documents = _keyword_shards(settings, previous, plan, documents, segments, tmp / "keyword")
         manifest = Manifest(
             format=FORMAT_VERSION, built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            embedding_model=settings.embedding_model, embedding_dim=embedder.dimension, chunker=chunker_signature(settings.chunking),
+            embedding_model=settings.embedding_model, embedder=getattr(embedder, "source", "in process"),
+            embedding_dim=embedder.dimension, chunker=chunker_signature(settings.chunking),
             n_chunks=n_chunks, next_row=next_row, dense_kind=kind_for(n_chunks, settings.index), dense_trained_on=trained_on,
             documents=dict(sorted(documents.items())),
             versions={lib: version(lib) for lib in ("faiss-cpu", "bm25s", "sentence-transformers", "numpy")},

@@ -140,3 +140,97 @@ def _check_same_vectors(path: Path, onnx_file: Path) -> None:
     if float(np.max(1 - (expected * got).sum(axis=1))) > 1e-5:
         raise ChatbotError("The ONNX export of the embedding model does not give the packaged model's vectors; "
                            "delete the models/ folder and run `make setup` again.")
+
+
+def make_embedder(settings) -> Embedder | ServerEmbedder:
+    """The embedder the settings ask for: in process, or an embeddings server."""
+    from ..config import EmbeddingsSource
+
+    if settings.embeddings is EmbeddingsSource.OPENAI:
+        return ServerEmbedder(settings)
+    return Embedder(settings.embedding_model, settings.model_cache_dir)
+
+
+class ServerEmbedder:
+    """Embeddings from an OpenAI-compatible `/v1/embeddings` server, batched, with time-outs and bounded retries.
+
+    Before its first vectors are used, a sample of the texts is embedded in process too: the server must give the
+    bundled MiniLM's vectors (cosine at least 0.99 on each), or nothing is indexed with it. Texts are cut to the
+    bundled model's 256 tokens, as the in-process embedder cuts them."""
+
+    MATCH = 0.99
+    SAMPLE = 8
+    KEY_VARIABLE = "CHATBOT_EMBEDDINGS_API_KEY"
+
+    def __init__(self, settings):
+        from openai import OpenAI
+
+        self.settings, self.base_url = settings, settings.embeddings_base_url
+        self._client = OpenAI(base_url=self.base_url, api_key=os.environ.get(self.KEY_VARIABLE) or "unused",
+                              timeout=settings.embeddings_timeout_s, max_retries=2)
+        self.model = settings.embeddings_server_model or self._first_model()
+        self.name = settings.embedding_model  # the model the index records; the server is how it was computed
+        self.source = f"server {self.model} at {self.base_url}"
+        self._local: Embedder | None = None
+        self._verified = False
+        self.dimension = len(self._request(["dimension probe"])[0])
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        texts = [self._cut(t) for t in texts]
+        vectors = np.concatenate([self._request(texts[i:i + self.settings.embeddings_batch])
+                                  for i in range(0, len(texts), self.settings.embeddings_batch)])
+        if not self._verified:
+            self._verify(texts[: self.SAMPLE], vectors[: self.SAMPLE])
+        return vectors
+
+    def _request(self, texts: list[str]) -> np.ndarray:
+        try:
+            reply = self._client.embeddings.create(model=self.model, input=texts)
+            vectors = np.array([d.embedding for d in sorted(reply.data, key=lambda d: d.index)], dtype=np.float32)
+        except Exception as exc:  # the openai client and the server fail in many ways: all are one sentence here
+            reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+            raise ChatbotError(f"The embeddings server at {self.base_url} did not embed the texts ({reason}); start it "
+                               "(`make serve-embeddings`) or check CHATBOT_EMBEDDINGS_BASE_URL.") from None
+        if vectors.shape[0] != len(texts):
+            raise ChatbotError(f"The embeddings server at {self.base_url} returned {vectors.shape[0]} vectors for {len(texts)} "
+                               "texts; check that it serves an embeddings model.")
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+    def _verify(self, texts: list[str], vectors: np.ndarray) -> None:
+        self._local = self._local or Embedder(self.settings.embedding_model, self.settings.model_cache_dir)
+        local = self._local.embed(texts)
+        worst = float(np.min(np.sum(local * vectors, axis=1))) if len(texts) else 1.0
+        if local.shape != vectors.shape or worst < self.MATCH:
+            raise ChatbotError(f"The embeddings server at {self.base_url} ({self.model}) does not give the vectors of "
+                               f"{self.settings.embedding_model} (cosine {worst:.3f} < {self.MATCH} on a sample); serve that model "
+                               "there, or set CHATBOT_EMBEDDINGS=local.")
+        self._verified = True
+
+    def _cut(self, text: str) -> str:
+        """The text as the bundled model reads it: its first 256 tokens."""
+        if self.settings.embedding_model != DEFAULT_EMBEDDING_MODEL:
+            return text
+        tokenizer = _minilm_tokenizer()
+        ids = tokenizer.encode(text, add_special_tokens=False).ids
+        return text if len(ids) <= _MAX_TOKENS - 2 else tokenizer.decode(ids[: _MAX_TOKENS - 2])
+
+    def _first_model(self) -> str:
+        try:
+            return next(m.id for m in self._client.models.list())
+        except Exception as exc:
+            raise ChatbotError(f"The embeddings server at {self.base_url} cannot be reached ({type(exc).__name__}); start it "
+                               "(`make serve-embeddings`) or check CHATBOT_EMBEDDINGS_BASE_URL.") from None
+
+
+def _minilm_tokenizer():
+    global _TOKENIZER
+    if _TOKENIZER is None:
+        from tokenizers import Tokenizer
+
+        _TOKENIZER = Tokenizer.from_file(str(embedding_model_path(DEFAULT_EMBEDDING_MODEL) / "tokenizer.json"))
+    return _TOKENIZER
+
+
+_TOKENIZER = None

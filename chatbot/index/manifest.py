@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..config import Settings
 from ..ingest.chunking import chunker_signature
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 
 class ManifestFormatError(ValueError):
@@ -46,6 +46,7 @@ class Manifest:
     format: int
     built_at: str
     embedding_model: str
+    embedder: str  # how the vectors were computed: "in process", or "server <model> at <url>" (same vectors, checked)
     embedding_dim: int
     chunker: dict
     n_chunks: int

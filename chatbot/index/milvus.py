@@ -36,7 +36,7 @@ from ..errors import ChatbotError, IndexDamagedError, IndexMismatchError, IndexM
 from ..ingest.chunking import Chunk, chunker_signature
 from .backend import BuildReport
 from .builder import embedded_batches, plan_build
-from .embeddings import Embedder
+from .embeddings import Embedder, make_embedder
 from .manifest import FORMAT_VERSION, Manifest, ManifestFormatError
 
 TOKEN_VARIABLE = "CHATBOT_MILVUS_TOKEN"
@@ -187,7 +187,7 @@ def build_milvus_index(settings: Settings, embedder: Embedder | None, rebuild: b
             if previous and not plan.report.changed and plan.skipped.keys() == previous[2].skipped.keys():
                 return dataclasses.replace(plan.report, n_chunks=previous[2].n_chunks, seconds=time.perf_counter() - started,
                                            skipped={k: v.reason for k, v in sorted(plan.skipped.items())})
-            embedder = embedder or Embedder(settings.embedding_model, settings.model_cache_dir)
+            embedder = embedder or make_embedder(settings)
             if previous:  # the change, in the live build
                 build, manifest_version, manifest = previous
                 documents = dict(plan.keep)
@@ -296,7 +296,8 @@ def _entry(doc, n_chunks: int, first_row: int):
 
 def _manifest(settings: Settings, embedder: Embedder, documents: dict, next_row: int, skipped: dict) -> Manifest:
     return Manifest(format=FORMAT_VERSION, built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                    embedding_model=settings.embedding_model, embedding_dim=embedder.dimension,
+                    embedding_model=settings.embedding_model, embedder=getattr(embedder, "source", "in process"),
+            embedding_dim=embedder.dimension,
                     chunker=chunker_signature(settings.chunking), n_chunks=sum(e.n_chunks for e in documents.values()),
                     next_row=next_row, dense_kind="milvus", dense_trained_on=0, documents=dict(sorted(documents.items())),
                     versions={lib: version(lib) for lib in ("pymilvus", "milvus-lite", "numpy") if _installed(lib)},

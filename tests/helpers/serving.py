@@ -50,7 +50,7 @@ def misbehaving_server(on_chat: Callable[[http.server.BaseHTTPRequestHandler], N
             self._send(200, json.dumps(MODELS_REPLY).encode())
 
         def do_POST(self):
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.body = self.rfile.read(int(self.headers.get("Content-Length", 0)))  # the request, for a handler that needs it
             on_chat(self)
 
         def _send(self, status: int, body: bytes, kind: str = "application/json"):
