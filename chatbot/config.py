@@ -68,6 +68,12 @@ class EmbeddingsSource(enum.StrEnum):
     OPENAI = "openai"  # an OpenAI-compatible /v1/embeddings server: TEI, vLLM, Infinity, llama-server --embeddings
 
 
+class MilvusDenseIndex(enum.StrEnum):
+    AUTOINDEX = "autoindex"
+    IVF_FLAT = "ivf_flat"
+    FLAT = "flat"
+
+
 class Fusion(enum.StrEnum):
     RRF = "rrf"  # reciprocal rank fusion
     WEIGHTED = "weighted"  # dense_weight * cosine + (1 - dense_weight) * BM25 / max BM25
@@ -113,6 +119,10 @@ class IndexSettings(_Group):
                             "starts one here). Its token, for a secured cluster, is read from CHATBOT_MILVUS_TOKEN only.")
     milvus_collection: str = Field("", description="index_backend=milvus: the collection's name there; empty for one "
                                    "derived from the corpus folder.")
+    milvus_dense_index: Annotated[MilvusDenseIndex, _Choice] = Field(MilvusDenseIndex.AUTOINDEX, description="index_backend="
+                                                                     "milvus: the dense index of a new build: `autoindex` "
+                                                                     "(the server's choice: HNSW on a cluster), `ivf_flat` "
+                                                                     "(nlist 4096, searched with ivf_nprobe), `flat`.")
     milvus_timeout_s: float = Field(10.0, ge=0.1, le=600.0, description="index_backend=milvus: seconds to wait for the "
                                     "server on each call.")
     exact_max_chunks: int = Field(50_000, ge=1, le=10**9, description="Exact FAISS search up to this many passages; "

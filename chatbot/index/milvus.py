@@ -31,7 +31,7 @@ from importlib.metadata import version
 
 import numpy as np
 
-from ..config import Settings
+from ..config import MilvusDenseIndex, Settings
 from ..errors import ChatbotError, IndexDamagedError, IndexMismatchError, IndexMissingError, IndexUnavailableError, IndexUnusableError
 from ..ingest.chunking import Chunk, chunker_signature
 from .backend import BuildReport
@@ -118,8 +118,9 @@ class MilvusIndex:
         return self.manifest.n_chunks
 
     def dense_search(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        params = {"metric_type": "IP", "params": {"nprobe": self.settings.ivf_nprobe}}  # used by IVF; ignored by the others
         hits = self.milvus("search", self.build, data=[np.asarray(vector, dtype=np.float32).tolist()], anns_field="dense",
-                           limit=n, search_params={"metric_type": "IP"}, consistency_level="Strong")[0]
+                           limit=n, search_params=params, consistency_level="Strong")[0]
         return np.array([h["distance"] for h in hits], np.float32), np.array([h["id"] for h in hits], np.int64)
 
     def keyword_search(self, query: str, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -195,7 +196,7 @@ def build_milvus_index(settings: Settings, embedder: Embedder | None, rebuild: b
                 stale = [(e.first_row, e.first_row + e.n_chunks) for d, e in manifest.documents.items() if d not in plan.keep]
             else:  # a new build, switched to when complete
                 build, manifest_version = f"{base}__b{datetime.now(UTC):%Y%m%d%H%M%S%f}", 0
-                _create_build(milvus, build, embedder.dimension)
+                _create_build(milvus, build, embedder.dimension, settings.milvus_dense_index)
                 documents, next_row, stale = {}, 0, []
             for batch in embedded_batches(settings, plan, embedder, progress, say):
                 rows = []
@@ -240,7 +241,7 @@ def _previous(milvus: _Milvus, settings: Settings, base: str, rebuild: bool):
     return (None, problem) if problem else ((*pointer, manifest), "")
 
 
-def _create_build(milvus: _Milvus, name: str, dim: int) -> None:
+def _create_build(milvus: _Milvus, name: str, dim: int, dense_index: MilvusDenseIndex) -> None:
     from pymilvus import DataType, Function, FunctionType
 
     schema = milvus.client.create_schema(auto_id=False)
@@ -253,7 +254,10 @@ def _create_build(milvus: _Milvus, name: str, dim: int) -> None:
     schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"],
                                  output_field_names=["sparse"]))
     index = milvus.client.prepare_index_params()
-    index.add_index("dense", index_type="AUTOINDEX", metric_type="IP")
+    if dense_index is MilvusDenseIndex.IVF_FLAT:
+        index.add_index("dense", index_type="IVF_FLAT", metric_type="IP", params={"nlist": 4096})
+    else:
+        index.add_index("dense", index_type=dense_index.value.upper(), metric_type="IP")
     index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
     index.add_index("doc_id", index_type="INVERTED")
     milvus("create_collection", name, schema=schema, index_params=index, consistency_level="Strong")

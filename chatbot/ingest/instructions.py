@@ -74,7 +74,7 @@ _HIDDEN = re.compile(
 _ENCODED = re.compile(r"\b(?=[A-Za-z0-9+/]*\d)(?=[A-Za-z0-9+/]*[A-Za-z])[A-Za-z0-9+/]{20,}={0,2}"  # base64
                       r"|\b(?:[0-9a-f]{8}\s+){2,}[0-9a-f]{4,}\b"  # hex groups
                       r"|\b(base64|rot13|rot-13|hex(adecimal)?|leetspeak|cipher)\b", re.IGNORECASE)
-_LEET = re.compile(r"\b[a-z]*[a-z][0-9][a-z0-9]*\b", re.IGNORECASE)  # "th3", "w0rd"
+_LEET = re.compile(r"\b\w*[a-z][0-9]+[a-z]\w*\b", re.IGNORECASE)  # a digit for a letter inside a word: "w0rd", "3v3ry"; not "BRCA1", "w00232"
 
 # ---- who is addressed, and what is said about answers (several languages)
 _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots|assistants?|asistentes?|assistentes?|assistenten|ki-assistent(en)?|"
