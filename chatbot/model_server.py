@@ -53,14 +53,15 @@ def exec_server(settings: Settings, port: int, slots: int, host: str) -> None:
                                "another port (MODEL_PORT=8081 make serve-model, or --port).") from None
     argv = command(settings, port, slots, host)
     print("Checking that llama-server answers on this machine…", file=sys.stderr, flush=True)
-    with running(settings, _spare_port(), slots=1):
+    with running(settings, spare_port(), slots=1):
         pass  # it answered a first question: the real one starts next
     print(f"Serving {Path(argv[2]).name} at http://{host}:{port}/v1 with {slots} parallel slots (Ctrl-C stops it).",
           file=sys.stderr, flush=True)
     os.execv(argv[0], argv)
 
 
-def _spare_port() -> int:
+def spare_port() -> int:
+    """A free port on loopback (for a trial or test server)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,11 +12,11 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from chatbot.model_server import spare_port
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return spare_port()
 
 
 @contextmanager
