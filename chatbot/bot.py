@@ -92,19 +92,56 @@ class Chatbot:
         return self._generator
 
     # ---- answering
-    def ask(self, question: str, history: list[dict] | None = None, k: int | None = None) -> Answer:
-        stream = self.stream(question, history, k)
+    def ask(self, question: str, history: list[dict] | None = None, k: int | None = None,
+            docs: list[str] | None = None, tags: list[str] | None = None) -> Answer:
+        stream = self.stream(question, history, k, docs, tags)
         for _ in stream:
             pass
         return stream.answer
 
-    def stream(self, question: str, history: list[dict] | None = None, k: int | None = None) -> AnswerStream:
+    def stream(self, question: str, history: list[dict] | None = None, k: int | None = None,
+               docs: list[str] | None = None, tags: list[str] | None = None) -> AnswerStream:
+        """`docs` and `tags` limit the answer to those documents (both given: documents that are either)."""
         question = validate_question(question)  # raises before anything streams
         history = validate_history(history)
-        return AnswerStream(answer_flow(self.parts, question, history, k or self.settings.retrieval.top_k))
+        chosen = self.documents_for(docs, tags)
+        return AnswerStream(answer_flow(self.parts, question, history, k or self.settings.retrieval.top_k, chosen))
 
-    def search(self, query: str, k: int | None = None) -> list[RetrievedChunk]:
-        return self.retriever.search(validate_question(query), k)
+    def search(self, query: str, k: int | None = None, docs: list[str] | None = None,
+               tags: list[str] | None = None) -> list[RetrievedChunk]:
+        return self.retriever.search(validate_question(query), k, self.documents_for(docs, tags))
+
+    def documents_for(self, docs: list[str] | None = None, tags: list[str] | None = None) -> frozenset[str] | None:
+        """The documents chosen by name and by tag, checked: one sentence for a name or tag that matches nothing."""
+        if not docs and not tags:
+            return None
+        indexed = self.index.manifest.documents
+        unknown = [d for d in docs or [] if d not in indexed]
+        if unknown:
+            raise ChatbotError(f"There is no document {unknown[0]!r} in this collection; the documents are: "
+                               f"{', '.join(sorted(indexed)[:20])}{'…' if len(indexed) > 20 else ''}.")
+        chosen = set(docs or [])
+        by_tag = self.tags()
+        for tag in tags or []:
+            if tag not in by_tag:
+                raise ChatbotError(f"No document has the tag {tag!r}; the tags are: {', '.join(sorted(by_tag)) or 'none yet'}.")
+            chosen |= set(by_tag[tag])
+        return frozenset(chosen)
+
+    def tags(self) -> dict[str, list[str]]:
+        """Each tag and its documents: their own tags, and those collection.toml's [tags] gives by file pattern."""
+        import fnmatch
+
+        patterns = load_profile(self.settings.corpus_dir).tags
+        out: dict[str, set[str]] = {}
+        for doc_id, entry in self.index.manifest.documents.items():
+            for tag in entry.tags:
+                out.setdefault(tag, set()).add(doc_id)
+            for pattern, tags in patterns.items():
+                if fnmatch.fnmatch(doc_id, pattern):
+                    for tag in tags:
+                        out.setdefault(tag, set()).add(doc_id)
+        return {tag: sorted(d) for tag, d in sorted(out.items())}
 
     def prompt(self, question: str, k: int | None = None) -> Prompt:
         """What the model reads for a standalone question: the engine's own path (answer/reading.py), for the

@@ -27,6 +27,7 @@ class CollectionProfile:
     examples: tuple[str, ...] = ()
     disclaimer: str = "Answers come only from the documents in this collection, each with its sources."
     placeholder: str = "Ask a question about the documents…"
+    tags: dict = field(default_factory=dict)  # file pattern -> tags ([tags] table: "reports/*.pdf" = ["finance"])
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,11 @@ def load_profile(corpus_dir: Path) -> CollectionProfile:
     for key, value in data.items():
         if key not in known:
             raise ChatbotError(f"{path} has an unknown key {key!r}; the keys are: {', '.join(sorted(known))}.")
+        if key == "tags":
+            if not (isinstance(value, dict) and all(isinstance(v, list) and all(isinstance(t, str) for t in v) for v in value.values())):
+                raise ChatbotError(f'{path}: [tags] must map file patterns to lists of tags, e.g. "*.pdf" = ["reports"]; fix it.')
+            values[key] = {pattern: tuple(t.strip() for t in tags if t.strip()) for pattern, tags in value.items()}
+            continue
         if key == "examples":
             if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 raise ChatbotError(f"{path}: 'examples' must be a list of questions in quotes; fix it.")
@@ -67,4 +73,4 @@ def load_profile(corpus_dir: Path) -> CollectionProfile:
         elif not isinstance(value, str):
             raise ChatbotError(f"{path}: {key!r} must be text in quotes; fix it.")
         values[key] = value.strip() if isinstance(value, str) else value
-    return CollectionProfile(**{k: v for k, v in values.items() if v != ""})
+    return CollectionProfile(**{k: v for k, v in values.items() if v not in ("", {})})

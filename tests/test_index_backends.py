@@ -129,3 +129,11 @@ def test_milvus_not_running_at_all_is_one_sentence(tmp_path, embedder):
         index_backend="milvus", milvus_uri=f"http://127.0.0.1:{free_port()}", milvus_timeout_s=2)
     with pytest.raises(IndexUnavailableError, match="cannot be used"):
         build_index(settings, embedder, progress=False)
+
+
+def test_a_search_limited_to_some_documents_ranks_only_them(backend_settings, embedder):
+    build_index(backend_settings, embedder, progress=False)
+    bot = Chatbot(backend_settings, embedder=embedder)
+    chosen = ["002_bff040c40be17c8c.txt"]
+    limited = bot.search("What can cause sciatica?", k=5, docs=chosen)
+    assert len(limited) == 5 and {r.chunk.doc_id for r in limited} == set(chosen)

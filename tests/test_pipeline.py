@@ -74,7 +74,8 @@ def test_a_wrong_citation_is_moved_to_the_supporting_source_and_renumbered(scrip
 def test_the_answer_record_is_one_json_shape(scripted_bot):
     data = scripted_bot(f"{NERVE_SENTENCE} [1].").ask(NERVE_QUESTION, k=3).to_json()
     assert set(data) == {"question", "standalone_question", "answer", "refused", "refusal_reason", "citations", "retrieved",
-                         "timings", "raw_answer", "dropped_sentences", "recited_sentences", "answerable_probability", "trace"}
+                         "timings", "raw_answer", "dropped_sentences", "recited_sentences", "answerable_probability", "trace",
+                         "limited_to"}
     citation = data["citations"][0]
     assert set(citation) == {"n", "doc", "title", "section", "chunk_id", "text", "sentences", "evidence", "support", "flagged",
                              "page", "span"}

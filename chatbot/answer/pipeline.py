@@ -72,15 +72,24 @@ class Meaning:
     seconds: float
 
 
-def answer_flow(parts: Parts, question: str, history: list[dict], k: int) -> Iterator[str | Reading | Answer]:
-    """The wiring. `question` and `history` are already validated (screen.py)."""
+def answer_flow(parts: Parts, question: str, history: list[dict], k: int,
+                docs: frozenset[str] | None = None) -> Iterator[str | Reading | Answer]:
+    """The wiring. `question` and `history` are already validated (screen.py); `docs`, when given, are the only
+    documents the answer may come from (retrieval filters before it ranks)."""
+    for event in _answer_flow(parts, question, history, k, docs):
+        if isinstance(event, Answer) and docs is not None:
+            event.limited_to = sorted(docs)
+        yield event
+
+
+def _answer_flow(parts: Parts, question: str, history: list[dict], k: int, docs: frozenset[str] | None) -> Iterator[str | Reading | Answer]:
     started, timings = time.perf_counter(), Timings()
     since = lambda: time.perf_counter() - started
     if refusals.is_instruction(question):
         yield from _finished(_refusal(question, question, RefusalReason.INSTRUCTION, timings, since()))
         return
     standalone, timings.rewrite_s = _timed(rewrite_question, parts, question, history)
-    retrieved, timings.retrieval_s = _timed(parts.retriever.search, standalone, k)
+    retrieved, timings.retrieval_s = _timed(parts.retriever.search, standalone, k, docs)
     if refusals.retrieval_too_weak(retrieved, parts.settings.refuse_below_cosine):
         yield from _finished(_refusal(question, standalone, RefusalReason.WEAK_RETRIEVAL, timings, since(), retrieved))
         return

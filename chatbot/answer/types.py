@@ -119,6 +119,7 @@ class Answer:
     recited: int = 0  # sentences whose citation was corrected
     answerable: float | None = None  # the verdict's P(the passages state the answer); None when not taken
     trace: Trace = field(default_factory=Trace)  # what the model read and what the verdict saw (empty: not read)
+    limited_to: list[str] | None = None  # the documents the question was limited to (None: the whole collection)
 
     def to_json(self) -> dict:
         return {
@@ -129,7 +130,7 @@ class Answer:
             "retrieved": [retrieved_json(r) for r in self.retrieved],
             "timings": dataclasses.asdict(self.timings),
             "raw_answer": self.raw_text, "dropped_sentences": self.dropped, "recited_sentences": self.recited,
-            "answerable_probability": self.answerable, "trace": self.trace.to_json(),
+            "answerable_probability": self.answerable, "limited_to": self.limited_to, "trace": self.trace.to_json(),
         }
 
 

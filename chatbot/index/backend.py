@@ -28,12 +28,13 @@ class SearchIndex(Protocol):
     @property
     def n_chunks(self) -> int: ...
 
-    def dense_search(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The n rows closest to a normalised query vector: (cosines, rows), best first."""
+    def dense_search(self, vector: np.ndarray, n: int, docs: frozenset[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The n rows closest to a normalised query vector: (cosines, rows), best first. With `docs`, only those
+        documents' rows are searched: the filter comes before the ranking, so n are found when n exist."""
         ...
 
-    def keyword_search(self, query: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The n best BM25 rows that share a word with the query: (scores, rows), best first."""
+    def keyword_search(self, query: str, n: int, docs: frozenset[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The n best BM25 rows that share a word with the query: (scores, rows), best first; `docs` as above."""
         ...
 
     def keyword_scores(self, query: str, rows: np.ndarray) -> np.ndarray:

@@ -240,7 +240,7 @@ def document_entry(doc: Document, n_chunks: int, first_row: int, segment: str, k
     st = doc.path.stat()
     furniture = doc.furniture
     return DocumentEntry(doc.sha256, st.st_size, st.st_mtime_ns, doc.title, first_row, n_chunks, segment, keyword_shard,
-                         furniture_blocks=len(furniture), furniture_chars=sum(len(t) for t in furniture))
+                         furniture_blocks=len(furniture), furniture_chars=sum(len(t) for t in furniture), tags=list(doc.tags))
 
 
 def _write_segment(folder: Path, doc: Document, chunks: list[Chunk], vectors: np.ndarray, first_row: int) -> DocumentEntry:

@@ -62,9 +62,18 @@ class DenseIndex:
         if len(rows):
             self.faiss.remove_ids(np.asarray(rows, dtype=np.int64))
 
-    def search(self, query_vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The best `n` (cosine, row) pairs, best first; fewer when the index holds fewer."""
-        scores, rows = self.faiss.search(query_vector.reshape(1, -1), min(n, self.size))
+    def search(self, query_vector: np.ndarray, n: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The best `n` (cosine, row) pairs, best first; fewer when the index holds fewer. With `rows`, only those are
+        searched (a filter applied inside the search, so n are found when n exist among them)."""
+        params = None
+        if rows is not None:
+            selector = faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64))
+            params = (faiss.SearchParametersIVF(sel=selector, nprobe=faiss.extract_index_ivf(self.faiss).nprobe)
+                      if self.kind == IVF else faiss.SearchParameters(sel=selector))
+            n = min(n, len(rows))
+        if n <= 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        scores, rows = self.faiss.search(query_vector.reshape(1, -1), min(n, self.size), params=params)
         found = rows[0] >= 0
         return scores[0][found], rows[0][found]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..config import Settings
 from ..ingest.chunking import chunker_signature
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 
 class ManifestFormatError(ValueError):
@@ -31,6 +31,7 @@ class DocumentEntry:
     keyword_shard: str  # the BM25 shard (folder under keyword/) that holds its chunks
     furniture_blocks: int  # lines of page furniture (navigation, credits, banners) left out of its passages
     furniture_chars: int
+    tags: list  # its own tags (front matter, sidecar); collection.toml can add more by file pattern
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def _typed(data: dict, cls, where: str) -> dict:
     for f in dataclasses.fields(cls):
         if f.name not in data:
             raise ValueError(f"{where} lacks the field {f.name!r}")
-        kind = dict if str(f.type).startswith("dict") else {"int": int, "str": str}[str(f.type)]
+        kind = dict if str(f.type).startswith("dict") else {"int": int, "str": str, "list": list}[str(f.type)]
         value = data[f.name]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ValueError(f"{where}: {f.name!r} should be {kind.__name__}, not {type(value).__name__}")

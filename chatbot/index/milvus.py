@@ -117,16 +117,16 @@ class MilvusIndex:
     def n_chunks(self) -> int:
         return self.manifest.n_chunks
 
-    def dense_search(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def dense_search(self, vector: np.ndarray, n: int, docs: frozenset[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         params = {"metric_type": "IP", "params": {"nprobe": self.settings.ivf_nprobe}}  # used by IVF; ignored by the others
         hits = self.milvus("search", self.build, data=[np.asarray(vector, dtype=np.float32).tolist()], anns_field="dense",
-                           limit=n, search_params=params, consistency_level="Strong")[0]
+                           limit=n, search_params=params, consistency_level="Strong", filter=_docs_filter(docs))[0]
         return np.array([h["distance"] for h in hits], np.float32), np.array([h["id"] for h in hits], np.int64)
 
-    def keyword_search(self, query: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def keyword_search(self, query: str, n: int, docs: frozenset[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         if not query.strip():
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        hits = self.milvus("search", self.build, data=[query], anns_field="sparse", limit=n,
+        hits = self.milvus("search", self.build, data=[query], anns_field="sparse", limit=n, filter=_docs_filter(docs),
                            search_params={"metric_type": "BM25"}, consistency_level="Strong")[0]
         return np.array([h["distance"] for h in hits], np.float32), np.array([h["id"] for h in hits], np.int64)
 
@@ -166,6 +166,11 @@ class MilvusIndex:
 
     def close(self) -> None:
         self.milvus.close()
+
+
+def _docs_filter(docs: frozenset[str] | None) -> str:
+    """A filter on the indexed document id, applied by Milvus before it ranks."""
+    return "" if docs is None else f"doc_id in {json.dumps(sorted(docs))}"
 
 
 def open_milvus_index(settings: Settings) -> MilvusIndex:

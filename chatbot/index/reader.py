@@ -49,14 +49,22 @@ class LocalIndex:
     def n_chunks(self) -> int:
         return self.manifest.n_chunks
 
-    def dense_search(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.dense.search(vector, n)
+    def dense_search(self, vector: np.ndarray, n: int, docs: frozenset[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.dense.search(vector, n, None if docs is None else self.rows_of(docs))
 
-    def keyword_search(self, query: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def keyword_search(self, query: str, n: int, docs: frozenset[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         scores = self._bm25(keyword_tokens([query])[0])
+        if docs is not None:  # the other documents' rows score nothing: the filter before the ranking
+            scores = np.where(np.isin(self.keyword.rows, self.rows_of(docs)), scores, 0.0)
         best = np.argsort(-scores, kind="stable")[:n] if n >= self.keyword.size else _top(scores, n)
         best = best[scores[best] > 0]
         return scores[best], self.keyword.rows[best]
+
+    def rows_of(self, docs: frozenset[str]) -> np.ndarray:
+        """The rows of the given documents (those the index holds)."""
+        entries = [self.manifest.documents[d] for d in sorted(docs) if d in self.manifest.documents]
+        return (np.concatenate([np.arange(e.first_row, e.first_row + e.n_chunks) for e in entries]) if entries
+                else np.zeros(0, np.int64))
 
     def keyword_scores(self, query: str, rows: np.ndarray) -> np.ndarray:
         return self._bm25(keyword_tokens([query])[0])[self.keyword.positions(np.asarray(rows))]

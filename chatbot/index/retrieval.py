@@ -33,12 +33,13 @@ class Retriever:
     def __init__(self, index: SearchIndex, embedder: Embedder, settings: RetrievalSettings):
         self.index, self.embedder, self.settings = index, embedder, settings
 
-    def search(self, query: str, k: int | None = None) -> list[RetrievedChunk]:
+    def search(self, query: str, k: int | None = None, docs: frozenset[str] | None = None) -> list[RetrievedChunk]:
+        """The k best passages; with `docs`, of those documents only (filtered before ranking)."""
         k = k or self.settings.top_k
         n = min(max(self.settings.candidates, k), self.index.n_chunks)
         query_vector = self.embedder.embed([query])[0]
-        dense_scores, dense_rows = self.index.dense_search(query_vector, n)
-        bm25_scores, bm25_rows = self.index.keyword_search(query, n)
+        dense_scores, dense_rows = self.index.dense_search(query_vector, n, docs)
+        bm25_scores, bm25_rows = self.index.keyword_search(query, n, docs)
 
         rows = np.union1d(dense_rows, bm25_rows)  # ascending: ties in the fused score go to the earlier row
         dense = _aligned(rows, dense_rows, dense_scores)

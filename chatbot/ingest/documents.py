@@ -32,6 +32,7 @@ class Document:
     sha256: str
     blocks: tuple[Block, ...]
     pages: tuple[int, ...] = ()  # where each page starts in `text`; empty for formats without pages
+    tags: tuple[str, ...] = ()  # from its front matter or its sidecar file (chosen sources: `--tag`)
 
     def heading_text(self, block: Block) -> str:
         return MD_HEADING.sub("", self.text[block.start:block.end]).strip()
@@ -100,8 +101,11 @@ def load_document(path: Path) -> Document:
     if not any(b.kind in CONTENT_KINDS for b in converted.blocks):
         raise ChatbotError(f"{path.name} has no readable paragraphs; check that it holds text, not only images or headings.")
     doc = Document(path.name, path, "", converted.text, digest, converted.blocks, converted.pages)
-    title = str(_sidecar_metadata(path).get("title") or "").strip() or converted.title or _title_from_blocks(doc) or path.stem
-    return Document(doc.doc_id, path, screened_title(title, path), doc.text, doc.sha256, doc.blocks, doc.pages)
+    sidecar = _sidecar_metadata(path)
+    title = str(sidecar.get("title") or "").strip() or converted.title or _title_from_blocks(doc) or path.stem
+    tags = [str(t).strip() for t in sidecar.get("tags", []) if str(t).strip()] if isinstance(sidecar.get("tags"), list) else []
+    return Document(doc.doc_id, path, screened_title(title, path), doc.text, doc.sha256, doc.blocks, doc.pages,
+                    tuple(dict.fromkeys([*converted.tags, *tags])))
 
 
 def screened_title(title: str, path: Path) -> str:

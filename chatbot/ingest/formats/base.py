@@ -22,6 +22,7 @@ class Converted:
     title: str = ""  # from the file's own metadata, when it has one
     pages: tuple[int, ...] = ()  # where each page starts in `text` (formats with pages only)
     body_start: int = 0  # where the content starts (after front matter)
+    tags: tuple[str, ...] = ()  # from the file's own metadata (front matter `tags: a, b`)
 
 
 @dataclass

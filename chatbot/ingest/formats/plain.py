@@ -53,7 +53,8 @@ def convert(path: Path, data: bytes) -> Converted:
         raise ChatbotError(f"{path.name} is not UTF-8 text; save it as UTF-8 (plain .txt or .md) and try again.") from None
     body_start, meta = _front_matter(text)
     blocks = _blocks(text, body_start, markdown=path.suffix.lower() == ".md")
-    return Converted(text, tuple(blocks), str(meta.get("title") or ""), body_start=body_start)
+    tags = tuple(t.strip() for t in str(meta.get("tags") or "").strip("[]").split(",") if t.strip())
+    return Converted(text, tuple(blocks), str(meta.get("title") or ""), body_start=body_start, tags=tags)
 
 
 def _front_matter(text: str) -> tuple[int, dict]:
