@@ -6,6 +6,7 @@ first questions of several sessions arriving together still load it once).
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,12 +22,12 @@ from .answer.vectors import SentenceVectors
 from .collection import CollectionInfo, DocumentInfo, load_profile
 from .config import Settings
 from .engines import Generator, engine_class, load_generator
-from .errors import ChatbotError
+from .errors import ChatbotError, NoDocumentsError
 from .index.backend import BuildReport, SearchIndex, build_index, load_index, stale_documents
 from .index.embeddings import Embedder, make_embedder
 from .index.retrieval import RetrievedChunk, Retriever
-from .ingest.documents import SUPPORTED_SUFFIXES, load_document
-from .ingest.uploads import save_uploads
+from .ingest.documents import SUPPORTED_SUFFIXES, load_document, scan_corpus
+from .ingest.uploads import replace_document, save_uploads
 
 
 class AnswerStream:
@@ -80,8 +81,12 @@ class Chatbot:
         """A chatbot whose index is first brought up to date with the documents (built when missing)."""
         settings = settings or Settings.from_env()
         embedder = make_embedder(settings)
-        build_index(settings, embedder, progress=False)
-        return cls(settings, embedder=embedder)
+        try:
+            build_index(settings, embedder, progress=False)
+        except NoDocumentsError:
+            if not settings.corpus_dir.is_dir():
+                raise
+        return cls(settings, embedder=embedder)  # a collection with no documents yet has an empty index
 
     @property
     def generator(self) -> Generator:
@@ -179,12 +184,56 @@ class Chatbot:
         manifest = self.index.manifest
         return CollectionInfo(
             profile=load_profile(self.settings.corpus_dir),
-            documents=[DocumentInfo(doc_id, entry.title, entry.furniture_blocks, entry.furniture_chars)
-                       for doc_id, entry in manifest.documents.items()],
+            documents=[DocumentInfo(doc_id, entry.title, entry.furniture_blocks, entry.furniture_chars, entry.n_chunks, entry.pages,
+                                    tuple(entry.tags), entry.indexed_at) for doc_id, entry in manifest.documents.items()],
             n_passages=manifest.n_chunks,
             indexed_at=datetime.fromisoformat(manifest.built_at),
             skipped={name: entry.reason for name, entry in manifest.skipped.items()},
         )
+
+    def documents(self) -> list[DocumentInfo]:
+        """Every file of the collection with its status: indexed (passages, pages, tags, when), skipped (and why), or
+        not indexed yet (added or changed since the last build)."""
+        info = self.collection()
+        stale = set(self.stale_documents())
+        rows = [dataclasses.replace(d, status="not indexed yet") if d.doc_id in stale else d for d in info.documents]
+        rows += [DocumentInfo(name, name, status="skipped", reason=reason) for name, reason in info.skipped.items()]
+        known = {d.doc_id for d in rows}
+        rows += [DocumentInfo(name, name, status="not indexed yet") for name in stale if name not in known
+                 and (self.settings.corpus_dir / name).exists()]
+        return sorted(rows, key=lambda d: d.doc_id)
+
+    def delete_document(self, doc_id: str, progress: Callable[[str], None] | None = None) -> BuildReport:
+        """The file (and its sidecar) removed from the collection's folder and its passages from the index, at once;
+        no other document is touched."""
+        path = self._document_path(doc_id)
+        path.unlink()
+        path.with_name(path.name + ".meta.json").unlink(missing_ok=True)
+        return self._rebuilt(progress)
+
+    def replace_document(self, doc_id: str, data: bytes, progress: Callable[[str], None] | None = None) -> BuildReport:
+        """A new version of a document, checked like an upload, in place of the old one; only it is indexed again."""
+        path = self._document_path(doc_id)
+        replace_document(path, data, self.settings.index.max_bytes)
+        return self._rebuilt(progress)
+
+    def reindex_document(self, doc_id: str, progress: Callable[[str], None] | None = None) -> BuildReport:
+        """A document read, chunked and embedded again although its file is unchanged."""
+        self._document_path(doc_id)
+        return self._rebuilt(progress, force=frozenset([doc_id]))
+
+    def _document_path(self, doc_id: str):
+        path = self.settings.corpus_dir / doc_id
+        if "/" in doc_id or doc_id.startswith(".") or not path.is_file():
+            names = [p.name for p in scan_corpus(self.settings.corpus_dir)[0]] if self.settings.corpus_dir.is_dir() else []
+            raise ChatbotError(f"There is no document {doc_id!r} in this collection; the documents are: "
+                               f"{', '.join(names)[:400] or 'none yet'}.")
+        return path
+
+    def _rebuilt(self, progress: Callable[[str], None] | None, force: frozenset[str] = frozenset()) -> BuildReport:
+        report = build_index(self.settings, self.embedder, progress=False, on_step=progress, force=force)
+        self.reload_index()
+        return report
 
     def furniture(self, doc_id: str) -> list[str]:
         """The lines of a document left out as page furniture, as they stand in the file (empty if it is gone)."""

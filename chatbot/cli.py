@@ -25,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env(top_k=getattr(args, "k", None))  # validated here: one clear error
         engine_class(settings.generation.engine)  # an unknown engine too
+        if getattr(args, "collection", None):
+            from .library import Library
+
+            settings = Library(settings).settings_for(args.collection)
         return args.run(args, settings)
     except ChatbotError as exc:
         print(f"Error: {exc}", file=sys.stderr)
@@ -55,24 +59,30 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build or update the index from the corpus folder")
     p.add_argument("--rebuild", action="store_true", help="re-embed every document")
+    p.add_argument("--watch", action="store_true", help="then follow the folder: index what is added, changed, renamed or "
+                   "removed, until Ctrl-C")
+    _collection_option(p)
     p.set_defaults(run=_index)
 
     p = sub.add_parser("search", help="show the ranked passages for a query")
     p.add_argument("query")
     p.add_argument("--k", type=int, help="number of passages")
+    _source_options(p)
     p.set_defaults(run=_search)
 
     p = sub.add_parser("ask", help="answer one question")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.add_argument("--k", type=int, help="number of passages given to the model")
+    _source_options(p)
     p.set_defaults(run=_ask)
 
     p = sub.add_parser("chat", help="chat in the terminal (follow-up questions use the history)")
     p.add_argument("--k", type=int, help="number of passages given to the model")
+    _source_options(p)
     p.set_defaults(run=_chat)
 
-    p = sub.add_parser("serve", help="answer over HTTP: /v1/ask, /v1/chat/completions (OpenAI protocol), /v1/collection")
+    p = sub.add_parser("serve", help="answer over HTTP: /v1/ask, /v1/chat/completions (OpenAI protocol), /v1/collections")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(run=_serve)
@@ -94,8 +104,22 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_serve_index)
 
     from .evaluation.cli import add_eval_commands  # the batch evaluation owns its own commands
+    from .library_cli import add_library_commands  # and managing collections and documents theirs
+
     add_eval_commands(sub)
+    add_library_commands(sub, _collection_option)
     return parser
+
+
+def _collection_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--collection", help="the collection (default: the bundled one, or CHATBOT_CORPUS_DIR); "
+                   "`python -m chatbot collections list` lists them")
+
+
+def _source_options(p: argparse.ArgumentParser) -> None:
+    _collection_option(p)
+    p.add_argument("--doc", action="append", help="only this document (a file name; repeat for more)")
+    p.add_argument("--tag", action="append", help="only documents with this tag (repeat for more)")
 
 
 def _setup(args, settings: Settings) -> int:
@@ -140,11 +164,21 @@ def _check_model(args, settings: Settings) -> int:
 def _index(args, settings: Settings) -> int:
     from .index.backend import build_index
 
-    _print_build(build_index(settings, rebuild=args.rebuild))
-    return 0
+    report = build_index(settings, rebuild=args.rebuild)
+    _print_build(report)
+    if args.watch:
+        from .index.watch import watch
+
+        watch(settings, lambda r: _print_build(r) if r.changed or r.pending else None)
+    return 130 if report.pending and not args.watch else 0
 
 
 def _print_build(report) -> None:
+    if report.pending:
+        print(f"Stopped: {len(report.pending)} document(s) not indexed yet; the {report.n_chunks} passages of the others are "
+              "in the index. Run `python -m chatbot index` again to go on (nothing finished is embedded again).")
+    if report.renamed:
+        print("Renamed, not embedded again: " + ", ".join(f"{old} -> {new}" for old, new in report.renamed.items()) + ".")
     if not report.changed:
         print(f"Index is up to date: {report.n_chunks} chunks from {len(report.unchanged)} documents.")
     else:
@@ -167,7 +201,7 @@ def _search(args, settings: Settings) -> int:
     query = validate_question(args.query)
     bot = Chatbot(settings)  # the language model is not loaded: searching never needs it
     _warn_if_stale(bot)
-    for r in bot.search(query):
+    for r in bot.search(query, docs=args.doc, tags=args.tag):
         print(f"{r.rank}. {r.score:.4f} (dense {r.dense_score:.3f}, bm25 {r.bm25_score:.2f})  {r.chunk.doc_id} — {r.chunk.section}  [{r.chunk.chunk_id}]")
         print(textwrap.indent(textwrap.fill(" ".join(r.chunk.text.split()), 100), "   "))
     return 0
@@ -180,10 +214,11 @@ def _ask(args, settings: Settings) -> int:
     validate_question(args.question)  # before the models load: a bad question fails at once
     bot = Chatbot(settings)
     _warn_if_stale(bot)
+    bot.documents_for(args.doc, args.tag)  # a name or tag that matches nothing fails before the model loads
     if args.json:
-        print(json.dumps(bot.ask(args.question).to_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(bot.ask(args.question, docs=args.doc, tags=args.tag).to_json(), ensure_ascii=False, indent=2))
         return 0
-    _stream_to_terminal(bot, args.question, [])
+    _stream_to_terminal(bot, args.question, [], args.doc, args.tag)
     return 0
 
 
@@ -209,7 +244,7 @@ def _chat(args, settings: Settings) -> int:
         if not question:
             continue
         try:
-            answer = _stream_to_terminal(bot, question, history)
+            answer = _stream_to_terminal(bot, question, history, args.doc, args.tag)
         except ChatbotError as exc:
             print(f"Error: {exc}")
             continue
@@ -258,10 +293,10 @@ def _warn_if_stale(bot) -> None:
               "run `python -m chatbot index` to include the changes.", file=sys.stderr)
 
 
-def _stream_to_terminal(bot, question: str, history: list[dict]):
+def _stream_to_terminal(bot, question: str, history: list[dict], docs=None, tags=None):
     from .presentation import source_label
 
-    stream = bot.stream(question, history)
+    stream = bot.stream(question, history, docs=docs, tags=tags)
     print("Bot: ", end="", flush=True)
     for piece in stream:
         print(piece, end="", flush=True)
@@ -273,6 +308,8 @@ def _stream_to_terminal(bot, question: str, history: list[dict]):
         print(f"  [{c.n}] {source_label(c.title, c.section, c.page)} ({c.doc_id})")
         for evidence in c.evidence:
             print(textwrap.indent(textwrap.fill(f"“{' '.join(evidence.split())}”", 96), "      "))
+    if answer.limited_to is not None:
+        print(f"  (limited to: {', '.join(answer.limited_to)})")
     t = answer.timings
     print(f"  ({t.total_s:.1f} s, first word after {t.ttft_s:.1f} s, {len(answer.citations)} sources)")
     return answer

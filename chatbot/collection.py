@@ -36,6 +36,17 @@ class DocumentInfo:
     title: str
     furniture_blocks: int = 0  # lines left out as page furniture (the app can show them)
     furniture_chars: int = 0
+    passages: int = 0
+    pages: int = 0  # 0 where the format has no pages
+    tags: tuple[str, ...] = ()
+    indexed_at: str = ""
+    status: str = "indexed"  # "indexed", "skipped" (see reason) or "not indexed yet" (added since the last build)
+    reason: str = ""
+
+    def to_json(self) -> dict:
+        return {"doc": self.doc_id, "title": self.title, "status": self.status, "reason": self.reason,
+                "passages": self.passages, "pages": self.pages, "tags": list(self.tags), "indexed_at": self.indexed_at,
+                "furniture_lines": self.furniture_blocks}
 
 
 @dataclass(frozen=True)

@@ -211,6 +211,9 @@ class Settings(BaseSettings, ChunkingSettings, IndexSettings, RetrievalSettings,
                                                  description="The collection: a folder of documents.")
     index_dir: Annotated[Path, _Folder] = Field(default_factory=lambda: _home() / "index",
                                                 description="Where the collection's index is kept.")
+    collections_dir: Annotated[Path, _Folder] = Field(default_factory=lambda: _home() / "collections",
+                                                      description="Where more collections live, a folder each (with its "
+                                                      "documents, collection.toml and .index/); corpus_dir is `default`.")
     model_cache_dir: Annotated[Path, _Folder] = Field(default_factory=default_model_cache, description="Where the "
                                                       "assembled GGUF and the embedder's ONNX file are kept.")
     embedding_model: str = Field(DEFAULT_EMBEDDING_MODEL, description="The bundled MiniLM by name, or a "

@@ -31,3 +31,7 @@ class EngineUnavailableError(ChatbotError):
 
 class IndexUnavailableError(ChatbotError):
     """The index's server (Milvus) cannot be reached or used now: not the user's question, nor a damaged index."""
+
+
+class NoDocumentsError(ChatbotError):
+    """The collection's folder holds no document that can be read (an empty collection is no index yet)."""

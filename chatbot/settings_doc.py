@@ -9,7 +9,8 @@ from .config import GROUPS, RENAMED, Settings
 
 _FOLDER_DEFAULTS = {"corpus_dir": "`corpus/` of the checkout (an installed package: `./corpus`)",
                     "index_dir": "`index/` of the checkout (an installed package: `./index`)",
-                    "model_cache_dir": "`models/` of the checkout (an installed package: `~/.cache/chatbot`)"}
+                    "model_cache_dir": "`models/` of the checkout (an installed package: `~/.cache/chatbot`)",
+                    "collections_dir": "`collections/` of the checkout (an installed package: `./collections`)"}
 
 
 def configuration_markdown() -> str:

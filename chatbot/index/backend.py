@@ -18,6 +18,7 @@ import numpy as np
 from ..config import IndexBackend, Settings
 from ..ingest.chunking import Chunk
 from .embeddings import Embedder
+from ..errors import IndexMissingError
 from .manifest import Manifest
 
 
@@ -67,6 +68,8 @@ class BuildReport:
     reason: str = ""  # why everything was re-embedded, if it was
     skipped: dict[str, str] = field(default_factory=dict)  # files not indexed -> why, and the fix
     furniture: dict[str, int] = field(default_factory=dict)  # documents indexed now -> lines left out as page furniture
+    pending: list[str] = field(default_factory=list)  # not indexed yet: the build was stopped before them (run it again)
+    renamed: dict[str, str] = field(default_factory=dict)  # old name -> new name, moved without being embedded again
 
     @property
     def changed(self) -> bool:
@@ -74,27 +77,77 @@ class BuildReport:
 
 
 def load_index(settings: Settings) -> SearchIndex:
-    """The live index, open for reading; typed errors say what is wrong and how to fix it."""
-    if settings.index.index_backend is IndexBackend.MILVUS:
-        from .milvus import open_milvus_index
+    """The live index, open for reading; typed errors say what is wrong and how to fix it. A collection whose folder
+    holds no document yet has an empty index (its searches find nothing)."""
+    try:
+        if settings.index.index_backend is IndexBackend.MILVUS:
+            from .milvus import open_milvus_index
 
-        return open_milvus_index(settings)
-    from .reader import open_local_index
+            return open_milvus_index(settings)
+        from .reader import open_local_index
 
-    return open_local_index(settings)
+        return open_local_index(settings)
+    except IndexMissingError:
+        from ..ingest.documents import scan_corpus
+
+        if settings.corpus_dir.is_dir() and not scan_corpus(settings.corpus_dir)[0]:
+            return EmptyIndex(settings)
+        raise
+
+
+class EmptyIndex:
+    """The index of a collection with no documents yet."""
+
+    def __init__(self, settings: Settings):
+        from datetime import UTC, datetime
+
+        from ..ingest.chunking import chunker_signature
+        from .manifest import FORMAT_VERSION
+
+        self.manifest = Manifest(format=FORMAT_VERSION, built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                                 embedding_model=settings.embedding_model, embedder="", embedding_dim=0,
+                                 chunker=chunker_signature(settings.chunking), n_chunks=0, next_row=0, dense_kind="",
+                                 dense_trained_on=0, documents={}, versions={}, skipped={})
+
+    n_chunks = 0
+
+    def dense_search(self, vector, n, docs=None):
+        return np.zeros(0, np.float32), np.zeros(0, np.int64)
+
+    def keyword_search(self, query, n, docs=None):
+        return np.zeros(0, np.float32), np.zeros(0, np.int64)
+
+    def keyword_scores(self, query, rows):
+        return np.zeros(len(rows), np.float32)
+
+    def chunk(self, row):
+        raise KeyError(row)
+
+    def vector(self, row):
+        raise KeyError(row)
+
+    def knows_word(self, stemmed):
+        return False
+
+    def all_chunks(self):
+        return []
+
+    def close(self) -> None:
+        pass
 
 
 def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: bool = False, progress: bool = True,
-                on_step: Callable[[str], None] | None = None) -> BuildReport:
-    """Bring the index up to date with the corpus folder; only new and changed documents are embedded.
-    `progress` draws a bar on the terminal; `on_step` is told each step in words (the app shows them)."""
+                on_step: Callable[[str], None] | None = None, force: frozenset[str] = frozenset()) -> BuildReport:
+    """Bring the index up to date with the corpus folder; only new and changed documents are embedded (and `force`d
+    ones). `progress` draws a bar on the terminal; `on_step` is told each step in words (the app shows them). Ctrl-C
+    keeps what was finished: the report lists the rest as `pending`, and the next build goes on from there."""
     if settings.index.index_backend is IndexBackend.MILVUS:
         from .milvus import build_milvus_index
 
-        return build_milvus_index(settings, embedder, rebuild, progress, on_step)
+        return build_milvus_index(settings, embedder, rebuild, progress, on_step, force)
     from .builder import build_local_index
 
-    return build_local_index(settings, embedder, rebuild, progress, on_step)
+    return build_local_index(settings, embedder, rebuild, progress, on_step, force)
 
 
 def stale_documents(index: SearchIndex, corpus_dir: Path) -> list[str]:

@@ -24,7 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..config import Settings
-from ..errors import ChatbotError, IndexMissingError, IndexUnusableError
+from ..errors import ChatbotError, IndexMissingError, IndexUnusableError, NoDocumentsError
 from ..fileutils import atomic_write_text, file_sha256
 from ..ingest.chunking import Chunk, chunk_document, chunker_signature
 from ..ingest.documents import Document, load_document, scan_corpus
@@ -61,7 +61,7 @@ def _same_stat(path: Path, entry: DocumentEntry | SkippedEntry) -> bool:
     return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
 
 
-_EMBED_BATCH_DOCS = 256  # documents chunked and embedded at a time: memory stays bounded at any collection size
+_EMBED_BATCH_DOCS = 32  # documents chunked and embedded at a time: memory stays bounded, and a cancel loses little
 
 
 @dataclass
@@ -74,10 +74,11 @@ class _Plan:
     report: BuildReport
     skipped: dict[str, SkippedEntry]  # files that cannot be indexed (more are found while reading)
     skips_changed: bool  # the set of skipped files differs from the previous build's
+    renamed: dict[str, tuple[str, DocumentEntry]] = dataclasses.field(default_factory=dict)  # new name -> (old name, its entry)
 
 
 def build_local_index(settings: Settings, embedder: Embedder | None = None, rebuild: bool = False, progress: bool = True,
-                on_step: Callable[[str], None] | None = None) -> BuildReport:
+                on_step: Callable[[str], None] | None = None, force: frozenset[str] = frozenset()) -> BuildReport:
     """Bring the index up to date with the corpus folder; only new and changed documents are embedded.
     `progress` draws a bar on the terminal; `on_step` is told each step in words (the app shows them)."""
     started = time.perf_counter()
@@ -88,7 +89,7 @@ def build_local_index(settings: Settings, embedder: Embedder | None = None, rebu
         remove_leftovers(root)
         previous, reason = _previous_index(settings, rebuild)
         try:
-            plan = plan_build(settings, previous.manifest if previous else None, reason)
+            plan = plan_build(settings, previous.manifest if previous else None, reason, force)
             if previous and not plan.report.changed and not plan.skips_changed:
                 return dataclasses.replace(plan.report, n_chunks=previous.n_chunks, seconds=time.perf_counter() - started,
                                            skipped=_reasons(plan.skipped))
@@ -101,8 +102,12 @@ def build_local_index(settings: Settings, embedder: Embedder | None = None, rebu
     report = plan.report
     failed = set(plan.skipped) & set(report.added)
     furniture = {d: e.furniture_blocks for d, e in documents.items() if d in report.added + report.updated and e.furniture_blocks}
-    return dataclasses.replace(report, added=[d for d in report.added if d not in failed], n_chunks=n_chunks,
-                               seconds=time.perf_counter() - started, skipped=_reasons(plan.skipped), furniture=furniture)
+    pending = [p.name for p in plan.index if p.name not in documents and p.name not in plan.skipped]  # a stop came first
+    renamed = {plan.renamed[d][0]: d for d in documents if d in plan.renamed}
+    return dataclasses.replace(report, added=[d for d in report.added if d not in failed and d not in pending],
+                               updated=[d for d in report.updated if d not in pending], n_chunks=n_chunks,
+                               seconds=time.perf_counter() - started, skipped=_reasons(plan.skipped), furniture=furniture,
+                               pending=pending, renamed=renamed)
 
 
 def _skipped_entry(path: Path, reason: str) -> SkippedEntry:
@@ -134,12 +139,13 @@ def _previous_index(settings: Settings, rebuild: bool) -> tuple[LocalIndex | Non
         return None, exc.reason
 
 
-def plan_build(settings: Settings, previous: Manifest | None, reason: str) -> _Plan:
-    """What a build keeps from the previous one (its manifest) and what it must (re)index; for any backend."""
+def plan_build(settings: Settings, previous: Manifest | None, reason: str, force: frozenset[str] = frozenset()) -> _Plan:
+    """What a build keeps from the previous one (its manifest) and what it must (re)index, for any backend: `force`
+    names documents to index again although unchanged; a new file with the content of a removed one is a rename."""
     paths, unlisted = scan_corpus(settings.corpus_dir, settings.index.max_bytes)
     if not paths:
         why = "".join(f" {name} {reason}." for name, reason in unlisted.items())
-        raise ChatbotError(f"There are no documents ({describe_supported()}) in {settings.corpus_dir}; add some and index again.{why}")
+        raise NoDocumentsError(f"There are no documents ({describe_supported()}) in {settings.corpus_dir}; add some and index again.{why}")
     old = previous.documents if previous else {}
     old_skipped = previous.skipped if previous else {}
     keep, index, added, updated, unchanged = {}, [], [], [], []
@@ -148,10 +154,10 @@ def plan_build(settings: Settings, previous: Manifest | None, reason: str) -> _P
         entry = old.get(path.name)
         if path.name in old_skipped and _same_stat(path, old_skipped[path.name]):
             skipped[path.name] = old_skipped[path.name]  # the same unreadable file: not tried again
-        elif entry and _same_stat(path, entry):
+        elif entry and path.name not in force and _same_stat(path, entry):
             keep[path.name] = entry
             unchanged.append(path.name)
-        elif entry and file_sha256(path) == entry.sha256:  # touched, not changed (its new time is noted if a build happens)
+        elif entry and path.name not in force and file_sha256(path) == entry.sha256:  # touched, not changed
             st = path.stat()
             keep[path.name] = dataclasses.replace(entry, size=st.st_size, mtime_ns=st.st_mtime_ns)
             unchanged.append(path.name)
@@ -161,14 +167,17 @@ def plan_build(settings: Settings, previous: Manifest | None, reason: str) -> _P
     removed = sorted(set(old) - {p.name for p in paths} | (set(old) & set(skipped)))
     updated = [name for name in updated if name not in removed]
     gone = [old[d] for d in [*updated, *removed]]
+    by_hash = {old[d].sha256: (d, old[d]) for d in removed}
+    renamed = {name: by_hash[h] for name in added if by_hash and (h := file_sha256(settings.corpus_dir / name)) in by_hash}
     return _Plan(keep, index, [np.arange(e.first_row, e.first_row + e.n_chunks) for e in gone], {e.keyword_shard for e in gone},
                  BuildReport(added, updated, removed, unchanged, 0, 0.0, reason), skipped,
-                 skipped.keys() != old_skipped.keys())
+                 skipped.keys() != old_skipped.keys(), renamed)
 
 
 def _write_build(settings: Settings, previous: LocalIndex | None, plan: _Plan, embedder: Embedder, progress: bool,
                  on_step: Callable[[str], None]) -> tuple[int, dict[str, DocumentEntry]]:
     root = settings.index_dir
+    interrupted: BaseException | None = None
     name = f"build-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
     tmp = root / f".{name}.tmp"
     segments = tmp / "segments"
@@ -180,12 +189,19 @@ def _write_build(settings: Settings, previous: LocalIndex | None, plan: _Plan, e
                 link_or_copy(previous.path / "segments" / f"{entry.segment}{suffix}", segments / f"{entry.segment}{suffix}")
         next_row = previous.manifest.next_row if previous else 0
         added_rows, added_vectors = [], []
-        for batch in embedded_batches(settings, plan, embedder, progress, on_step):
-            for doc, chunks, vectors in batch:
-                documents[doc.doc_id] = _write_segment(segments, doc, chunks, vectors, next_row)
-                added_rows.append(np.arange(next_row, next_row + len(chunks)))
-                added_vectors.append(vectors)
-                next_row += len(chunks)
+        old_vectors = (lambda e: np.load(previous.path / "segments" / f"{e.segment}.vectors.npy")) if previous else None
+        try:
+            for batch in embedded_batches(settings, plan, embedder, progress, on_step, old_vectors):
+                for doc, chunks, vectors in batch:
+                    documents[doc.doc_id] = _write_segment(segments, doc, chunks, vectors, next_row)
+                    added_rows.append(np.arange(next_row, next_row + len(chunks)))
+                    added_vectors.append(vectors)
+                    next_row += len(chunks)
+        except BaseException as stop:  # Ctrl-C, or the app's cancel: keep what is done, consistently
+            if not documents:
+                raise
+            interrupted = stop
+            on_step("Stopping: saving the documents finished so far…")
         if not documents:
             why = " ".join(f"{name} {entry.reason}." for name, entry in sorted(plan.skipped.items()))
             raise ChatbotError(f"No document in {settings.corpus_dir} could be indexed: {why}")
@@ -211,28 +227,47 @@ def _write_build(settings: Settings, previous: LocalIndex | None, plan: _Plan, e
         atomic_write_text(root / "CURRENT", name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    if interrupted is not None and not isinstance(interrupted, KeyboardInterrupt):
+        raise interrupted  # another stop (the app's rerun): after the consistent index is in place
     return n_chunks, documents
 
 
-def embedded_batches(settings: Settings, plan: _Plan, embedder: Embedder, progress: bool,
-                     on_step: Callable[[str], None]) -> Iterator[list[tuple[Document, list[Chunk], np.ndarray]]]:
+def embedded_batches(settings: Settings, plan: _Plan, embedder: Embedder, progress: bool, on_step: Callable[[str], None],
+                     known_vectors: Callable[[DocumentEntry], np.ndarray] | None = None
+                     ) -> Iterator[list[tuple[Document, list[Chunk], np.ndarray]]]:
     """The plan's new and changed documents, read, chunked and embedded a batch at a time (memory stays bounded at
-    any collection size); a file that cannot be read is recorded in `plan.skipped` and left out."""
-    with tqdm(total=len(plan.index), unit="doc", desc="Indexing", disable=not progress or not plan.index) as bar:
-        for start in range(0, len(plan.index), _EMBED_BATCH_DOCS):
+    any collection size); a file that cannot be read is recorded in `plan.skipped` and left out. A renamed file
+    takes its old vectors from `known_vectors` (nothing is embedded again)."""
+    started, total = time.perf_counter(), len(plan.index)
+    with tqdm(total=total, unit="doc", desc="Indexing", disable=not progress or not plan.index) as bar:
+        for start in range(0, total, _EMBED_BATCH_DOCS):
             docs = []
             for i, path in enumerate(plan.index[start:start + _EMBED_BATCH_DOCS], start + 1):
-                on_step(f"Converting {path.name} ({i} of {len(plan.index)})…")
+                on_step(f"Converting {path.name} ({i} of {total}{_time_left(started, start, total)})…")
                 docs.append(_load_or_skip(path, plan.skipped))
             batch = [(doc, chunk_document(doc, settings.chunking)) for doc in docs if doc is not None]
-            on_step(f"Embedding {sum(len(chunks) for _, chunks in batch)} passages…")
-            vectors = embedder.embed([c.embedding_text() for _, chunks in batch for c in chunks])
+            reused = {doc.doc_id: vectors for doc, chunks in batch if known_vectors and (old := plan.renamed.get(doc.doc_id))
+                      and old[1].n_chunks == len(chunks) and len(vectors := known_vectors(old[1])) == len(chunks)}
+            fresh = [c.embedding_text() for doc, chunks in batch if doc.doc_id not in reused for c in chunks]
+            on_step(f"Embedding {len(fresh)} passages (files {start + 1}–{start + len(docs)} of {total}"
+                    f"{_time_left(started, start, total)})…")
+            vectors = embedder.embed(fresh)
             out, at = [], 0
             for doc, chunks in batch:
-                out.append((doc, chunks, vectors[at:at + len(chunks)]))
-                at += len(chunks)
+                if doc.doc_id in reused:
+                    out.append((doc, chunks, reused[doc.doc_id]))
+                else:
+                    out.append((doc, chunks, vectors[at:at + len(chunks)]))
+                    at += len(chunks)
             yield out
-            bar.update(len(batch))
+            bar.update(len(docs))
+
+
+def _time_left(started: float, done: int, total: int) -> str:
+    if done == 0:
+        return ""
+    seconds = (time.perf_counter() - started) / done * (total - done)
+    return f", about {max(1, round(seconds / 60))} min left" if seconds >= 60 else f", about {round(seconds)} s left"
 
 
 def document_entry(doc: Document, n_chunks: int, first_row: int, segment: str, keyword_shard: str = "") -> DocumentEntry:
@@ -240,7 +275,8 @@ def document_entry(doc: Document, n_chunks: int, first_row: int, segment: str, k
     st = doc.path.stat()
     furniture = doc.furniture
     return DocumentEntry(doc.sha256, st.st_size, st.st_mtime_ns, doc.title, first_row, n_chunks, segment, keyword_shard,
-                         furniture_blocks=len(furniture), furniture_chars=sum(len(t) for t in furniture), tags=list(doc.tags))
+                         furniture_blocks=len(furniture), furniture_chars=sum(len(t) for t in furniture), tags=list(doc.tags),
+                         pages=len(doc.pages), indexed_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 def _write_segment(folder: Path, doc: Document, chunks: list[Chunk], vectors: np.ndarray, first_row: int) -> DocumentEntry:

@@ -32,6 +32,8 @@ class DocumentEntry:
     furniture_blocks: int  # lines of page furniture (navigation, credits, banners) left out of its passages
     furniture_chars: int
     tags: list  # its own tags (front matter, sidecar); collection.toml can add more by file pattern
+    pages: int  # 0 where the format has no pages
+    indexed_at: str  # when its passages were made (ISO, UTC)
 
 
 @dataclass(frozen=True)

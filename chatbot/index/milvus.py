@@ -180,7 +180,7 @@ def open_milvus_index(settings: Settings) -> MilvusIndex:
 # ---------------------------------------------------------------- building
 
 def build_milvus_index(settings: Settings, embedder: Embedder | None, rebuild: bool, progress: bool,
-                       on_step: Callable[[str], None] | None) -> BuildReport:
+                       on_step: Callable[[str], None] | None, force: frozenset[str] = frozenset()) -> BuildReport:
     started, say = time.perf_counter(), on_step or (lambda _: None)
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     with open(settings.index_dir / ".milvus-writer.lock", "w") as lock:
@@ -189,7 +189,7 @@ def build_milvus_index(settings: Settings, embedder: Embedder | None, rebuild: b
         try:
             base = base_name(settings)
             previous, reason = _previous(milvus, settings, base, rebuild)
-            plan = plan_build(settings, previous[2] if previous else None, reason)
+            plan = plan_build(settings, previous[2] if previous else None, reason, force)
             if previous and not plan.report.changed and plan.skipped.keys() == previous[2].skipped.keys():
                 return dataclasses.replace(plan.report, n_chunks=previous[2].n_chunks, seconds=time.perf_counter() - started,
                                            skipped={k: v.reason for k, v in sorted(plan.skipped.items())})

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ChatbotError
-from .documents import safe_file_name, save_document
+from .documents import load_document, safe_file_name, save_document, too_large
 
 
 @dataclass(frozen=True)
@@ -30,3 +30,18 @@ def save_uploads(corpus_dir: Path, files: list[tuple[str, bytes]], max_bytes: in
         if stored != safe_file_name(name):
             saved.renamed[name] = stored
     return saved
+
+
+def replace_document(path: Path, data: bytes, max_bytes: int) -> None:
+    """A new version of the document at `path`, checked like any upload first (a file that cannot be read leaves the
+    old version in place), then swapped in atomically."""
+    if len(data) > max_bytes:
+        raise ChatbotError(f"The new version of {path.name} {too_large(len(data), max_bytes)}.")
+    tmp = path.with_name(f".replace-{path.name}")  # hidden: never indexed half-written
+    tmp.write_bytes(data)
+    try:
+        load_document(tmp)
+    except ChatbotError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ChatbotError(str(exc).replace(tmp.name, path.name)) from None
+    tmp.replace(path)

@@ -116,6 +116,8 @@ def _blocks(text: str, start: int, markdown: bool) -> list[Block]:
                 group = []
             if le > ls:
                 blocks.append(Block("furniture", ls, le))
+    if not any(b.kind == "text" for b in blocks):  # a note of one short line is text, not a title with nothing under it
+        blocks = [Block("text", b.start, b.end) if b.kind == "heading" else b for b in blocks]
     return blocks
 
 
