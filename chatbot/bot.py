@@ -21,9 +21,9 @@ from .answer.types import Answer, Reading
 from .answer.vectors import SentenceVectors
 from .collection import CollectionInfo, DocumentInfo, load_profile
 from .config import Settings
-from .engines import Generator, engine_class, load_generator
+from .engines import Generator, LazyGenerator, engine_class, load_generator
 from .errors import ChatbotError, NoDocumentsError
-from .index.backend import BuildReport, SearchIndex, build_index, load_index, stale_documents
+from .index.backend import BuildReport, SearchIndex, build_index, clear_index, load_index, stale_documents
 from .index.embeddings import Embedder, make_embedder
 from .index.retrieval import RetrievedChunk, Retriever
 from .ingest.documents import SUPPORTED_SUFFIXES, load_document, scan_corpus
@@ -169,6 +169,14 @@ class Chatbot:
         with self.generator.turn():
             return verdict_features(prompt, self.vectors, model_yes(prompt, self.generator))[0]
 
+    def shared_generator(self) -> Generator:
+        """The language model, to share with other collections: the one given or loaded, else one that loads on first
+        use (by whichever collection asks first), never a second copy."""
+        with self._generator_lock:
+            if self._generator is None:
+                self._generator = LazyGenerator(self.settings)
+            return self._generator
+
     def load_model(self) -> None:
         """Load the language model now (or reach its server), so that a missing model shows at start, not at the
         first question."""
@@ -231,7 +239,13 @@ class Chatbot:
         return path
 
     def _rebuilt(self, progress: Callable[[str], None] | None, force: frozenset[str] = frozenset()) -> BuildReport:
-        report = build_index(self.settings, self.embedder, progress=False, on_step=progress, force=force)
+        before = list(self.index.manifest.documents)
+        try:
+            report = build_index(self.settings, self.embedder, progress=False, on_step=progress, force=force)
+        except NoDocumentsError:  # the last document is gone: an empty collection
+            self.index.close()
+            clear_index(self.settings)
+            report = BuildReport([], [], before, [], 0, 0.0)
         self.reload_index()
         return report
 

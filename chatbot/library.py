@@ -9,13 +9,11 @@ import contextlib
 import re
 import shutil
 import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager
 
 from .bot import Chatbot
 from .collection import PROFILE_FILE
 from .config import Settings
-from .engines import Generator, engine_class, load_generator
+from .engines import LazyGenerator
 from .errors import ChatbotError, NoDocumentsError
 from .index.backend import build_index
 from .index.embeddings import make_embedder
@@ -29,7 +27,7 @@ class Library:
         self.settings = settings or Settings.from_env()
         self.root = self.settings.collections_dir
         self._embedder = None
-        self._generator = SharedGenerator(self.settings)
+        self._generator = LazyGenerator(self.settings)
         self._bots: dict[str, Chatbot] = {}
         self._lock = threading.RLock()
 
@@ -46,9 +44,17 @@ class Library:
         folder = self.root / name
         return self.settings.replace(corpus_dir=str(folder), index_dir=str(folder / ".index"), milvus_collection="")
 
+    @classmethod
+    def around(cls, bot: Chatbot) -> Library:
+        """A library whose default collection is this chatbot (with its models)."""
+        library = cls(bot.settings)
+        library._bots[DEFAULT], library._embedder, library._generator = bot, bot.embedder, bot.shared_generator()
+        return library
+
     def bot(self, name: str | None = None) -> Chatbot:
         """The collection's chatbot (its index built or brought up to date on first use), sharing the models."""
         name = name or DEFAULT
+        self._check_exists(name)
         with self._lock:
             if name not in self._bots:
                 settings = self.settings_for(name)
@@ -99,9 +105,10 @@ class Library:
             shutil.rmtree(self.root / name)
 
     def _check_exists(self, name: str) -> None:
-        _check_name(name)
-        if not (self.root / name).is_dir():
-            raise ChatbotError(f"There is no collection {name!r}; the collections are: {', '.join(self.names())}.")
+        if name == DEFAULT:
+            return
+        if not isinstance(name, str) or not _NAME.match(name) or not (self.root / name).is_dir():
+            raise UnknownCollectionError(f"There is no collection {name!r}; the collections are: {', '.join(self.names())}.")
 
     def _check_not_default(self, name: str, done: str) -> None:
         if name == DEFAULT:
@@ -109,42 +116,8 @@ class Library:
                                "change its folder itself, or set CHATBOT_CORPUS_DIR.")
 
 
-class SharedGenerator:
-    """One language model for every collection, loaded on first use (a collection's search never loads it)."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.local = engine_class(settings.generation.engine).local
-        self._loaded: Generator | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def model(self) -> Generator:
-        if self._loaded is None:
-            with self._lock:
-                if self._loaded is None:
-                    self._loaded = load_generator(self.settings)
-        return self._loaded
-
-    @property
-    def name(self) -> str:
-        return self.model.name
-
-    @property
-    def busy(self) -> bool:
-        return self._loaded is not None and self._loaded.busy
-
-    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
-        return self.model.stream(messages, max_tokens)
-
-    def count_tokens(self, text: str) -> int:
-        return self.model.count_tokens(text)
-
-    def yes_probability(self, messages: list[dict]) -> float:
-        return self.model.yes_probability(messages)
-
-    def turn(self) -> AbstractContextManager:
-        return self.model.turn()
+class UnknownCollectionError(ChatbotError):
+    """A collection name that names none (the API answers 404)."""
 
 
 def _check_name(name: str) -> None:

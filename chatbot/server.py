@@ -6,10 +6,14 @@
   one `error` event).
 - `POST /v1/chat/completions`: the OpenAI protocol, so OpenAI clients and chat UIs can use the collection;
   the reply's content is the checked, cited answer, its citations in an extra field `citations`.
-- `GET /v1/collection`, `GET /healthz`, `GET /openapi.json` (FastAPI's /docs page is left out: it loads
-  its scripts from a CDN, which an offline machine cannot reach).
+- `GET /v1/collections` (list), `POST /v1/collections` (create), `GET|DELETE /v1/collections/{name}`,
+  `GET|POST /v1/collections/{name}/documents` (list, upload), `DELETE /v1/collections/{name}/documents/{doc}`;
+  `/v1/ask` takes "collection", "documents" and "tags"; the OpenAI endpoint takes the collection as `model`
+  (`GET /v1/models` lists them) and "documents"/"tags" as extra body fields.
+- `GET /v1/collection` (the default collection), `GET /healthz`, `GET /openapi.json` (FastAPI's /docs page is
+  left out: it loads its scripts from a CDN, which an offline machine cannot reach).
 
-One `Chatbot` serves every request; requests run in worker threads, side by side when the engine can
+One `Library` serves every request, one `Chatbot` per collection sharing one language model; requests run in worker threads, side by side when the engine can
 (the `openai` engine), one after another behind the local engine's lock otherwise. Bound to 127.0.0.1
 unless told otherwise; a bearer token when CHATBOT_API_TOKEN is set; bodies over MAX_BODY_BYTES refused.
 """
@@ -34,6 +38,7 @@ from .answer.screen import MAX_QUESTION_CHARS
 from .answer.types import Answer, Reading
 from .bot import Chatbot
 from .errors import ChatbotError, EngineUnavailableError, IndexUnavailableError
+from .library import DEFAULT, Library, UnknownCollectionError
 
 TOKEN_VARIABLE = "CHATBOT_API_TOKEN"
 # A question is at most 1,000 characters; the rest is room for a long chat history.
@@ -51,6 +56,16 @@ class AskRequest(BaseModel):
     history: list[Turn] = Field(default_factory=list, max_length=200)
     k: int | None = Field(default=None, ge=1, le=50)
     stream: bool = False
+    collection: str = DEFAULT
+    documents: list[str] | None = Field(default=None, max_length=1000)  # only these documents (file names)
+    tags: list[str] | None = Field(default=None, max_length=100)  # only documents with these tags
+
+
+class NewCollection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=64)
+    title: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=2000)
 
 
 class ChatMessage(BaseModel):
@@ -61,14 +76,18 @@ class ChatMessage(BaseModel):
 
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens, ...: the collection's settings decide
-    model: str = ""
+    model: str = ""  # the collection ("" or "default": the default one)
     messages: list[ChatMessage] = Field(min_length=1, max_length=200)
     stream: bool = False
+    documents: list[str] | None = Field(default=None, max_length=1000)
+    tags: list[str] | None = Field(default=None, max_length=100)
 
 
-def create_app(bot: Chatbot, token: str | None = None) -> FastAPI:
+def create_app(source: Chatbot | Library, token: str | None = None) -> FastAPI:
+    """The API over a library of collections (or one chatbot, served as the default collection)."""
+    library = source if isinstance(source, Library) else Library.around(source)
     app = FastAPI(title="Ask the documents", version="1", docs_url=None, redoc_url=None,
-                  description="Answers from a document collection; every sentence cites its source.")
+                  description="Answers from document collections; every sentence cites its source.")
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     guard = _bearer(token if token is not None else os.environ.get(TOKEN_VARIABLE, ""))
 
@@ -79,37 +98,78 @@ def create_app(bot: Chatbot, token: str | None = None) -> FastAPI:
     @app.exception_handler(ChatbotError)
     async def _chatbot_error(request: Request, exc: ChatbotError) -> JSONResponse:
         unavailable = isinstance(exc, (EngineUnavailableError, IndexUnavailableError))  # a server behind us, not the request
-        status = 401 if isinstance(exc, Unauthorised) else 503 if unavailable else 400
+        status = (401 if isinstance(exc, Unauthorised) else 503 if unavailable else 404 if isinstance(exc, UnknownCollectionError)
+                  else 400)
         return _error(status, str(exc))
 
     @app.get("/healthz")
     def healthz() -> dict:
+        bot = library.bot()
         return {"status": "ok", "passages": bot.collection().n_passages, "engine": str(bot.settings.generation.engine),
-                "index_backend": str(bot.settings.index.index_backend)}
+                "index_backend": str(bot.settings.index.index_backend), "collections": len(library.names())}
 
     @app.get("/v1/collection", dependencies=[Depends(guard)])
     def collection() -> dict:
-        info = bot.collection()
-        return {"name": info.profile.name, "description": info.profile.description,
-                "examples": list(info.profile.examples), "passages": info.n_passages,
-                "indexed_at": info.indexed_at.isoformat() if info.indexed_at else None,
-                "documents": [{"doc": d.doc_id, "title": d.title} for d in info.documents],
-                "skipped": info.skipped}
+        return _collection_json(DEFAULT, library.bot())
+
+    @app.get("/v1/collections", dependencies=[Depends(guard)])
+    def collections() -> dict:
+        return {"collections": [_collection_json(name, library.bot(name), documents=False) for name in library.names()]}
+
+    @app.post("/v1/collections", dependencies=[Depends(guard)], status_code=201)
+    def create_collection(body: NewCollection) -> dict:
+        library.create(body.name, body.title, body.description)
+        return _collection_json(body.name, library.bot(body.name))
+
+    @app.get("/v1/collections/{name}", dependencies=[Depends(guard)])
+    def one_collection(name: str) -> dict:
+        return _collection_json(name, library.bot(name))
+
+    @app.delete("/v1/collections/{name}", dependencies=[Depends(guard)], status_code=204)
+    def delete_collection(name: str) -> None:
+        library.delete(name)
+
+    @app.get("/v1/collections/{name}/documents", dependencies=[Depends(guard)])
+    def documents(name: str) -> dict:
+        return {"documents": [d.to_json() for d in library.bot(name).documents()]}
+
+    @app.post("/v1/collections/{name}/documents", dependencies=[Depends(guard)])
+    async def upload(name: str, request: Request) -> dict:
+        form = await request.form()
+        files = [(f.filename, await f.read()) for f in form.getlist("file") if hasattr(f, "filename")]
+        if not files:
+            raise ChatbotError("Send the documents as multipart form fields named `file`.")
+        report = library.bot(name).add_documents(files)
+        return {"added": report.added, "errors": report.errors, "renamed": report.renamed,
+                "passages": report.build.n_chunks if report.build else None}
+
+    @app.delete("/v1/collections/{name}/documents/{doc}", dependencies=[Depends(guard)])
+    def delete_document(name: str, doc: str) -> dict:
+        return {"deleted": doc, "passages": library.bot(name).delete_document(doc).n_chunks}
+
+    @app.get("/v1/models", dependencies=[Depends(guard)])
+    def models() -> dict:
+        """The collections, as the OpenAI protocol lists models: a chat client picks one by its name."""
+        return {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "chatbot"}
+                                           for name in library.names()]}
 
     @app.post("/v1/ask", dependencies=[Depends(guard)])
     def ask(body: AskRequest):
         history = [t.model_dump() for t in body.history]
-        if body.stream:
-            return _sse(_ask_events(bot.stream(body.question, history, body.k)))  # a bad question fails before streaming
-        return bot.ask(body.question, history, body.k).to_json()
+        bot = library.bot(body.collection)
+        if body.stream:  # a bad question fails before streaming
+            return _sse(_ask_events(bot.stream(body.question, history, body.k, body.documents, body.tags)))
+        return bot.ask(body.question, history, body.k, body.documents, body.tags).to_json()
 
     @app.post("/v1/chat/completions", dependencies=[Depends(guard)])
     def chat_completions(body: ChatRequest):
         question, history = _question_and_history(body.messages)
-        reply_id, created, model = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), body.model or "chatbot"
+        bot = library.bot(body.model or DEFAULT)
+        reply_id, created, model = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), body.model or DEFAULT
         if body.stream:
-            return _sse(_chat_chunks(bot.stream(question, history), reply_id, created, model), done_marker=True)
-        answer = bot.ask(question, history)
+            return _sse(_chat_chunks(bot.stream(question, history, docs=body.documents, tags=body.tags), reply_id, created, model),
+                        done_marker=True)
+        answer = bot.ask(question, history, docs=body.documents, tags=body.tags)
         return {"id": reply_id, "object": "chat.completion", "created": created, "model": model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
                              "finish_reason": "stop"}],
@@ -118,6 +178,16 @@ def create_app(bot: Chatbot, token: str | None = None) -> FastAPI:
                 **_extras(answer)}
 
     return app
+
+
+def _collection_json(name: str, bot: Chatbot, documents: bool = True) -> dict:
+    info = bot.collection()
+    out = {"name": name, "title": info.profile.name, "description": info.profile.description,
+           "examples": list(info.profile.examples), "passages": info.n_passages, "documents_count": len(info.documents),
+           "indexed_at": info.indexed_at.isoformat() if info.indexed_at else None}
+    if documents:
+        out |= {"documents": [{"doc": d.doc_id, "title": d.title} for d in info.documents], "skipped": info.skipped}
+    return out
 
 
 def _ask_events(stream) -> Iterator[tuple[str, dict]]:
@@ -143,7 +213,7 @@ def _chat_chunks(stream, reply_id: str, created: int, model: str) -> Iterator[tu
 def _extras(answer: Answer) -> dict:
     """What an OpenAI reply has no field for: the citations, and whether the documents answered."""
     return {"citations": [c.to_json() for c in answer.citations], "refused": answer.refused,
-            "refusal_reason": str(answer.refusal_reason or "")}
+            "refusal_reason": str(answer.refusal_reason or ""), "limited_to": answer.limited_to}
 
 
 def _sse(events: Iterator[tuple[str, dict]], done_marker: bool = False) -> StreamingResponse:

@@ -74,13 +74,13 @@ def test_follow_up_history_is_accepted(api):
 
 def test_the_official_openai_client_gets_the_checked_cited_answer(api):
     client = openai.OpenAI(base_url=f"{api}/v1", api_key="unused", max_retries=0)
-    reply = client.chat.completions.create(model="docs", messages=[
+    reply = client.chat.completions.create(model="default", messages=[
         {"role": "system", "content": "Be brief."}, {"role": "user", "content": QUESTION}])
     assert reply.choices[0].message.content == ANSWER
     citations = reply.model_extra["citations"]
     assert citations[0]["n"] == 1 and citations[0]["doc"].endswith(".txt")
 
-    pieces = list(client.chat.completions.create(model="docs", messages=[{"role": "user", "content": QUESTION}], stream=True))
+    pieces = list(client.chat.completions.create(model="default", messages=[{"role": "user", "content": QUESTION}], stream=True))
     assert "".join(p.choices[0].delta.content or "" for p in pieces if p.choices) == ANSWER
     assert pieces[-1].choices[0].finish_reason == "stop" and pieces[-1].model_extra["citations"]
 
@@ -132,7 +132,7 @@ def test_a_token_when_set_is_required(scripted_bot):
         assert httpx2.get(f"{url}/v1/collection", headers={"Authorization": "Bearer wrong"}).status_code == 401
         assert httpx2.get(f"{url}/v1/collection", headers={"Authorization": "Bearer s3cret"}).status_code == 200
         client = openai.OpenAI(base_url=f"{url}/v1", api_key="s3cret", max_retries=0)
-        reply = client.chat.completions.create(model="docs", messages=[{"role": "user", "content": QUESTION}])
+        reply = client.chat.completions.create(model="default", messages=[{"role": "user", "content": QUESTION}])
         assert reply.choices[0].message.content == ANSWER
         assert httpx2.get(f"{url}/healthz").status_code == 200  # a load balancer's probe needs no token
 

@@ -96,7 +96,7 @@ def test_a_model_server_killed_mid_answer_is_a_clear_error_and_the_bot_recovers(
 def test_our_api_in_front_of_the_model_server_serves_openai_clients(built_settings, embedder, model_server):
     with api_server(create_app(openai_bot(built_settings, embedder, model_server))) as url:
         client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=300)
-        reply = client.chat.completions.create(model="docs", messages=[
+        reply = client.chat.completions.create(model="default", messages=[
             {"role": "user", "content": "Which nerve is the largest in the human body?"}])
         assert "sciatic" in reply.choices[0].message.content.lower() and "[1]" in reply.choices[0].message.content
         assert reply.model_extra["citations"][0]["doc"] == "001_5504509c8ebd97f0.txt"

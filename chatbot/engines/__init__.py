@@ -90,3 +90,41 @@ def engine_class(name: str) -> type[Generator]:
 
 def load_generator(settings: Settings) -> Generator:
     return engine_class(settings.generation.engine).load(settings)
+
+
+class LazyGenerator:
+    """A language model loaded on first use, shared (one model for every collection; a search never loads it)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.local = engine_class(settings.generation.engine).local
+        self._loaded: Generator | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Generator:
+        if self._loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    self._loaded = load_generator(self.settings)
+        return self._loaded
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def busy(self) -> bool:
+        return self._loaded is not None and self._loaded.busy
+
+    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        return self.model.stream(messages, max_tokens)
+
+    def count_tokens(self, text: str) -> int:
+        return self.model.count_tokens(text)
+
+    def yes_probability(self, messages: list[dict]) -> float:
+        return self.model.yes_probability(messages)
+
+    def turn(self) -> AbstractContextManager:
+        return self.model.turn()

@@ -150,6 +150,18 @@ def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: b
     return build_local_index(settings, embedder, rebuild, progress, on_step, force)
 
 
+def clear_index(settings: Settings) -> None:
+    """The collection's index removed (its last document was deleted): it reads as an empty index after."""
+    if settings.index.index_backend is IndexBackend.MILVUS:
+        from .milvus import drop_milvus_index
+
+        drop_milvus_index(settings)
+        return
+    import shutil
+
+    shutil.rmtree(settings.index_dir, ignore_errors=True)
+
+
 def stale_documents(index: SearchIndex, corpus_dir: Path) -> list[str]:
     """Documents added, changed or removed in the corpus folder since the index was built (cheap)."""
     from .builder import changed_since

@@ -376,3 +376,15 @@ def _drop_old(milvus: _Milvus, base: str, live: str, manifest_version: int) -> N
                 if milvus("has_collection", name):
                     milvus("drop_collection", name)
     milvus("delete", f"{live}_manifest", filter=f"id < {manifest_version * 1_000_000}")
+
+
+def drop_milvus_index(settings: Settings) -> None:
+    """Every build, manifest and pointer of the collection on the server."""
+    milvus = _Milvus(settings)
+    try:
+        base = base_name(settings)
+        for name in milvus("list_collections"):
+            if name == f"{base}__current" or name.startswith(f"{base}__b"):
+                milvus("drop_collection", name)
+    finally:
+        milvus.close()
