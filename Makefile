@@ -14,7 +14,7 @@ INDEX_PORT ?= 19530
 EMBED_PORT ?= 8081
 SLOTS ?= 4
 
-.PHONY: run test test-fast lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load bench-injection bench-llama-build serve serve-model serve-index serve-embeddings
+.PHONY: run test test-fast lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load bench-injection bench-llama-build bench-milvus bench-embeddings bench-filter bench-detector bench-furniture bench-non-answers serve serve-model serve-index serve-embeddings
 
 # Headless: a first, non-headless start would stop to ask for an e-mail address.
 run: setup
@@ -118,6 +118,28 @@ bench-formats: setup
 # BIPIA's attack texts planted in squad2-dev, with and without each defence.
 bench-injection: setup
 	$(PY) -m benchmarks.bench_injection
+
+# The same synthetic collection through Milvus and the embedded store (CHUNKS=1000000 is the issue's scale).
+CHUNKS ?= 20000
+bench-milvus: $(STAMP)
+	$(PY) -m benchmarks.bench_milvus_scale --chunks $(CHUNKS)
+
+# The in-process MiniLM against the same model on llama-server --embeddings.
+bench-embeddings: setup llama-server
+	bash scripts/convert_minilm_gguf.sh $(VENV)
+	$(PY) -m benchmarks.bench_embeddings
+
+# Questions limited to chosen documents of 10,000 synthetic ones, against unfiltered.
+bench-filter: $(STAMP)
+	$(PY) -m benchmarks.bench_filter
+
+# No language model: the instruction detector, page furniture, the non-answer check on labelled data.
+bench-detector: $(STAMP)
+	$(PY) -m benchmarks.bench_detector
+bench-furniture: $(STAMP)
+	$(PY) -m benchmarks.bench_furniture
+bench-non-answers: $(STAMP)
+	$(PY) -m benchmarks.bench_non_answers
 
 # This venv's llama.cpp build against others built by hand (BUILDS="native=/tmp/llama-native ...").
 bench-llama-build: setup

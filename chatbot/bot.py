@@ -180,7 +180,9 @@ class Chatbot:
     def load_model(self) -> None:
         """Load the language model now (or reach its server), so that a missing model shows at start, not at the
         first question."""
-        _ = self.generator
+        generator = self.generator
+        if isinstance(generator, LazyGenerator):  # shared between collections: loads only when first used
+            _ = generator.model
 
     @property
     def busy(self) -> bool:
@@ -292,6 +294,10 @@ class Chatbot:
             return render_page(path, page, sentences)
         except (ChatbotError, OSError, IndexError, ValueError):
             return None  # changed or removed since it was indexed: the text is still shown
+
+    def update_index(self, progress: Callable[[str], None] | None = None) -> BuildReport:
+        """Bring the index up to date with the collection's folder (what was added, changed, renamed or removed)."""
+        return self._rebuilt(progress)
 
     def reload_index(self) -> None:
         """Pick up a rebuilt index without reloading any model; questions already running finish on the old one."""

@@ -32,6 +32,7 @@ def app_env(tmp_path_factory, embedder):
     mp = pytest.MonkeyPatch()
     mp.setenv("CHATBOT_CORPUS_DIR", str(settings.corpus_dir))
     mp.setenv("CHATBOT_INDEX_DIR", str(settings.index_dir))
+    mp.setenv("CHATBOT_COLLECTIONS_DIR", str(root / "collections"))
     st.cache_resource.clear()
     yield settings
     st.cache_resource.clear()
@@ -121,15 +122,19 @@ def test_example_button_asks_it_and_new_chat_clears(app_env):
     example = next(b for b in at.button if b.label.endswith("?"))
     example.click().run()
     assert len(at.chat_message) == 2 and at.chat_message[0].markdown[0].value.startswith(example.label.split()[0])
-    at.sidebar.button[0].click().run()  # "New chat"
+    next(b for b in at.sidebar.button if b.label == "New chat").click().run()
     assert len(at.chat_message) == 0
+
+
+def add_documents_uploader(at):
+    return next(u for u in at.sidebar.file_uploader if u.label.startswith("PDF, Word"))
 
 
 def test_upload_adds_a_document_that_answers_questions(app_env):
     at = new_session()
     text = ("Cycling and knees\n\nCycling strengthens the quadriceps, which steadies the knee. "
             "<script>document.title='pwned'</script> Riders should set the saddle height carefully.\n")
-    at.sidebar.file_uploader[0].upload("cycling-guide.txt", text.encode(), "text/plain").run()
+    add_documents_uploader(at).upload("cycling-guide.txt", text.encode(), "text/plain").run()
     assert not at.exception
     assert any("cycling-guide.txt" in shown(s.value) and "passages" in s.value for s in at.sidebar.success)
     assert (app_env.corpus_dir / "cycling-guide.txt").exists()
@@ -139,10 +144,22 @@ def test_upload_adds_a_document_that_answers_questions(app_env):
     assert any(escape_markdown("cycling-guide.txt") in c.value for e in answer.expander for c in e.caption)
 
 
+def test_replacing_a_document_indexes_the_new_version_once(app_env):
+    """The replace box empties after a replace: the page settles (a box that kept its file replaced it on every rerun)."""
+    at = new_session()
+    uploader = next(u for u in at.sidebar.file_uploader if u.label.startswith("Replace "))
+    doc = shown(uploader.label).split()[1]
+    new_version = (app_env.corpus_dir / doc).read_text(encoding="utf-8") + "\nA sentence added in the new version.\n"
+    uploader.upload(doc, new_version.encode(), "text/plain").run()
+    assert not at.exception
+    assert [shown(s.value) for s in at.sidebar.success] == [f"Replaced {doc} with the new version."]
+    assert (app_env.corpus_dir / doc).read_text(encoding="utf-8") == new_version
+
+
 def test_unreadable_upload_gets_one_friendly_message_and_changes_nothing(app_env):
     at = new_session()
     before = sorted(p.name for p in app_env.corpus_dir.iterdir())
-    at.sidebar.file_uploader[0].upload("notes.txt", b"\xff\xfe\x81 not utf-8", "text/plain").run()
+    add_documents_uploader(at).upload("notes.txt", b"\xff\xfe\x81 not utf-8", "text/plain").run()
     assert not at.exception
     errors = [shown(e.value) for e in at.sidebar.error]
     assert len(errors) == 1 and "notes.txt" in errors[0] and "UTF-8" in errors[0]

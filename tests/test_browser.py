@@ -3,6 +3,7 @@
 Uses Debian's chromium and chromium-driver (`make test` installs them); a screenshot of each step is
 saved under artifacts/ (git-ignored) for a person to look at.
 """
+import contextlib
 import os
 import socket
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 from helpers import PROJECT, SCIATIC_DOC, copy_corpus
 from helpers.makers import lighthouse_pdf
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -44,7 +45,8 @@ def app_url(tmp_path_factory, embedder):
     settings = Settings(corpus_dir=copy_corpus(root / "corpus"), index_dir=root / "index")
     build_index(settings, embedder, progress=False)
     port = free_port()
-    env = dict(os.environ, CHATBOT_CORPUS_DIR=str(settings.corpus_dir), CHATBOT_INDEX_DIR=str(settings.index_dir))
+    env = dict(os.environ, CHATBOT_CORPUS_DIR=str(settings.corpus_dir), CHATBOT_INDEX_DIR=str(settings.index_dir),
+               CHATBOT_COLLECTIONS_DIR=str(root / "collections"))
     log = open(root / "streamlit.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(PROJECT / "app.py"), "--server.port", str(port),
@@ -122,8 +124,7 @@ def upload(driver, url: str, settings, name: str, content: str | bytes, notice: 
     path = settings.corpus_dir.parent / name
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     driver.get(url)
-    file_input = wait(driver, 300).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
-    file_input.send_keys(str(path))
+    sidebar_uploader(driver).send_keys(str(path))
     wait(driver, 300).until(lambda d: d.find_elements(By.XPATH, f"//*[contains(text(), '{notice}')]") and idle(d))
 
 
@@ -206,3 +207,75 @@ def test_hostile_titles_and_file_names_never_become_links(app_url, browser):
     links = [a.get_attribute("href") or "" for a in browser.find_elements(By.TAG_NAME, "a")]
     assert not [h for h in links if "evil" in h or h.startswith("mailto:")]  # …and nothing from it is a link
     shot(browser, "5-hostile-titles")
+
+
+def sidebar_uploader(driver):
+    """The "Add documents" file input (each document also has a "Replace" uploader)."""
+    return wait(driver, 300).until(lambda d: next((u.find_element(By.CSS_SELECTOR, "input[type='file']") for u in d.find_elements(
+        By.CSS_SELECTOR, "[data-testid='stFileUploader']") if "PDF, Word" in u.text), None))  # None: not drawn yet, look again
+
+
+def click_text(driver, xpath: str, seconds: int = 120) -> None:
+    element = wait(driver, seconds).until(EC.element_to_be_clickable((By.XPATH, xpath)))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
+def choose(driver, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox or multiselect by its label."""
+    widget = f"//label[contains(., '{label}')]/ancestor::div[contains(@data-testid, 'stSelectbox') or " \
+             f"contains(@data-testid, 'stMultiSelect')][1]"
+    for _ in range(3):  # typing while the page reruns can lose the keys: look at what is chosen, and try again
+        box = wait(driver, 120).until(lambda d: d.find_element(By.XPATH, widget + "//input"))
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+        box.click()
+        box.send_keys(option)
+        with contextlib.suppress(TimeoutException):  # the filtered list is drawn before ENTER can pick from it
+            wait(driver, 10).until(lambda d: d.find_elements(By.XPATH, f"//*[@role='option'][contains(., '{option}')]"))
+        box.send_keys(Keys.ENTER)
+        wait(driver, 120).until(idle)
+        shown = driver.find_element(By.XPATH, widget)  # a multiselect shows chips; a selectbox its input's value
+        if option in shown.text + (shown.find_element(By.TAG_NAME, "input").get_attribute("value") or ""):
+            return
+    raise AssertionError(f"{option} could not be chosen in {label}")
+
+
+def test_a_second_collection_from_the_app_alone(app_url, browser):
+    """Make a collection, upload into it, ask limited to two of its documents (the answer cites only those), delete
+    one document (gone from the answers), switch back and find the first collection's conversation."""
+    url, settings = app_url
+    browser.get(url)
+    ask(browser, "Which nerve is the largest in the human body?", 0)
+    click_text(browser, "//summary[contains(., 'New collection')]")
+    name = wait(browser, 60).until(EC.element_to_be_clickable((By.XPATH, "//input[@aria-label='Name (letters, digits, - or _)']")))
+    name.send_keys("lighthouses")
+    click_text(browser, "//button[.//p[text()='Create']]")
+    wait(browser, 120).until(lambda d: "no documents yet" in d.find_element(By.TAG_NAME, "body").text and idle(d))
+    files = {"harbour.txt": "The Harbour Light\n\nThe Harbour Light was first lit in 1871 by keeper Ellis.\n",
+             "north.txt": "The North Light\n\nThe North Light was first lit in 1903 by keeper Moss.\n",
+             "decoy.txt": "The Decoy Light\n\nThe Decoy Light was first lit in 1790 by keeper Vane.\n"}
+    for file_name, text in files.items():
+        (settings.corpus_dir.parent / file_name).write_text(text, encoding="utf-8")
+        sidebar_uploader(browser).send_keys(str(settings.corpus_dir.parent / file_name))
+        wait(browser, 300).until(lambda d, f=file_name: d.find_elements(By.XPATH, f"//*[contains(text(), 'Added {f}')]") and idle(d))
+    shot(browser, "6-new-collection-with-documents")
+
+    click_text(browser, "//summary[contains(., 'Answer from')]")
+    choose(browser, "Only these documents", "harbour.txt")
+    choose(browser, "Only these documents", "north.txt")
+    ask(browser, "Which keeper first lit the light, and in which year?", 0)
+    answer = last_message(browser).text
+    assert "Limited to: harbour.txt, north.txt" in answer and "Vane" not in answer and "1790" not in answer
+    assert "Ellis" in answer or "Moss" in answer
+    shot(browser, "7-limited-answer")
+
+    click_text(browser, "//summary[contains(., 'Documents (3)')]")
+    click_text(browser, "//div[contains(@class, 'st-key-del-north')]//button")
+    wait(browser, 300).until(lambda d: d.find_elements(By.XPATH, "//*[contains(text(), 'Deleted north.txt')]") and idle(d))
+    ask(browser, "When was the North Light first lit?", 1)
+    assert "1903" not in last_message(browser).text and "Moss" not in last_message(browser).text
+
+    choose(browser, "Collection", "default")
+    wait(browser, 120).until(lambda d: "Which nerve is the largest in the human body?" in d.find_element(By.TAG_NAME, "body").text)
+    assert "sciatic" in browser.find_element(By.TAG_NAME, "body").text.lower()
+    shot(browser, "8-back-to-the-first-collection")

@@ -52,3 +52,18 @@ def test_a_name_or_tag_that_matches_nothing_is_one_sentence(tagged_bot, docs, ta
     with pytest.raises(ChatbotError) as err:
         tagged_bot.search("nerve", docs=docs, tags=tags)
     assert str(err.value).startswith(words) and "\n" not in str(err.value)
+
+
+def test_evaluation_asks_a_question_limited_as_its_line_says(tagged_bot, tmp_path):
+    import json
+
+    from chatbot.evaluation.runner import run_eval
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(q) for q in [
+        {"id": "tag", "question": "When does the clinic open?", "answerable": True, "docs": ["notes.md"], "limit_tags": ["clinic"]},
+        {"id": "all", "question": "When does the clinic open?", "answerable": True, "docs": ["notes.md"]},
+    ]) + "\n", encoding="utf-8")
+    run_eval(questions, tmp_path / "run", tagged_bot.settings, bot=tagged_bot, progress=False)
+    records = {r["id"]: r for r in map(json.loads, (tmp_path / "run" / "results.jsonl").read_text().splitlines())}
+    assert records["tag"]["limited_to"] == ["notes.md"] and records["all"]["limited_to"] is None

@@ -137,7 +137,7 @@ def test_a_wheel_installed_outside_the_checkout_answers_from_its_own_data(tmp_pa
     def run(*args):
         return subprocess.run([str(python), *args], cwd=work, env=env, capture_output=True, text=True, timeout=600)
 
-    where = run("-c", "import chatbot, chatbot.answer.answerability as a; print(chatbot.__file__); print(a.WEIGHTS_FILE.parent)")
+    where = run("-c", "import chatbot, chatbot.answer.answerability as a; print(chatbot.__file__); print(a.SHIPPED_WEIGHTS[0].parent)")
     assert where.returncode == 0, where.stderr
     assert all(str(PROJECT) not in line and str(site) in line for line in where.stdout.splitlines()), where.stdout
     assert run("-m", "chatbot", "index").returncode == 0

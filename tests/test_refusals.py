@@ -67,6 +67,9 @@ def test_a_quantity_question_needs_a_quantity_in_its_answer(question, sentences,
     ("Yes, sciatica is usually a serious condition.", "Is sciatica usually a serious condition?", False),
     ("Did your back hurt first, or your knee?", "Why is it hard to tell which started hurting first?", True),
     ("An occupational therapist can help.", "Who can help with the mental struggles of long pain?", False),
+    ("The oven should be preheated before baking bread.", "Should the oven be preheated before baking bread?", False),
+    ("Bread can be baked in various ways.", "In which ways can bread be baked?", True),
+    ("Rye dough is usually proofed in a basket.", "How is rye dough usually proofed?", False),
 ])
 def test_an_answer_must_say_something_the_question_did_not(sentence, question, restates):
     from chatbot.answer.refusals import adds_nothing

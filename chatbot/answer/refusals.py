@@ -39,27 +39,28 @@ _TIME_QUANTITY = re.compile(r"\b(every|each|daily|weekly|monthly|hourly|minutes?
 
 
 # Check: an answer sentence must say something the question did not. Words that name nothing on their own (modal
-# verbs, question words, "type", "option", "help") do not count as something new (stemmed, as keyword_tokens gives them).
-_EMPTY_WORDS = frozenset(" ".join([
-    "can could may might will would should must shall do doe did done ha have had get got",  # modal and auxiliary verbs
-    "which what who whom whose when where whi how",  # question words
-    "help consid use make type kind way option thing one also often usual general typic possibl includ involv variou",
-    "certain particular specif sometim mani some well realli actual",
-    "reduc risk prevent avoid lower improv",  # the aim of the asking ("to avoid pain"), not the way to it
-]).split())
+# verbs, question words, "type", "option", "help") do not count as something new. Written as words and stemmed as
+# keyword_tokens stems them ("several" is left out: it stems to "sever", as "severe" does).
+_EMPTY_WORDS = frozenset(keyword_tokens([" ".join([
+    "can could may might will would should must shall do does did done has have had get got",  # modal and auxiliary verbs
+    "which what who whom whose when where why how",  # question words
+    "help consider use make type kind way option thing one also often usually general typically possible possibly",
+    "include includes including involve involves various different multiple numerous",
+    "certain particular specific sometimes many some well really actually",
+    "reduce risk prevent avoid lower improve",  # the aim of the asking ("to avoid pain"), not the way to it
+])])[0])
 # Who someone is: an answer to "who…?", but in any other question "individuals" only restates "someone".
-_PERSON_WORDS = frozenset(["individu", "peopl", "person", "someon", "everyon", "anyon"])
+_PERSON_WORDS = frozenset(keyword_tokens(["individual individuals people person someone everyone anyone"])[0])
 _YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|may|might|must)\b", re.IGNORECASE)
-_POLARITY = re.compile(r"^\W*(yes|no)\b|\b(not|no|never|none|nothing|neither|nor)\b|n't\b", re.IGNORECASE)
 
 
 def adds_nothing(sentence: str, question: str) -> bool:
     """True when the sentence names nothing the question did not (no new entity, number, date, item, cause, step):
-    it restates the question instead of answering it. A question is never an answer; a yes or a no answers a yes/no
-    question."""
+    it restates the question instead of answering it. A question is never an answer; a statement answers a yes/no
+    question (restating its proposition affirms it, "yes" or a negation settles it)."""
     if sentence.rstrip().endswith("?"):
         return True
-    if _YES_NO_QUESTION.search(question) and _POLARITY.search(sentence):
+    if _YES_NO_QUESTION.search(question):
         return False
     if numbers_in(sentence) - numbers_in(question):
         return False

@@ -19,6 +19,8 @@ class EvalQuestion:
     docs: list[str] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)  # every accepted answer span (SQuAD style), when the set has them
+    limit_docs: list[str] = field(default_factory=list)  # the question is asked limited to these documents…
+    limit_tags: list[str] = field(default_factory=list)  # …or to documents with these tags (chosen sources)
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -51,7 +53,7 @@ def _question(row: object, where: str) -> EvalQuestion:
     for key, kind in (("id", str), ("question", str), ("answerable", bool)):
         if not isinstance(row.get(key), kind):
             raise ChatbotError(f"{where} needs {key!r} as a {kind.__name__}; add or fix it.")
-    for key in ("evidence", "docs", "history", "answers"):
+    for key in ("evidence", "docs", "history", "answers", "limit_docs", "limit_tags"):
         if not isinstance(row.get(key, []), list):
             raise ChatbotError(f"{where} has {key!r} that is not a list; make it a JSON list.")
     problem = history_problem(row.get("history"))
@@ -61,4 +63,5 @@ def _question(row: object, where: str) -> EvalQuestion:
         raise ChatbotError(f"{where} is answerable but lists no 'docs'; name the files that hold the answer.")
     return EvalQuestion(row["id"], row["question"], row["answerable"], str(row.get("answer", "")),
                         list(row.get("evidence", [])), list(row.get("docs", [])), list(row.get("history", [])),
-                        [str(a) for a in row.get("answers", [])])
+                        [str(a) for a in row.get("answers", [])], [str(d) for d in row.get("limit_docs", [])],
+                        [str(t) for t in row.get("limit_tags", [])])

@@ -49,7 +49,10 @@ def run_eval(questions_path: Path, out_dir: Path, settings: Settings, limit: int
                     tqdm(total=len(todo), desc="Evaluating", unit="q", disable=not progress) as bar:
                 passed = sum(r["metrics"]["pass"] for r in done.values())
                 # Only this thread writes: each record is appended whole, in question order.
-                for record in pool.map(lambda q: score_question(q, bot.ask(q.question, q.history), scorer), todo):
+                def answer(q: EvalQuestion) -> dict:
+                    return score_question(q, bot.ask(q.question, q.history, docs=q.limit_docs or None,
+                                                     tags=q.limit_tags or None), scorer)
+                for record in pool.map(answer, todo):
                     done[record["id"]] = record
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
                     out.flush()

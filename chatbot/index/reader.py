@@ -44,13 +44,28 @@ class LocalIndex:
     store: ChunkStore
     _reader: IO | None = field(default=None, repr=False)  # the shared lock that keeps this build on disk
     _last_bm25: tuple = field(default=((), None), repr=False)
+    exact_max_chunks: int = 50_000  # chosen passages up to this many are searched exactly (IndexSettings.exact_max_chunks)
 
     @property
     def n_chunks(self) -> int:
         return self.manifest.n_chunks
 
     def dense_search(self, vector: np.ndarray, n: int, docs: frozenset[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        return self.dense.search(vector, n, None if docs is None else self.rows_of(docs))
+        if docs is None:
+            return self.dense.search(vector, n)
+        rows = self.rows_of(docs)
+        if len(rows) > self.exact_max_chunks:  # many chosen: FAISS with a selector (IVF: within the probed clusters)
+            return self.dense.search(vector, n, rows)
+        # A few chosen documents: exactly, over their own vectors (an IVF search would only see the probed clusters).
+        vectors = np.concatenate([np.asarray(self.store.segment(e)[1]) for e in self._entries_of(docs)]) if len(rows) else None
+        if vectors is None:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        scores = vectors @ vector
+        best = np.argsort(-scores, kind="stable")[:n]
+        return scores[best].astype(np.float32), rows[best]
+
+    def _entries_of(self, docs: frozenset[str]):
+        return [self.manifest.documents[d] for d in sorted(docs) if d in self.manifest.documents]
 
     def keyword_search(self, query: str, n: int, docs: frozenset[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         scores = self._bm25(keyword_tokens([query])[0])
@@ -61,8 +76,8 @@ class LocalIndex:
         return scores[best], self.keyword.rows[best]
 
     def rows_of(self, docs: frozenset[str]) -> np.ndarray:
-        """The rows of the given documents (those the index holds)."""
-        entries = [self.manifest.documents[d] for d in sorted(docs) if d in self.manifest.documents]
+        """The rows of the given documents (those the index holds), in the order `_entries_of` gives them."""
+        entries = self._entries_of(docs)
         return (np.concatenate([np.arange(e.first_row, e.first_row + e.n_chunks) for e in entries]) if entries
                 else np.zeros(0, np.int64))
 
@@ -171,7 +186,7 @@ def _open_build(build: Path, settings: Settings, reader: IO) -> LocalIndex:
                 raise ValueError(f"segment {entry.segment} is missing")
     except Exception as exc:  # truncated, edited or missing files: all mean the same to a user
         raise _damaged(settings, exc) from None
-    return LocalIndex(build, manifest, dense, keyword, store, reader)
+    return LocalIndex(build, manifest, dense, keyword, store, reader, exact_max_chunks=settings.index.exact_max_chunks)
 
 
 def _damaged(settings: Settings, exc: Exception) -> IndexDamagedError:
