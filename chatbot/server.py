@@ -61,6 +61,11 @@ class AskRequest(BaseModel):
     tags: list[str] | None = Field(default=None, max_length=100)  # only documents with these tags
 
 
+class CollectionRename(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=64)
+
+
 class NewCollection(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(max_length=64)
@@ -124,6 +129,11 @@ def create_app(source: Chatbot | Library, token: str | None = None) -> FastAPI:
     @app.get("/v1/collections/{name}", dependencies=[Depends(guard)])
     def one_collection(name: str) -> dict:
         return _collection_json(name, library.bot(name))
+
+    @app.patch("/v1/collections/{name}", dependencies=[Depends(guard)])
+    def rename_collection(name: str, body: CollectionRename) -> dict:
+        library.rename(name, body.name)
+        return _collection_json(body.name, library.bot(body.name))
 
     @app.delete("/v1/collections/{name}", dependencies=[Depends(guard)], status_code=204)
     def delete_collection(name: str) -> None:

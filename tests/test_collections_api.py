@@ -1,4 +1,4 @@
-"""Several collections over HTTP: /v1/collections creates, lists and deletes them and their documents; an OpenAI
+"""Several collections over HTTP: /v1/collections creates, lists, renames and deletes them and their documents; an OpenAI
 client lists them as models and gets cited answers from the one it names (the real engine, a scripted model)."""
 from __future__ import annotations
 
@@ -36,8 +36,10 @@ def test_collections_are_created_filled_listed_and_deleted_over_http(api):
     assert names == ["default", "lighthouses"]
     docs = httpx2.get(f"{api}/v1/collections/lighthouses/documents").json()["documents"]
     assert [(d["doc"], d["status"], d["passages"]) for d in docs] == [("harbour.txt", "indexed", 1)]
-    assert httpx2.delete(f"{api}/v1/collections/lighthouses/documents/harbour.txt").json()["passages"] == 0
-    assert httpx2.delete(f"{api}/v1/collections/lighthouses").status_code == 204
+    renamed = httpx2.patch(f"{api}/v1/collections/lighthouses", json={"name": "lights"})
+    assert renamed.status_code == 200 and renamed.json()["name"] == "lights" and renamed.json()["documents_count"] == 1
+    assert httpx2.delete(f"{api}/v1/collections/lights/documents/harbour.txt").json()["passages"] == 0
+    assert httpx2.delete(f"{api}/v1/collections/lights").status_code == 204
     assert [c["name"] for c in httpx2.get(f"{api}/v1/collections").json()["collections"]] == ["default"]
 
 
@@ -45,6 +47,7 @@ def test_collections_are_created_filled_listed_and_deleted_over_http(api):
     ("post", "/v1/collections", {"name": "../etc"}, 400, "cannot name a collection"),
     ("get", "/v1/collections/nope/documents", None, 404, "There is no collection 'nope'"),
     ("delete", "/v1/collections/default", None, 400, "cannot be deleted"),
+    ("patch", "/v1/collections/default", {"name": "other"}, 400, "cannot be renamed"),
     ("post", "/v1/ask", {"question": "When was it built?", "collection": "nope"}, 404, "There is no collection 'nope'"),
     ("post", "/v1/ask", {"question": "When was it built?", "tags": ["finance"]}, 400, "No document has the tag 'finance'"),
 ])
