@@ -29,26 +29,19 @@ def add_library_commands(sub, collection_option: Callable[[argparse.ArgumentPars
 
     p = sub.add_parser("documents", help="list, add, delete, replace or re-index a collection's documents")
     actions = p.add_subparsers(dest="action", required=True)
-    q = actions.add_parser("list", help="each file with its status: indexed (passages, pages, tags, when), skipped, pending")
-    collection_option(q)
-    q.set_defaults(run=_documents)
-    q = actions.add_parser("add", help="copy files into the collection (checked; a name in use gets a free one) and index them")
-    q.add_argument("files", nargs="+", type=Path)
-    collection_option(q)
-    q.set_defaults(run=_add)
-    q = actions.add_parser("delete", help="remove a document: its file and, at once, its passages")
-    q.add_argument("doc")
-    collection_option(q)
-    q.set_defaults(run=_delete_document)
-    q = actions.add_parser("replace", help="a new version of a document, from a file")
-    q.add_argument("doc")
-    q.add_argument("file", type=Path)
-    collection_option(q)
-    q.set_defaults(run=_replace)
-    q = actions.add_parser("reindex", help="read, chunk and embed one document again")
-    q.add_argument("doc")
-    collection_option(q)
-    q.set_defaults(run=_reindex)
+    files, file, doc = ("files", {"nargs": "+", "type": Path}), ("file", {"type": Path}), ("doc", {})
+    for name, help_text, arguments, run in [
+        ("list", "each file with its status: indexed (passages, pages, tags, when), skipped, pending", [], _documents),
+        ("add", "copy files into the collection (checked; a name in use gets a free one) and index them", [files], _add),
+        ("delete", "remove a document: its file and, at once, its passages", [doc], _delete_document),
+        ("replace", "a new version of a document, from a file", [doc, file], _replace),
+        ("reindex", "read, chunk and embed one document again", [doc], _reindex),
+    ]:
+        q = actions.add_parser(name, help=help_text)
+        for argument, options in arguments:
+            q.add_argument(argument, **options)
+        collection_option(q)
+        q.set_defaults(run=run)
 
 
 def _library(settings: Settings):
