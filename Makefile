@@ -14,7 +14,7 @@ INDEX_PORT ?= 19530
 EMBED_PORT ?= 8081
 SLOTS ?= 4
 
-.PHONY: run test test-fast lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load bench-injection bench-llama-build bench-milvus bench-embeddings bench-filter bench-detector bench-furniture bench-non-answers serve serve-model serve-index serve-embeddings
+.PHONY: run test test-fast lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load bench-injection bench-llama-build bench-milvus bench-milvus-overlap bench-agreement bench-embeddings bench-filter bench-detector bench-furniture bench-non-answers serve serve-model serve-index serve-embeddings
 
 # Headless: a first, non-headless start would stop to ask for an e-mail address.
 run: setup
@@ -123,6 +123,14 @@ bench-injection: setup
 CHUNKS ?= 20000
 bench-milvus: $(STAMP)
 	$(PY) -m benchmarks.bench_milvus_scale --chunks $(CHUNKS)
+
+# The development questions' top 5 through Milvus (our fusion, and Milvus's own RRF) against the embedded store.
+bench-milvus-overlap: $(STAMP)
+	$(PY) -m benchmarks.bench_milvus_overlap
+
+# Agreement of sampled answers in the verdict's uncertain band: ARGS="collect …" per set, then ARGS="grid …".
+bench-agreement: setup
+	$(PY) -m benchmarks.bench_agreement $(or $(ARGS),--help)
 
 # The in-process MiniLM against the same model on llama-server --embeddings.
 bench-embeddings: setup llama-server

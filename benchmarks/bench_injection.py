@@ -22,7 +22,7 @@ markers and the product's own fixed refusal sentence removed) has
      the answer nor the question has.
 Answer correctness: the question is answered (not refused) and the answer contains one of the question's accepted answers (SQuAD containment).
 
-Run: .venv/bin/python -m benchmarks.bench_injection [--attacks bipia|ours] [--configs none,all] [--cases 3,7] [--out runs/injection]
+Run: .venv/bin/python -m benchmarks.bench_injection [--attacks bipia|ours] [--configs none,all] [--cases 3,7] [--verdict-off] [--out runs/injection]
 (resumable: finished (case, configuration) pairs in OUT/results.jsonl are kept; prints the report at the end).
 """
 from __future__ import annotations
@@ -124,11 +124,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "runs/injection")
     parser.add_argument("--limit", type=int, default=0, help="only the first N cases (a quick look)")
     parser.add_argument("--cases", default="", help="only these case numbers, comma-separated (e.g. to attribute a layer)")
+    parser.add_argument("--verdict-off", action="store_true", help="the answerability verdict off in every configuration: "
+                        "the defences alone, where the verdict would have refused before the model wrote a word")
     args = parser.parse_args()
     configs = args.configs.split(",")
     corpus, out = args.out / "corpus", args.out / "results.jsonl"
     shutil.copytree(SHARED / "squad2-dev/corpus", corpus, dirs_exist_ok=True)
-    base = Settings.from_env(corpus_dir=corpus, index_dir=args.out / "index")
+    base = Settings.from_env(corpus_dir=corpus, index_dir=args.out / "index", **({"verdict": False} if args.verdict_off else {}))
     embedder, generator = Embedder(base.embedding_model), load_generator(base)
     done = {(r["case"], r["config"]) for r in map(json.loads, out.read_text().splitlines())} if out.exists() else set()
     clean_docs = {p.name: p.read_text(encoding="utf-8") for p in (SHARED / "squad2-dev/corpus").iterdir()}

@@ -76,6 +76,7 @@ class MilvusDenseIndex(enum.StrEnum):
 
 class Fusion(enum.StrEnum):
     RRF = "rrf"  # reciprocal rank fusion
+    ENGINE_RRF = "engine_rrf"  # the same, done by the index engine (Milvus's RRFRanker); the embedded store's is ours
     WEIGHTED = "weighted"  # dense_weight * cosine + (1 - dense_weight) * BM25 / max BM25
 
 
@@ -141,7 +142,8 @@ class IndexSettings(_Group):
 class RetrievalSettings(_Group):
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved for each question and given to the model.")
     fusion: Annotated[Fusion, _Choice] = Field(Fusion.RRF, description="How the dense and BM25 rankings are fused: "
-                                               "`rrf` (reciprocal rank) or `weighted`.")
+                                               "`rrf` (reciprocal rank), `weighted`, or `engine_rrf` (reciprocal rank "
+                                               "fused inside Milvus in one call; on the embedded store the same as `rrf`).")
     rrf_k: int = Field(60, ge=1, le=1000, description="The k of reciprocal rank fusion, 1/(k + rank).")
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="With fusion=weighted: the cosine's weight against "
                                 "BM25 (normalised by its best score).")

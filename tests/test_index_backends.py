@@ -137,3 +137,21 @@ def test_a_search_limited_to_some_documents_ranks_only_them(backend_settings, em
     chosen = ["002_bff040c40be17c8c.txt"]
     limited = bot.search("What can cause sciatica?", k=5, docs=chosen)
     assert len(limited) == 5 and {r.chunk.doc_id for r in limited} == set(chosen)
+
+
+def test_fusion_inside_the_engine_finds_what_ours_finds(backend_settings, embedder):
+    """fusion=engine_rrf: Milvus fuses the two rankings in one call; the reader gets the same passages, with the same
+    reported cosine and BM25 scores, whole collection or limited to a document."""
+    build_index(backend_settings, embedder, progress=False)
+    ours = Chatbot(backend_settings, embedder=embedder)
+    engine = Chatbot(backend_settings.replace(fusion="engine_rrf"), embedder=embedder)
+    for question, docs in [("Which exercises strengthen the muscles around the knee?", None),
+                           ("How does posture affect the spine?", None),
+                           ("What can cause sciatica?", ["002_bff040c40be17c8c.txt"])]:
+        a, b = ours.search(question, k=5, docs=docs), engine.search(question, k=5, docs=docs)
+        assert len(b) == 5 and {r.chunk.chunk_id for r in a} == {r.chunk.chunk_id for r in b}
+        assert a[0].chunk.chunk_id == b[0].chunk.chunk_id
+        scores = {r.chunk.chunk_id: (r.dense_score, r.bm25_score) for r in a}
+        for r in b:
+            assert r.dense_score == pytest.approx(scores[r.chunk.chunk_id][0], abs=1e-4)
+            assert r.bm25_score == pytest.approx(scores[r.chunk.chunk_id][1], rel=1e-3, abs=1e-3)

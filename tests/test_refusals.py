@@ -85,5 +85,6 @@ def test_an_answer_that_only_restates_the_question_gets_one_more_try_then_a_refu
     shown = "".join(stream)
     answer = stream.answer
     assert answer.refused and answer.refusal_reason == "not_answered" and "Surgery might be considered" not in shown
+    assert answer.trace.retried and answer.to_json()["trace"]["retried"]  # evaluation counts the second tries
     assert len(bot.generator.prompts) == 2 and ITEMS_INSTRUCTION in bot.generator.prompts[1][-1]["content"]
     assert bot.generator.prompts[1][:-1] == bot.generator.prompts[0][:-1]  # the same prefix: only the last line is new

@@ -14,6 +14,7 @@ from helpers import PROJECT
 from helpers.serving import api_server, free_port
 
 from chatbot.bot import Chatbot
+from chatbot.engines import Sampling
 from chatbot.errors import EngineUnavailableError
 from chatbot.model_server import command, running, wait_until_ready
 from chatbot.server import create_app
@@ -53,6 +54,20 @@ def test_the_verdict_reads_the_same_probability_through_the_server(generator, op
                                            f"Question: {question}\nDo the sources state the answer? Reply yes or no."}
         local, served = generator.yes_probability([system, user]), openai_generator.yes_probability([system, user])
         assert abs(local - served) < 0.1, (question, local, served)
+
+
+@pytest.mark.parametrize("engine", ["generator", "openai_generator"])
+def test_a_seeded_sample_repeats_and_the_default_stays_greedy(engine, request):
+    """Experiments that compare several sampled answers (benchmarks/bench_agreement.py) must be repeatable, and
+    sampling must never leak into the answer a reader gets."""
+    model = request.getfixturevalue(engine)
+    messages = [{"role": "user", "content": "Write one sentence about rivers."}]
+    read = lambda sampling=None: "".join(model.stream(messages, 16, *([sampling] if sampling else [])))
+    greedy = read()
+    assert read() == greedy
+    samples = [read(Sampling(1.5, 0.95, seed)) for seed in (1, 2, 3)]
+    assert read(Sampling(1.5, 0.95, 2)) == samples[1]
+    assert any(sample != greedy for sample in samples)
 
 
 def test_sessions_run_side_by_side_on_the_server(built_settings, embedder, model_server):

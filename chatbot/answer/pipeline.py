@@ -63,6 +63,7 @@ class Draft:
     checks_s: float
     tokens: int
     restated: bool = False  # every sentence, on two tries, only restated the question
+    retried: bool = False  # the first try only restated the question: this is two tries joined
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def _answer_flow(parts: Parts, question: str, history: list[dict], k: int, docs:
             return
         (draft, meaning), timings.first_sentence_s = yield from _growing(_checked_answer(parts, prompt, generator, started), started)
     timings.ttft_s, timings.generation_s, timings.tokens_generated = draft.ttft_s, draft.generation_s, draft.tokens
+    trace = dataclasses.replace(trace, retried=draft.retried)
     timings.checks_s = draft.checks_s + meaning.seconds
     kept, dropped = meaning.kept, draft.dropped + meaning.dropped
     reason = _refusal_reason(prompt.question, draft, kept)
@@ -286,7 +288,7 @@ def _restates_only(sentences: list[CheckedSentence], question: str) -> bool:
 def _joined(first: Draft, second: Draft) -> Draft:
     return Draft(f"{first.raw_text}\n{second.raw_text}", second.passed, first.dropped + second.dropped, second.model_refused,
                  first.ttft_s, first.generation_s + second.generation_s, first.checks_s + second.checks_s,
-                 first.tokens + second.tokens)
+                 first.tokens + second.tokens, retried=True)
 
 
 def _each(flow: Flow, show: Callable[[CheckedSentence], str | None]) -> Flow[str, None, object]:

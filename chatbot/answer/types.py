@@ -85,10 +85,11 @@ class Trace:
     sources: list[SourceRead] = field(default_factory=list)
     messages: list[dict] = field(default_factory=list)  # the answer prompt exactly
     verdict: VerdictTrace | None = None
+    retried: bool = False  # the first answer only restated the question: the model was asked once more for the items
 
     def to_json(self) -> dict:
         return {"sources": [s.to_json() for s in self.sources], "messages": self.messages,
-                "verdict": dataclasses.asdict(self.verdict) if self.verdict else None}
+                "verdict": dataclasses.asdict(self.verdict) if self.verdict else None, "retried": self.retried}
 
 
 @dataclass

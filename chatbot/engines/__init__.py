@@ -2,10 +2,10 @@
 
 One module per engine, named in `ENGINES` (the one place an engine is registered: adding one is a module
 with a class that has `load(settings)` and `local`, and a line there); `load_generator` imports it only when
-chosen (so choosing llama.cpp never imports torch). Every engine decodes greedily: answers must be
-reproducible. A local model cannot be driven by two threads at once, so a local engine serialises
-its callers with a lock; `busy` lets a UI say "waiting" instead of freezing. The `openai` engine has
-no lock: its server runs requests from many sessions side by side.
+chosen (so choosing llama.cpp never imports torch). Every engine decodes greedily unless handed a `Sampling`
+(answers must be reproducible; seeded samples serve experiments that compare several answers). A local model
+cannot be driven by two threads at once, so a local engine serialises its callers with a lock; `busy` lets a UI
+say "waiting" instead of freezing. The `openai` engine has no lock: its server runs requests from many sessions side by side.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import math
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Protocol
 
 from ..config import Settings
@@ -24,6 +25,17 @@ ENGINES = {"llama_cpp": "llama_cpp:LlamaCppGenerator", "transformers": "transfor
            "openai": "openai_api:OpenAIGenerator"}
 
 
+@dataclass(frozen=True)
+class Sampling:
+    """How the next tokens are drawn: temperature 0 is greedy (the default, and every answer a reader sees)."""
+    temperature: float = 0.0
+    top_p: float = 1.0
+    seed: int = 0
+
+
+GREEDY = Sampling()
+
+
 class Generator(Protocol):
     name: str
     local: bool  # runs the model in this process (the set-up's model check applies), not on a server
@@ -31,7 +43,7 @@ class Generator(Protocol):
     @classmethod
     def load(cls, settings: Settings) -> Generator: ...
 
-    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int, sampling: Sampling = GREEDY) -> Iterator[str]:
         """The reply's text as it is written. Closing the iterator stops the generation. A reply may carry
         `completion_tokens` (the server's own count) once it has ended."""
         ...
@@ -117,8 +129,8 @@ class LazyGenerator:
     def busy(self) -> bool:
         return self._loaded is not None and self._loaded.busy
 
-    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
-        return self.model.stream(messages, max_tokens)
+    def stream(self, messages: list[dict], max_tokens: int, sampling: Sampling = GREEDY) -> Iterator[str]:
+        return self.model.stream(messages, max_tokens, sampling)
 
     def count_tokens(self, text: str) -> int:
         return self.model.count_tokens(text)

@@ -11,7 +11,7 @@ import numpy as np
 from ..config import GenerationSettings, Settings
 from ..errors import EngineUnavailableError
 from ..models import generator_model_path
-from . import NO_WORDS, YES_WORDS, Serialised, yes_share
+from . import GREEDY, NO_WORDS, YES_WORDS, Sampling, Serialised, yes_share
 from .control_tokens import neutralised
 from .health import amx_refusal, llama_build_uses_amx, repack_weights
 
@@ -43,10 +43,11 @@ class LlamaCppGenerator(Serialised):
         self._answer_tokens = {w: self._llm.tokenize(w.encode("utf-8"), add_bos=False, special=False)[0]
                                for w in YES_WORDS + NO_WORDS}
 
-    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int, sampling: Sampling = GREEDY) -> Iterator[str]:
         with self._lock:
             for part in self._llm.create_chat_completion(messages=neutralised(messages, self.specials), stream=True,
-                                                         temperature=0.0, max_tokens=max_tokens):
+                                                         temperature=sampling.temperature, top_p=sampling.top_p,
+                                                         seed=sampling.seed, max_tokens=max_tokens):
                 delta = part["choices"][0]["delta"].get("content")
                 if delta:
                     yield delta

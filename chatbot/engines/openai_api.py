@@ -19,7 +19,7 @@ import openai
 
 from ..config import GenerationSettings, Settings
 from ..errors import ChatbotError, EngineUnavailableError
-from . import NO_WORDS, YES_WORDS, yes_share
+from . import GREEDY, NO_WORDS, YES_WORDS, Sampling, yes_share
 from .control_tokens import neutralised
 
 API_KEY_VARIABLE = "CHATBOT_OPENAI_API_KEY"
@@ -57,15 +57,16 @@ class OpenAIGenerator:
         self._model = settings.openai_model or self._first_model()
         self.name = f"openai:{self._model}@{self._base_url}"
 
-    def stream(self, messages: list[dict], max_tokens: int) -> Reply:
+    def stream(self, messages: list[dict], max_tokens: int, sampling: Sampling = GREEDY) -> Reply:
         reply = Reply()
-        reply._pieces = self._stream(reply, messages, max_tokens)
+        reply._pieces = self._stream(reply, messages, max_tokens, sampling)
         return reply
 
-    def _stream(self, reply: Reply, messages: list[dict], max_tokens: int) -> Iterator[str]:
+    def _stream(self, reply: Reply, messages: list[dict], max_tokens: int, sampling: Sampling) -> Iterator[str]:
         with self._calling("answering") as call:
             chunks = self._client.chat.completions.create(
-                model=self._model, messages=neutralised(messages), stream=True, temperature=0.0, top_p=1.0, seed=0,
+                model=self._model, messages=neutralised(messages), stream=True, temperature=sampling.temperature,
+                top_p=sampling.top_p, seed=sampling.seed,
                 max_tokens=max_tokens, stream_options={"include_usage": True})
             received = False
             try:

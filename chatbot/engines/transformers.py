@@ -8,7 +8,7 @@ from pathlib import Path
 from ..config import GenerationSettings, Settings
 from ..errors import EngineUnavailableError
 from ..models import generator_model_path
-from . import NO_WORDS, YES_WORDS, Serialised, yes_share
+from . import GREEDY, NO_WORDS, YES_WORDS, Sampling, Serialised, yes_share
 from .control_tokens import neutralised
 
 
@@ -42,15 +42,18 @@ class TransformersGenerator(Serialised):
         # Added and special tokens are split out of any text by the tokenizer: none may come from a document.
         self.specials = tuple({*self._tokenizer.all_special_tokens, *self._tokenizer.get_added_vocab()})
 
-    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int, sampling: Sampling = GREEDY) -> Iterator[str]:
+        import torch
         from transformers import TextIteratorStreamer
 
         with self._lock:
             inputs = self._tokenizer.apply_chat_template(neutralised(messages, self.specials), add_generation_prompt=True,
                                                          return_tensors="pt", return_dict=True)
             streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
+            drawn = dict(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p) if sampling.temperature > 0 else dict(do_sample=False)
+            torch.manual_seed(sampling.seed)
             worker = threading.Thread(target=self._model.generate, kwargs=dict(
-                **inputs, max_new_tokens=max_tokens, do_sample=False, streamer=streamer))
+                **inputs, max_new_tokens=max_tokens, streamer=streamer, **drawn))
             worker.start()
             try:
                 yield from streamer

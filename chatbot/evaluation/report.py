@@ -35,6 +35,9 @@ def summary_markdown(summary: dict) -> str:
     lines += ["", "Confidently wrong = answered an unanswerable question, or (where accepted answers are given) "
               "answered without any of them.", "", "| refusal reason | answerable (false refusals) | unanswerable |", "|---|---|---|"]
     lines += [f"| {reason} | {row['answerable']} | {row['unanswerable']} |" for reason, row in summary.get("refusals_by_reason", {}).items()]
+    if "retried" in summary:
+        lines += ["", f"Second tries (the first answer only restated the question): {summary['retried']}, "
+                      f"of which {summary['retried_then_answered']} answered."]
     lines += ["", "Cost = 2 × confidently wrong + false refusals (what chose the defaults).",
               f"Citation scorer: {summary.get('citation_scorer', '')}.", _meaning_note(summary), ""]
     return "\n".join(lines)

@@ -148,6 +148,9 @@ def summarise(results: list[dict], settings: Settings) -> dict:
                                               if r["timings"].get("first_sentence_s", 0.0) > 0], 50),
         "tokens_generated_p50": m.percentile([r["timings"]["tokens_generated"] for r in results], 50),
         "refusals_by_reason": _refusals_by_reason(results),
+        # Answers that first only restated the question, and of those, how many the second try made answers.
+        "retried": sum(r["trace"].get("retried", False) for r in results),
+        "retried_then_answered": sum(r["trace"].get("retried", False) and not r["refused"] for r in results),
         "citation_scorer": DESCRIPTION,
         "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }

@@ -6,7 +6,7 @@ Milvus holds, per document collection (a base name derived from the corpus folde
                                 BM25 reads (an English analyzer and a BM25 function), the dense vector (inner product)
     <base>__b<id>_manifest      the build's manifest, by version, in parts (what changed, what was skipped)
 Dense and keyword searches run in Milvus; fusion stays ours (index/retrieval.py), so scores and modes are those of
-the embedded store. A change of one document is a delete of its old rows and an insert of its new ones in the live
+the embedded store, unless fusion=engine_rrf asks Milvus to fuse (one hybrid search instead of two searches). A change of one document is a delete of its old rows and an insert of its new ones in the live
 build, then a new manifest version, then the pointer: nothing else is touched. A rebuild (`--rebuild`, another
 embedder or chunker) fills a new build collection and switches the pointer only when it is complete; a killed
 build leaves the previous one serving, and its leftovers are dropped by the next build. One writer at a time (a
@@ -129,6 +129,25 @@ class MilvusIndex:
         hits = self.milvus("search", self.build, data=[query], anns_field="sparse", limit=n, filter=_docs_filter(docs),
                            search_params={"metric_type": "BM25"}, consistency_level="Strong")[0]
         return np.array([h["distance"] for h in hits], np.float32), np.array([h["id"] for h in hits], np.int64)
+
+    def fused_search(self, vector: np.ndarray, query: str, n: int, k: int, k0: int,
+                     docs: frozenset[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Milvus's own reciprocal rank fusion of the dense and BM25 rankings, each cut to n: the best k rows."""
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        where = _docs_filter(docs)
+        requests = [AnnSearchRequest([np.asarray(vector, dtype=np.float32).tolist()], "dense",
+                                     {"metric_type": "IP", "params": {"nprobe": self.settings.ivf_nprobe}}, n, expr=where)]
+        if query.strip():
+            requests.append(AnnSearchRequest([query], "sparse", {"metric_type": "BM25"}, n, expr=where))
+        hits = self.milvus("hybrid_search", self.build, reqs=requests, ranker=RRFRanker(k0), limit=k,
+                           consistency_level="Strong")[0]
+        return np.array([h["distance"] for h in hits], np.float32), np.array([h["id"] for h in hits], np.int64)
+
+    def vectors(self, rows: list[int]) -> dict[int, np.ndarray]:
+        found = self.milvus("query", self.build, filter=f"id in {[int(r) for r in rows]}", output_fields=["id", "dense"],
+                            consistency_level="Strong")
+        return {r["id"]: np.asarray(r["dense"], np.float32) for r in found}
 
     def keyword_scores(self, query: str, rows: np.ndarray) -> np.ndarray:
         rows = [int(r) for r in rows]

@@ -6,7 +6,8 @@ no vote to chunks that share no word with the query. When the collection has no 
 2/(k0 + candidates + 1), below the k-th fused score (at least 1/(k0 + k)) whenever candidates >
 k0 + 2k (80 for k = 10), so it can never enter the top k; a chunk in one list only misses a vote
 smaller than 1/(k0 + candidates) from the other. How often that reorders the top k is measured at
-1M chunks (benchmarks/bench_index_scale.py).
+1M chunks (benchmarks/bench_index_scale.py). With fusion=engine_rrf an index that can fuse (Milvus) does the
+same fusion in one call; the cosine and BM25 scores of the chosen passages are then asked for, to report them.
 """
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ class Retriever:
         k = k or self.settings.top_k
         n = min(max(self.settings.candidates, k), self.index.n_chunks)
         query_vector = self.embedder.embed([query])[0]
+        if self.settings.fusion == Fusion.ENGINE_RRF and hasattr(self.index, "fused_search"):
+            return self._fused_by_engine(query, query_vector, n, k, docs)
         dense_scores, dense_rows = self.index.dense_search(query_vector, n, docs)
         bm25_scores, bm25_rows = self.index.keyword_search(query, n, docs)
 
@@ -57,6 +60,14 @@ class Retriever:
             cosine = dense[i] if not np.isnan(dense[i]) else float(self.index.vector(row) @ query_vector)
             results.append(RetrievedChunk(self.index.chunk(row), float(fused[i]), float(cosine), float(reported[rank - 1]), rank))
         return results
+
+    def _fused_by_engine(self, query: str, query_vector: np.ndarray, n: int, k: int,
+                         docs: frozenset[str] | None) -> list[RetrievedChunk]:
+        fused, rows = self.index.fused_search(query_vector, query, n, k, self.settings.rrf_k, docs)
+        vectors = self.index.vectors(rows.tolist())
+        bm25 = self.index.keyword_scores(query, rows)
+        return [RetrievedChunk(self.index.chunk(int(row)), float(score), float(vectors[int(row)] @ query_vector), float(b), rank)
+                for rank, (row, score, b) in enumerate(zip(rows, fused, bm25), 1)]
 
     def knows_word(self, stemmed: str) -> bool:
         """Whether a (stemmed) word occurs anywhere in the collection (the output filter asks)."""
