@@ -177,8 +177,23 @@ def grid(args) -> None:
     lines.append("best settings (summed cost; per set cost = 2 x confidently wrong + false refusals; time p50/p90 s):")
     for total, s, r in rows[:args.top]:
         better_everywhere = all(r[k]["cost"] < today[k]["cost"] for k in r)
+        slower = max(r[k]["p50"] / today[k]["p50"] for k in r)
         lines.append(f"{total:4d}  band [{s.lo}, {s.hi}) T={s.t} n={s.n} {s.measure}>={s.cut}  " + _cells(r)
-                     + ("  lower on every set" if better_everywhere else ""))
+                     + f"  p50 x{slower:.2f} at most" + ("  lower on every set" if better_everywhere else ""))
+    lines.append("")
+    lines.append("best of each kind of band:")
+    families = {"below the threshold only": lambda s: s.hi == threshold, "above it only": lambda s: s.lo == threshold,
+                "across it": lambda s: s.lo < threshold < s.hi}
+    for family, member in families.items():
+        total, s, r = next(row for row in rows if member(row[1]))
+        lines.append(f"  {family}: {total}  band [{s.lo}, {s.hi}) T={s.t} n={s.n} {s.measure}>={s.cut}  " + _cells(r))
+    if len(sets) > 1:  # chosen on the other sets, scored on this one: what the grid's best is worth on a new set
+        lines.append("")
+        lines.append("leave one set out (the setting best on the others, scored on the one left out; today's cost in brackets):")
+        for name, *_ in sets:
+            _, s, r = min(((sum(v["cost"] for k, v in r.items() if k != name), s, r) for s, r in scored),
+                          key=lambda row: (row[0], row[1].hi - row[1].lo, row[1].n))
+            lines.append(f"  {name}: {r[name]['cost']} ({today[name]['cost']})  band [{s.lo}, {s.hi}) T={s.t} n={s.n} {s.measure}>={s.cut}")
     report = "\n".join(lines)
     print(report)
     if args.out:
