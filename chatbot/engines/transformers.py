@@ -50,8 +50,10 @@ class TransformersGenerator(Serialised):
             inputs = self._tokenizer.apply_chat_template(neutralised(messages, self.specials), add_generation_prompt=True,
                                                          return_tensors="pt", return_dict=True)
             streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
-            drawn = dict(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p) if sampling.temperature > 0 else dict(do_sample=False)
-            torch.manual_seed(sampling.seed)
+            drawn = dict(do_sample=False)
+            if sampling.temperature > 0:
+                drawn = dict(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p)
+                torch.manual_seed(sampling.seed)
             worker = threading.Thread(target=self._model.generate, kwargs=dict(
                 **inputs, max_new_tokens=max_tokens, streamer=streamer, **drawn))
             worker.start()

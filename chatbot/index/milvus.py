@@ -6,11 +6,11 @@ Milvus holds, per document collection (a base name derived from the corpus folde
                                 BM25 reads (an English analyzer and a BM25 function), the dense vector (inner product)
     <base>__b<id>_manifest      the build's manifest, by version, in parts (what changed, what was skipped)
 Dense and keyword searches run in Milvus; fusion stays ours (index/retrieval.py), so scores and modes are those of
-the embedded store, unless fusion=engine_rrf asks Milvus to fuse (one hybrid search instead of two searches). A change of one document is a delete of its old rows and an insert of its new ones in the live
-build, then a new manifest version, then the pointer: nothing else is touched. A rebuild (`--rebuild`, another
-embedder or chunker) fills a new build collection and switches the pointer only when it is complete; a killed
-build leaves the previous one serving, and its leftovers are dropped by the next build. One writer at a time (a
-lock file in index_dir). Every call is strongly consistent: a search sees the write before it.
+the embedded store, unless fusion=engine_rrf asks Milvus to fuse (one hybrid search instead of two searches).
+A change of one document is a delete of its old rows and an insert of its new ones in the live build, then a new
+manifest version, then the pointer: nothing else is touched. A rebuild (`--rebuild`, another embedder or chunker)
+fills a new build collection and switches the pointer only when it is complete; a killed build leaves the previous
+one serving, and its leftovers are dropped by the next build. One writer at a time (a lock file in index_dir). Every call is strongly consistent: a search sees the write before it.
 """
 from __future__ import annotations
 
@@ -173,8 +173,7 @@ class MilvusIndex:
         return chunk
 
     def vector(self, row: int) -> np.ndarray:
-        found = self.milvus("query", self.build, filter=f"id == {int(row)}", output_fields=["dense"], consistency_level="Strong")
-        return np.asarray(found[0]["dense"], np.float32)
+        return self.vectors([row])[int(row)]
 
     def knows_word(self, stemmed: str) -> bool:
         return bool(self.keyword_search(stemmed, 1)[1].size)
