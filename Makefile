@@ -14,7 +14,7 @@ INDEX_PORT ?= 19530
 EMBED_PORT ?= 8081
 SLOTS ?= 4
 
-.PHONY: run test test-fast lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load bench-injection bench-llama-build bench-milvus bench-milvus-overlap bench-agreement bench-embeddings bench-filter bench-detector bench-furniture bench-non-answers serve serve-model serve-index serve-embeddings
+.PHONY: run test test-fast test-explore lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load bench-injection bench-llama-build bench-milvus bench-milvus-overlap bench-milvus-index bench-agreement bench-embeddings bench-filter bench-detector bench-furniture bench-non-answers serve serve-model serve-index serve-embeddings
 
 # Headless: a first, non-headless start would stop to ask for an e-mail address.
 run: setup
@@ -28,6 +28,11 @@ test: setup llama-server browser lint
 # The fast tier while you work: no language model, about a minute.
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"
+
+# The property tests with newly drawn examples (the gate draws the same ones every run):
+# run it a few times, and add what it finds as an @example.
+test-explore: $(STAMP)
+	HYPOTHESIS_PROFILE=explore $(PY) -m pytest tests/test_properties.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -122,11 +127,15 @@ bench-injection: setup
 # The same synthetic collection through Milvus and the embedded store (CHUNKS=1000000 is the issue's scale).
 CHUNKS ?= 20000
 bench-milvus: $(STAMP)
-	$(PY) -m benchmarks.bench_milvus_scale --chunks $(CHUNKS)
+	$(PY) -m benchmarks.bench_milvus_scale --chunks $(CHUNKS) $(ARGS)
 
 # The development questions' top 5 through Milvus (our fusion, and Milvus's own RRF) against the embedded store.
 bench-milvus-overlap: $(STAMP)
 	$(PY) -m benchmarks.bench_milvus_overlap
+
+# Which dense index Milvus Lite searches: recall and time of each index type and nprobe on clustered vectors.
+bench-milvus-index: $(STAMP)
+	$(PY) -m benchmarks.bench_milvus_lite_index $(ARGS)
 
 # Agreement of sampled answers in the verdict's uncertain band: ARGS="collect …" per set, then ARGS="grid …".
 bench-agreement: setup
