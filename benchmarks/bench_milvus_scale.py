@@ -2,12 +2,15 @@
 benchmarks/bench_index_scale.py writes it) built by both backends, then searched with the same queries.
 
     .venv/bin/python -m benchmarks.bench_milvus_scale [--chunks 1000000] [--docs 10000] [--work /tmp/milvus-scale]
+        [--dense-index flat|ivf_flat|autoindex]
 
-Milvus is the binary of the pinned milvus-lite 2.5.1 wheel on a free loopback port (its dense index IVF_FLAT with
-the embedded store's nprobe). Reported for each backend: build time, add and remove one document, hybrid search
-p50/p95 (`Retriever.search`, k=5, the app's path; the query embedded by the real MiniLM), dense recall@10 against
-exact search, and memory (this process; for Milvus also the server's RSS). Ratios: Milvus over embedded. Milvus's
-own RRF (fusion=engine_rrf) is timed too, with its top-5 overlap with ours.
+Milvus is the binary of the pinned milvus-lite 2.5.1 wheel on a free loopback port (its dense index FLAT by default:
+Milvus Lite keeps every row in growing segments and searches an IVF index of its own there, whatever nlist and nprobe
+say, so FLAT is the one exact choice it has; docs/results/2026-12-02-milvus-lite-dense-index.md).
+Reported for each backend: build time, add and remove one document, hybrid search p50/p95 (`Retriever.search`, k=5,
+the app's path; the query embedded by the real MiniLM), dense recall@10 against exact search (by chunk id), and memory
+(this process; for Milvus also the server's RSS). Ratios: Milvus over embedded. Milvus's own RRF
+(fusion=engine_rrf) is timed too, with its top-5 overlap with ours.
 """
 from __future__ import annotations
 
@@ -77,7 +80,8 @@ def measure(settings: Settings, corpus: Path, work: Path, per_doc: int, embedder
     vectors = np.stack([np.asarray(index.vector(r)) for r, _ in chunks])
     noisy = _unit(vectors + rng.standard_normal(vectors.shape).astype(np.float32) * (0.5 * SPREAD / np.sqrt(DIM)))
     out["_queries"] = noisy
-    out["_dense"] = [set(index.dense_search(q, 10)[1].tolist()) for q in noisy]
+    # by chunk id: the two builds may number the same chunk differently
+    out["_dense"] = [{index.chunk(int(r)).chunk_id for r in index.dense_search(q, 10)[1]} for q in noisy]
     out["process_rss_gb"] = round(psutil.Process().memory_info().rss / 2**30, 2)
     if server is not None:
         out["server_rss_gb"] = round(psutil.Process(server.pid).memory_info().rss / 2**30, 2)
@@ -92,17 +96,18 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--work", type=Path, default=Path("/tmp/milvus-scale"))
+    parser.add_argument("--dense-index", default="flat", choices=["flat", "ivf_flat", "autoindex"])
     args = parser.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     per_doc, corpus = args.chunks // args.docs, args.work / "corpus"
     write_corpus(corpus, args.docs, per_doc)
     embedder, minilm = SyntheticEmbedder(), Embedder(Settings().embedding_model)
     base = Settings().replace(corpus_dir=corpus, index_dir=args.work / "index")
-    result = {"chunks_requested": args.chunks, "documents": args.docs}
+    result = {"chunks_requested": args.chunks, "documents": args.docs, "milvus_dense_index": args.dense_index}
     result["embedded"] = measure(base, corpus, args.work, per_doc, embedder, minilm, args.queries)
     with milvus_server(args.work / "milvus") as (uri, process):
         settings = base.replace(index_dir=str(args.work / "index-milvus"), index_backend="milvus", milvus_uri=uri,
-                                milvus_collection="scale", milvus_timeout_s=600, milvus_dense_index="ivf_flat")
+                                milvus_collection="scale", milvus_timeout_s=600, milvus_dense_index=args.dense_index)
         result["milvus"] = measure(settings, corpus, args.work, per_doc, embedder, minilm, args.queries, process)
     # Exact dense neighbours of the same query vectors, from the synthetic vectors of every chunk.
     index = load_index(base)
@@ -111,7 +116,7 @@ def main() -> None:
     for name in ("embedded", "milvus"):
         queries = result[name].pop("_queries")
         found = result[name].pop("_dense")
-        exact = [set(all_rows[np.argsort(-(all_vectors @ q))[:10]].tolist()) for q in queries]
+        exact = [{index.chunk(int(r)).chunk_id for r in all_rows[np.argsort(-(all_vectors @ q))[:10]]} for q in queries]
         result[name]["dense_recall_at_10"] = round(float(np.mean([len(f & e) / 10 for f, e in zip(found, exact)])), 4)
     result["ratio_search_p50"] = round(result["milvus"]["search_p50_ms"] / result["embedded"]["search_p50_ms"], 2)
     print(json.dumps(result, indent=2))
