@@ -10,7 +10,8 @@ the embedded store, unless fusion=engine_rrf asks Milvus to fuse (one hybrid sea
 A change of one document is a delete of its old rows and an insert of its new ones in the live build, then a new
 manifest version, then the pointer: nothing else is touched. A rebuild (`--rebuild`, another embedder or chunker)
 fills a new build collection and switches the pointer only when it is complete; a killed build leaves the previous
-one serving, and its leftovers are dropped by the next build. One writer at a time (a lock file in index_dir). Every call is strongly consistent: a search sees the write before it.
+one serving, and its leftovers are dropped by the next build. One writer at a time (a lock file in index_dir).
+Every call is strongly consistent: a search sees the write before it.
 """
 from __future__ import annotations
 
