@@ -1,6 +1,7 @@
 """Readers racing writers, and processes killed mid-work: nothing half-built is ever seen, nothing finished is lost."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -17,6 +18,7 @@ from helpers import PROJECT
 import chatbot.bot
 from chatbot.bot import Chatbot
 from chatbot.index.backend import build_index, load_index
+from chatbot.index.reader import current_build, read_segment
 from chatbot.index.retrieval import Retriever
 
 
@@ -28,6 +30,44 @@ def _rebuild_until(stop: threading.Event, bot: Chatbot, embedder, count: list[in
         build_index(bot.settings, embedder, progress=False)
         bot.reload_index()
         count.append(1)
+
+
+class _Litter:
+    """Garbage whose collection runs Python code, so the collector switches threads as it does in a busy server."""
+
+    def __del__(self):
+        self.gone = [n for n in range(3)]
+
+
+def test_sessions_reading_index_segments_at_once_never_fail(built_settings):
+    """Found by CI: two sessions loading a segment at once failed with CPython 3.11's "AST constructor recursion
+    depth mismatch" (numpy parses .npy headers with ast). Frequent collections make the switch likely here."""
+    segments = current_build(built_settings.index_dir) / "segments"
+    name = sorted(segments.glob("*.vectors.npy"))[0].name.removesuffix(".vectors.npy")
+    errors: list[Exception] = []
+
+    def read_for(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                read_segment(segments, name)
+            except Exception as exc:  # any failure is what this test counts
+                errors.append(exc)
+            litter = [_Litter() for _ in range(50)]
+            for item in litter:
+                item.cycle = item
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(10, 1, 1)
+    try:
+        readers = [threading.Thread(target=read_for, args=(3.0,)) for _ in range(8)]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join()
+    finally:
+        gc.set_threshold(*threshold)
+    assert errors == []
 
 
 def test_searches_racing_a_rebuilding_index_never_see_it_damaged(fresh_settings, embedder):

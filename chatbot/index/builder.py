@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from ..config import Settings
 from ..errors import ChatbotError, IndexMissingError, IndexUnusableError, NoDocumentsError
-from ..fileutils import atomic_write_text, file_sha256
+from ..fileutils import atomic_write_text, file_sha256, load_array
 from ..ingest.chunking import Chunk, chunk_document, chunker_signature
 from ..ingest.documents import Document, load_document, scan_corpus
 from ..ingest.formats import describe_supported
@@ -189,7 +189,7 @@ def _write_build(settings: Settings, previous: LocalIndex | None, plan: _Plan, e
                 link_or_copy(previous.path / "segments" / f"{entry.segment}{suffix}", segments / f"{entry.segment}{suffix}")
         next_row = previous.manifest.next_row if previous else 0
         added_rows, added_vectors = [], []
-        old_vectors = (lambda e: np.load(previous.path / "segments" / f"{e.segment}.vectors.npy")) if previous else None
+        old_vectors = (lambda e: load_array(previous.path / "segments" / f"{e.segment}.vectors.npy")) if previous else None
         try:
             for batch in embedded_batches(settings, plan, embedder, progress, on_step, old_vectors):
                 for doc, chunks, vectors in batch:
@@ -302,7 +302,7 @@ def _dense_index(settings: Settings, previous: LocalIndex | None, plan: _Plan, d
         dense.add(*new)
         return dense, old.dense_trained_on
     entries = sorted(documents.values(), key=lambda e: e.first_row)
-    vectors = np.concatenate([np.load(segments / f"{e.segment}.vectors.npy") for e in entries]) if entries else np.zeros((0, dim), np.float32)
+    vectors = np.concatenate([load_array(segments / f"{e.segment}.vectors.npy") for e in entries]) if entries else np.zeros((0, dim), np.float32)
     rows = np.concatenate([np.arange(e.first_row, e.first_row + e.n_chunks) for e in entries]) if entries else np.zeros(0, np.int64)
     return DenseIndex.build(vectors, rows, dim, settings.index), (n if kind == IVF else 0)
 

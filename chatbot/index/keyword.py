@@ -21,6 +21,8 @@ import bm25s
 import numpy as np
 from bm25s.scoring import _select_idf_scorer
 
+from ..fileutils import NUMPY_LOADS, load_array
+
 
 @dataclass
 class Shard:
@@ -36,8 +38,9 @@ class Shard:
 
     @classmethod
     def load(cls, folder: Path) -> Shard:
-        bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
-        return cls(folder.name, bm25, np.load(folder / "rows.npy"))
+        with NUMPY_LOADS:  # bm25s reads its arrays with np.load
+            bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+        return cls(folder.name, bm25, load_array(folder / "rows.npy"))
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

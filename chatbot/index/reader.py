@@ -24,6 +24,7 @@ from typing import IO
 import numpy as np
 
 from ..config import Settings
+from ..fileutils import load_array
 from ..errors import IndexDamagedError, IndexMismatchError, IndexMissingError
 from ..ingest.chunking import Chunk
 from ..textutils import keyword_tokens
@@ -210,7 +211,7 @@ def _hold(build: Path) -> IO | None:
 def read_segment(folder: Path, name: str) -> tuple[list[Chunk], np.ndarray]:
     lines = (folder / f"{name}.chunks.jsonl").read_text(encoding="utf-8").splitlines()
     chunks = [_chunk_from_json(json.loads(line)) for line in lines]
-    return chunks, np.load(folder / f"{name}.vectors.npy", mmap_mode="r")
+    return chunks, load_array(folder / f"{name}.vectors.npy", mmap_mode="r")
 
 
 def _chunk_from_json(record: dict) -> Chunk:
