@@ -70,6 +70,12 @@ def test_a_quantity_question_needs_a_quantity_in_its_answer(question, sentences,
     ("The oven should be preheated before baking bread.", "Should the oven be preheated before baking bread?", False),
     ("Bread can be baked in various ways.", "In which ways can bread be baked?", True),
     ("Rye dough is usually proofed in a basket.", "How is rye dough usually proofed?", False),
+    # where it is written is not what it says
+    ("Rye dough is proofed, as described in the second source.", "How is rye dough proofed?", True),
+    ("This information is found in the sources.", "How is rye dough proofed?", True),
+    ("According to the sources, rye dough is proofed in a basket.", "How is rye dough proofed?", False),
+    ("The recipe was found in old monastery texts.", "Where was the recipe found?", False),
+    ("The recipe was found in 1932.", "When was the recipe found?", False),
 ])
 def test_an_answer_must_say_something_the_question_did_not(sentence, question, restates):
     from chatbot.answer.refusals import adds_nothing

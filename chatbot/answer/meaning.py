@@ -18,11 +18,11 @@ from ..engines import Generator
 MEANING_QUESTION = "Is the proposed answer correct according to the sources? Reply with yes or no."
 
 
-def meaning_messages(answer_messages: list[dict], sentence: str) -> list[dict]:
-    """The answer prompt with its last instruction swapped for the question about this sentence."""
+def meaning_messages(answer_messages: list[dict], sentence: str, ask: str = MEANING_QUESTION) -> list[dict]:
+    """The answer prompt with its last instruction swapped for a question (`ask`) about this sentence."""
     *head, user = answer_messages
     body = user["content"].rsplit("\n", 1)[0]
-    return [*head, {"role": "user", "content": f'{body}\nProposed answer: "{sentence}"\n{MEANING_QUESTION}'}]
+    return [*head, {"role": "user", "content": f'{body}\nProposed answer: "{sentence}"\n{ask}'}]
 
 
 def meaning_probability(generator: Generator, answer_messages: list[dict], sentence: str) -> float:

@@ -48,7 +48,13 @@ _EMPTY_WORDS = frozenset(keyword_tokens([" ".join([
     "include includes including involve involves various different multiple numerous",
     "certain particular specific sometimes many some well really actually",
     "reduce risk prevent avoid lower improve",  # the aim of the asking ("to avoid pain"), not the way to it
+    "information mentioned indicated",  # said of the sources, never of the subject
 ])])[0])
+# Talk about the sources ("as described in the first source", "this is found in sources") says where, not what.
+_ABOUT_SOURCES = re.compile(
+    r"\b(?:(?:is|are|was|were)\s+)?(?:(?:mentioned|found|indicated|described|stated|noted|shown|listed|given|provided|"
+    r"explained|discussed)\s+)?(?:in|from|by|according\s+to)\s+(?:(?:the|these|this|both|all|each|one\s+of\s+the)\s+)?"
+    r"(?:(?:first|second|third|fourth|fifth|other|provided|given|above|cited)\s+)?(?:sources?|context)\b", re.IGNORECASE)
 # Who someone is: an answer to "who…?", but in any other question "individuals" only restates "someone".
 _PERSON_WORDS = frozenset(keyword_tokens(["individual individuals people person someone everyone anyone"])[0])
 _YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|may|might|must)\b", re.IGNORECASE)
@@ -66,7 +72,7 @@ def adds_nothing(sentence: str, question: str) -> bool:
         return False
     asked = set(keyword_tokens([question])[0])
     empty = _EMPTY_WORDS if re.match(r"\s*who", question, re.IGNORECASE) else _EMPTY_WORDS | _PERSON_WORDS
-    said = {w for w in keyword_tokens([sentence])[0] if w not in empty}
+    said = {w for w in keyword_tokens([_ABOUT_SOURCES.sub(" ", sentence)])[0] if w not in empty}
     return not (said - asked)
 
 
