@@ -2,7 +2,7 @@
 and, with --model, the model asked whether a sentence names what the question asks for.
 
     .venv/bin/python -m benchmarks.bench_non_answers [--show]
-    .venv/bin/python -m benchmarks.bench_non_answers --model [--out runs/non-answers]   # about 40 minutes here
+    .venv/bin/python -m benchmarks.bench_non_answers --model [--questions N] [--out runs/non-answers]   # about 7 s a question here
 
 benchmarks/data/answer_sentences.jsonl holds sentences the system wrote (final answers, raw drafts and answers
 sampled at temperature 0.7) for the development, held-out and squad2-dev questions, each labelled by hand:
@@ -74,11 +74,10 @@ def form_probabilities(rows: list[dict], out: Path, limit: int = 0) -> dict[tupl
     cache = out / "form.jsonl"
     out.mkdir(parents=True, exist_ok=True)
     known = {(r["question"], r["sentence"], r["ask"]): r["p"] for r in read(cache)} if cache.exists() else {}
-    if limit:
-        rows = [r for r in rows if r["question"] in set(_questions_in_order(rows)[:limit])]
+    questions = _questions_in_order(rows)[:limit or None]
     bots: dict[str, Chatbot] = {}
     with cache.open("a", encoding="utf-8") as sink:
-        for question in _questions_in_order(rows):
+        for question in questions:
             todo = [(r, ask) for r in rows if r["question"] == question for ask in FORM_QUESTIONS
                     if (question, r["sentence"], ask) not in known]
             if not todo:
@@ -116,6 +115,9 @@ def main() -> None:
     stated = [p for p in read(PAIRS) if p.get("kind") == "stated"]
     wrong = [p for p in stated if adds_nothing(p["sentence"], p["question"])]
     print(f"support_pairs stated: wrongly caught {len(wrong)}/{len(stated)}")
+    if args.show:
+        for pair in wrong:
+            print(f"  caught [stated] {pair['question']} -> {pair['sentence']}")
 
     if args.model:
         p = form_probabilities(rows, args.out, args.questions)

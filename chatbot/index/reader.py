@@ -24,8 +24,8 @@ from typing import IO
 import numpy as np
 
 from ..config import Settings
-from ..fileutils import load_array
 from ..errors import IndexDamagedError, IndexMismatchError, IndexMissingError
+from ..fileutils import load_array
 from ..ingest.chunking import Chunk
 from ..textutils import keyword_tokens
 from .dense import DenseIndex
