@@ -155,8 +155,7 @@ def test_kill_9_during_indexing_keeps_the_previous_index_and_the_next_run_cleans
 @pytest.mark.slow
 def test_kill_9_during_eval_loses_no_finished_answer(built_settings, tmp_path):
     questions = tmp_path / "q.jsonl"
-    asked = ["Which nerve is the largest in the human body?", "What happens during a knee replacement?",
-             "Who won the 2018 FIFA World Cup?", "What is sciatica?", "Can knee problems cause back pain?"]
+    asked = ["Which nerve is the largest in the human body?", "What is sciatica?", "Who won the 2018 FIFA World Cup?"]
     # Labelled unanswerable so that no gold documents are needed: the labels are not what is tested here.
     questions.write_text("".join(json.dumps({"id": f"q{i}", "question": q, "answerable": False}) + "\n"
                                  for i, q in enumerate(asked)))
@@ -165,18 +164,18 @@ def test_kill_9_during_eval_loses_no_finished_answer(built_settings, tmp_path):
     process = subprocess.Popen(command, cwd=PROJECT, env=_env(built_settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     results = out / "results.jsonl"
     deadline = time.time() + 600
-    while time.time() < deadline and (not results.exists() or len(results.read_text().splitlines()) < 2):
+    while time.time() < deadline and (not results.exists() or len(results.read_text().splitlines()) < 1):
         assert process.poll() is None, process.stderr.read().decode()
         time.sleep(0.2)
-    time.sleep(random.Random(1).uniform(0.0, 3.0))  # somewhere inside the third answer
+    time.sleep(random.Random(1).uniform(0.0, 3.0))  # somewhere inside the second answer
     process.send_signal(signal.SIGKILL)
     process.wait()
     kept = [json.loads(line) for line in results.read_text().splitlines()]  # every line is whole
-    assert len(kept) >= 2
+    assert 1 <= len(kept) < len(asked)
     finished = subprocess.run(command, cwd=PROJECT, env=_env(built_settings), capture_output=True, text=True, timeout=900)
     assert finished.returncode == 0, finished.stderr
     lines = [json.loads(line) for line in results.read_text().splitlines()]
-    assert [r["id"] for r in lines] == [f"q{i}" for i in range(5)]
+    assert [r["id"] for r in lines] == [f"q{i}" for i in range(len(asked))]
     assert [r["answer"] for r in lines[:len(kept)]] == [r["answer"] for r in kept]  # reused, not asked again
 
 

@@ -33,10 +33,11 @@ def outcome(answer) -> tuple[bool, frozenset]:
 
 def test_both_engines_agree_on_the_development_questions(bot, built_settings, embedder, model_server):
     """Greedy decoding batched on the server may drift a little from the in-process engine: the two must
-    still agree on refusal and cited documents for at least 90 % of a fixed quarter of the development set.
+    still agree on refusal and cited documents for at least 90 % of a fixed eighth of the development set
+    (the whole set agreed on 81 of 83, docs/results/2026-11-30-serving.md; an eighth keeps the suite short).
     The server answers four at a time (parallel slots); no answer may be mixed up with another's."""
     rows = [json.loads(line) for line in (PROJECT / "eval" / "questions.jsonl").read_text().splitlines() if line.strip()]
-    questions = [row["question"] for row in rows[::4]]
+    questions = [row["question"] for row in rows[::8]]
     served = openai_bot(built_settings, embedder, model_server)
     with ThreadPoolExecutor(max_workers=4) as pool:
         remote = list(pool.map(served.ask, questions))
