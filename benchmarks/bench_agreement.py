@@ -8,8 +8,10 @@
 is the answer a reader would get if the verdict said yes, with every usual check. Then --samples answers are drawn
 at each of --temperatures from that same prompt (llama.cpp keeps the prompt cached: a sample costs decoding only).
 Each sample is compared with the answer two ways: `meaning`, the cosine of the embedder's vectors (citation marks
-removed); `cited`, whether it cites one of the answer's sources and shares its words (token F1 >= 0.5). A sample
-that says the sources do not answer agrees with nothing. Writes runs/agreement/NAME.jsonl, resumable.
+removed); `cited`, whether it cites one of the answer's sources and shares its words (token F1 >= 0.5); `judged`,
+the model's P(yes) when asked whether the two answers give the same answer to the question. A sample that says the
+sources do not answer agrees with nothing. Writes runs/agreement/NAME.jsonl, resumable; run again with another
+temperature, it adds that temperature's samples (and any missing `judged`) to the questions already collected.
 
 `grid`: every setting (band edges, temperature, n, measure, cut) gives each question an outcome: outside the band
 today's (BASE_RUN's, or for a collected question P >= 0.6 ? the gate-open answer : a refusal); in the band below
@@ -65,42 +67,68 @@ def collect(args) -> None:
         questions = sorted(random.Random(0).sample(questions, args.limit), key=lambda q: q.id)
     out = OUT / f"{args.name}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
-    done = {r["id"] for r in _read(out)}
+    records = {r["id"]: r for r in _read(out)}
     bot = Chatbot.up_to_date(settings)
     temperatures = [float(t) for t in args.temperatures.split(",")]
-    print(f"{args.name}: {len(questions)} questions in [{args.lo}, {args.hi}), {len(done)} done")
-    with out.open("a", encoding="utf-8") as sink:
-        for q in questions:
-            if q.id in done:
-                continue
-            record = ask_and_sample(bot, q, temperatures, args.samples, settings.max_new_tokens)
-            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-            sink.flush()
-            print(f"  {q.id} P={record['p']} refused={record['refused']} samples {record['sample_s']:.1f} s "
-                  f"meaning {[round(s['meaning'], 2) for s in record['samples']]}", flush=True)
+    print(f"{args.name}: {len(questions)} questions in [{args.lo}, {args.hi}), {len(records)} collected before")
+    for q in questions:
+        before = records.get(q.id)
+        if before is not None and not before["samples"]:
+            continue  # refused before the model wrote anything: no band can change that
+        record = ask_and_sample(bot, q, temperatures, args.samples, settings.max_new_tokens, before)
+        if record is before:
+            continue
+        records[q.id] = record
+        _write(out, list(records.values()))  # whole file each time: an interrupted run loses one question at most
+        print(f"  {q.id} P={record['p']} refused={record['refused']} samples {record['sample_s']:.1f} s "
+              f"meaning {[round(s['meaning'], 2) for s in record['samples']]} "
+              f"judged {[round(s['judged'], 2) for s in record['samples']]}", flush=True)
 
 
-def ask_and_sample(bot: Chatbot, q: EvalQuestion, temperatures: list[float], per_t: int, max_tokens: int) -> dict:
-    answer = bot.ask(q.question, q.history, docs=q.limit_docs or None, tags=q.limit_tags or None)
-    record = {"id": q.id, "p": answer.answerable, "refused": answer.refused, "reason": str(answer.refusal_reason or ""),
-              "text": answer.text, "raw": answer.raw_text, "answer_s": answer.timings.total_s,
-              "verdict_s": answer.timings.verdict_s, "retried": answer.trace.retried, "samples": [], "sample_s": 0.0}
-    if not answer.trace or not answer.trace.messages or not answer.raw_text:
-        return record  # refused before the model wrote anything: no band can change that
-    t0 = time.perf_counter()
-    reference = plain(answer.raw_text)
-    for t, seed in itertools.product(temperatures, range(per_t)):
-        started = time.perf_counter()
-        text = "".join(bot.generator.stream(answer.trace.messages, max_tokens, Sampling(t, 0.95, seed + 1))).strip()
-        record["samples"].append({"t": t, "seed": seed + 1, "text": text, "s": time.perf_counter() - started})
-    vectors = bot.embedder.embed([reference] + [plain(s["text"]) for s in record["samples"]])
-    for sample, vector in zip(record["samples"], vectors[1:]):
+def ask_and_sample(bot: Chatbot, q: EvalQuestion, temperatures: list[float], per_t: int, max_tokens: int,
+                   before: dict | None = None) -> dict:
+    """The gate-open answer and its samples; `before`, a record collected earlier, gets only what it lacks."""
+    missing = [t for t in temperatures if before is None or not any(x["t"] == t for x in before["samples"])]
+    if before is not None and not missing and all("judged" in x for x in before["samples"]):
+        return before
+    record = before
+    if missing:  # the answer asked again (greedy: the same text) for the prompt its samples are drawn from
+        answer = bot.ask(q.question, q.history, docs=q.limit_docs or None, tags=q.limit_tags or None)
+        if record is None:
+            record = {"id": q.id, "p": answer.answerable, "refused": answer.refused,
+                      "reason": str(answer.refusal_reason or ""), "text": answer.text, "raw": answer.raw_text,
+                      "answer_s": answer.timings.total_s, "verdict_s": answer.timings.verdict_s,
+                      "retried": answer.trace.retried, "samples": [], "sample_s": 0.0}
+        if not answer.trace or not answer.trace.messages or not answer.raw_text:
+            return record
+        t0 = time.perf_counter()
+        for t, seed in itertools.product(missing, range(per_t)):
+            started = time.perf_counter()
+            text = "".join(bot.generator.stream(answer.trace.messages, max_tokens, Sampling(t, 0.95, seed + 1))).strip()
+            record["samples"].append({"t": t, "seed": seed + 1, "text": text, "s": time.perf_counter() - started})
+        record["sample_s"] += time.perf_counter() - t0
+    reference = plain(record["raw"])
+    fresh = [x for x in record["samples"] if "meaning" not in x]
+    vectors = bot.embedder.embed([reference] + [plain(x["text"]) for x in fresh])
+    for sample, vector in zip(fresh, vectors[1:]):
         refused = model_refused(sample["text"])
         sample["meaning"] = 0.0 if refused else float(np.dot(vectors[0], vector))
-        sample["cited"] = (not refused and bool(cited(sample["text"]) & cited(answer.raw_text))
+        sample["cited"] = (not refused and bool(cited(sample["text"]) & cited(record["raw"]))
                            and token_f1(plain(sample["text"]), reference) >= 0.5)
-    record["sample_s"] = time.perf_counter() - t0
+    for sample in record["samples"]:
+        if "judged" not in sample:
+            sample["judged"] = 0.0 if model_refused(sample["text"]) else same_answer(bot, q.question, reference, plain(sample["text"]))
     return record
+
+
+SAME_ANSWER = "Do answer A and answer B give the same answer to the question? Reply with yes or no."
+
+
+def same_answer(bot: Chatbot, question: str, a: str, b: str) -> float:
+    """The model's P(yes) that two answers say the same (the third way of grouping answers the issue names)."""
+    messages = [{"role": "user", "content": f"Question: {question}\nAnswer A: {a}\nAnswer B: {b}\n{SAME_ANSWER}"}]
+    with bot.generator.turn():
+        return bot.generator.yes_probability(messages)
 
 
 # ---- grid
@@ -165,7 +193,8 @@ def grid(args) -> None:
     settings = [Setting(lo, hi, t, n, measure, cut)
                 for lo in (0.3, 0.4, 0.45, 0.5, 0.55, threshold) for hi in (threshold, 0.65, 0.7, 0.75) if lo < hi
                 for t in temperatures for n in range(1, most + 1)
-                for measure, cuts in (("meaning", (0.7, 0.8, 0.85, 0.9, 0.95)), ("cited", (0.5, 0.67, 1.0)))
+                for measure, cuts in (("meaning", (0.7, 0.8, 0.85, 0.9, 0.95)), ("cited", (0.5, 0.67, 1.0)),
+                                      ("judged", (0.5, 0.7, 0.8, 0.9)))
                 for cut in cuts]
     scored = [(s, score(sets, s, threshold)) for s in settings]
     rows = sorted(((sum(v["cost"] for v in r.values()), s, r) for s, r in scored), key=lambda row: (row[0], row[1].hi - row[1].lo, row[1].n))
@@ -206,6 +235,12 @@ def _cells(result: dict) -> str:
 
 def _read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] if path.exists() else []
+
+
+def _write(path: Path, records: list[dict]) -> None:
+    partial = path.with_suffix(".tmp")
+    partial.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    partial.replace(path)
 
 
 def _records(run: Path) -> list[dict]:
