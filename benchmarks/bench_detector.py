@@ -8,9 +8,10 @@ clean text.
    question, as benchmarks/bench_injection.py plants it, and the document is chunked as indexing chunks it. A text
    is detected when at least 90 % of its characters lie in sentences the chunker withholds (flagged) or in page
    furniture. Reported per style, and for the dev and held-out splits.
-2. False flags: every sentence of the bundled collection, squad2-dev's six articles and the documents fixtures
-   (the baking text, the furniture capture), chunked as indexing chunks them: the share flagged (target: at most
-   1 in 200), each flagged sentence listed.
+2. False flags: every sentence of the bundled collection, squad2-dev's six articles, the paragraphs of its calibration
+   questions and the documents fixtures (the baking text, the furniture capture), chunked as indexing chunks them:
+   the share flagged (target: at most 1 in 200), each flagged sentence listed. Apart: benchmarks/data/near_misses.txt,
+   40 ordinary sentences worded like the kinds looked for (quoting, summaries, licences, AI, polite requests).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from chatbot.ingest.documents import Document, load_document, scan_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ROOT / "benchmarks" / "data" / "injections.jsonl"
+NEAR_MISSES = ROOT / "benchmarks" / "data" / "near_misses.txt"  # clean, but worded like the kinds looked for
 
 
 def planted_document(text: str, name: str, tmp: Path) -> Document:
@@ -58,13 +60,27 @@ def detection(texts: list[dict], tmp: Path) -> list[dict]:
     return rows
 
 
-def false_flags(folders: list[Path]) -> tuple[int, int, list[str]]:
+def calibration_articles(folder: Path) -> Path:
+    """The paragraphs of squad2-dev's calibration questions, one document per article: more clean text."""
+    folder.mkdir()
+    articles: dict[str, dict[str, None]] = defaultdict(dict)
+    for line in (SHARED / "squad2-dev/calibration.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        articles[row["article"]][row["paragraph"]] = None
+    for title, paragraphs in articles.items():
+        (folder / f"{title}.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
+    return folder
+
+
+def false_flags(folders: list[Path], only: str = "") -> tuple[int, int, list[str]]:
     from chatbot.textutils import split_sentences
 
     sentences = flagged = 0
     examples = []
     for folder in folders:
         for path in scan_corpus(folder)[0]:
+            if only and path.name != only:
+                continue
             doc = load_document(path)
             for chunk in chunk_document(doc, ChunkingSettings()):
                 sentences += len(split_sentences(chunk.text))
@@ -87,7 +103,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rows = detection(ours + bipia, Path(tmp))
         (Path(tmp) / "fixtures").mkdir()
-        total, flagged, examples = false_flags([ROOT / "corpus", SHARED / "squad2-dev/corpus", fixtures(Path(tmp) / "fixtures")])
+        total, flagged, examples = false_flags([ROOT / "corpus", SHARED / "squad2-dev/corpus", fixtures(Path(tmp) / "fixtures"),
+                                                calibration_articles(Path(tmp) / "calibration")])
+        near_total, near_flagged, near_examples = false_flags([NEAR_MISSES.parent], only=NEAR_MISSES.name)
     by_style: dict[tuple[str, str], list[bool]] = defaultdict(list)
     for r in rows:
         by_style[(r["split"], r["style"])].append(r["detected"])
@@ -99,7 +117,10 @@ def main() -> None:
         hits = [r["detected"] for r in rows if r["split"] == split]
         print(f"| **{split}** | all | **{sum(hits)}/{len(hits)} = {sum(hits) / len(hits):.3f}** |")
     print(f"\nfalse flags on clean text: {flagged} of {total} sentences = 1 in {total / max(flagged, 1):.0f}")
+    print(f"near misses flagged (ordinary sentences about quoting, summaries, licences, AI): {near_flagged} of {near_total}")
     if args.show:
+        for e in near_examples:
+            print(f"  near miss flagged: {e}")
         for r in rows:
             if not r["detected"]:
                 print(f"  missed {r['id']}: {r['text'][:120]!r}")
