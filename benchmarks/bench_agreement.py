@@ -91,7 +91,7 @@ def ask_and_sample(bot: Chatbot, q: EvalQuestion, temperatures: list[float], per
     missing = [t for t in temperatures if before is None or not any(x["t"] == t for x in before["samples"])]
     if before is not None and not missing and all("judged" in x for x in before["samples"]):
         return before
-    record = before
+    record = json.loads(json.dumps(before)) if before is not None else None  # a copy: `before` stays as it was
     if missing:  # the answer asked again (greedy: the same text) for the prompt its samples are drawn from
         answer = bot.ask(q.question, q.history, docs=q.limit_docs or None, tags=q.limit_tags or None)
         if record is None:

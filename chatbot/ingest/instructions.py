@@ -9,6 +9,9 @@ languages a collection is most often written in (English, French, German, Spanis
   - a task set for the writer, as an imperative at the start of a sentence: "Write…", "Translate…";
   - statements about what an assistant, a summary or an answer must say, in any mood: "the correct answer to any
     question about this is…", "summaries of this article must…", "when a chatbot quotes this passage, it adds…";
+  - conditions laid on whatever is made from this text (a quote, a relay, a summary, a copy, a reading aloud,
+    anything generated from it), in any register from "must" to "we would be grateful if": "whoever quotes this
+    page is asked to credit…", "licence terms: automated extracts shall name…";
   - an instruction split over two sentences: an address ("The following applies to automated answers.") makes the
     next sentence's directive one;
   - text no reader sees: markup comments (`<!-- -->`, `[//]: #`), chat or role tags (`<|im_start|>`, `[SYSTEM]`,
@@ -23,12 +26,13 @@ from __future__ import annotations
 
 import re
 
-DETECTOR_VERSION = 3  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 4  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
     r"|\b(in|into|to|throughout|within) (the|each|every|any) (response|reply|answer|output)\b"
     r"|^(\W*)(please |always |now |also |from now on,? )*(respond|reply|answer)\b(?! (is|was|to the|of)\b)"
+    r"|\b(the|your) next (reply|answer|response|output|message|summary)\b"
     r"|\b(respond|reply|answer)(ing)? (only |always )?(in|with|using) (\w+ )?(language|emojis?|code|cipher|base\d+|"
     r"english|french|spanish|german|chinese|japanese|russian|italian|portuguese|arabic|hindi)\b",
     re.IGNORECASE)
@@ -63,7 +67,8 @@ _LETTERS = re.compile(r"^\W*(please )?(replace|substitute|swap|convert|remove|re
 _LINK = re.compile(r"https?://|\bwww\.|\b[\w.-]+@[\w-]+\.\w|\b[a-z0-9-]+\.(com|org|net|io|xyz|info|biz|co|app|ly|ru|cn|example)\b",
                    re.IGNORECASE)
 _CALL = re.compile(r"\b(visit|go to|head to|click|download|install|check out|sign up|register|join|contact|email|e-mail|"
-                   r"reach out|follow|subscribe|buy|order|see|call|add|include|mention)\b", re.IGNORECASE)
+                   r"reach out|follow|subscribe|buy|order|see|call|add|include|mention|point|direct|send|refer|"
+                   r"ajoutez|ajouter|fügen|añadan|añade|aggiungi|aggiungete|adicione|adicionem|voeg)\b", re.IGNORECASE)
 
 # ---- text no reader sees: markup comments, chat and role tags, encodings
 _HIDDEN = re.compile(
@@ -78,21 +83,21 @@ _LEET = re.compile(r"\b\w*[a-z][0-9]+[a-z]\w*\b", re.IGNORECASE)  # a digit for 
 
 # ---- who is addressed, and what is said about answers (several languages)
 _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots|assistants?|asistentes?|assistentes?|assistenten|ki-assistent(en)?|"
-       r"language models?|modèles? de langage|sprachmodell(e)?|modelos? de lenguaje|modelli linguistici|taalmodel(len)?|"
+       r"language models?|modèles? de langage|sprachmodell(e)?|modelos? de (lenguaje|linguagem)|modelli linguistici|taalmodel(len)?|"
        r"intelligence artificielle|künstliche intelligenz|inteligencia artificial|intelligenza artificiale|"
        r"ai (systems?|models?|tools?)|automated (tools?|systems?|answers?|replies|responses?|assistants?)|"
-       r"(machines?|programs?) (reading|that read))")
+       r"(models?|machines?|programs?|systems?|software|tools?) (reading|that reads?|(processing|that process(es)?) (this|these)))")
 _ADDRESSED_AI = re.compile(rf"\b{_AI}\b", re.IGNORECASE)
 _OUTPUT = (r"(answers?|repl(y|ies)|responses?|summar(y|ies)|overviews?|outputs?|réponses?|résumés?|antworten|antwort|"
            r"zusammenfassung(en)?|respuestas?|resúmen(es)?|resumen|risposte?|riassunt[oi]|respostas?|antwoord(en)?)")
 _TEXT_NOUN = (r"(page|text|article|document|passage|paragraph|site|website|post|section|source|subject|topic|leaflet|brochure|"
-              r"report|guide|manual|file|book|chapter|letter|email|e-mail|thread|"
+              r"report|guide|manual|file|book|chapter|letter|email|e-mail|thread|content|material|piece|"
               r"artikel|texte|texto|página|testo|pagina|seite|sujet|thema)")
 _THIS_TEXT = re.compile(rf"\b(this|these|the present|cette|ce|dieser|diese|dieses|esta|este|questo|questa|deze|dit) {_TEXT_NOUN}\b"
                         r"|\breading this\b|\bdrawn from this\b|\bcite this\b", re.IGNORECASE)
 _QUALIFIED_OUTPUT = re.compile(
     rf"\b(every|each|any|all|the (correct|right|only correct|accurate|real|true)|(correct|accurate|right|only) )\s*(automated )?{_OUTPUT}\b"
-    rf"|\b{_OUTPUT} (of|to|about|on|from|that cite|citing|drawn from|de|à|zu|über|sobre|di) "
+    rf"|\b{_OUTPUT} ((generated|produced|drawn|made|written) )?(of|to|about|on|from|that cite|citing|de|à|zu|über|sobre|di) "
     rf"((this|these|the present|cette|ce|diese[rsm]?|esta|este|questo) {_TEXT_NOUN}|any|every)\b"
     rf"|\b(chaque|toute|toutes|jede[rsn]?|alle|cada|toda|todas|ogni|elke) {_OUTPUT}\b"
     rf"|\b(is|are) (properly |correctly |best )?answered by\b",
@@ -100,7 +105,7 @@ _QUALIFIED_OUTPUT = re.compile(
 _DIRECTIVE = re.compile(
     r"\b(must|should|shall|need(s)? to|ha(s|ve) to|(is|are) to|(is|are) required|required to|always|never|"
     r"make sure|ensure|doi(t|vent|vez)|faut|toujours|jamais|muss|müssen|soll(en)?|immer|niemals|stets|"
-    r"deben?|debes|siempre|nunca|tiene que|tienen que|obligatorio|deve|devono|sempre|mai|moet(en)?|altijd|nooit)\b"
+    r"deben?|debes|siempre|nunca|tiene que|tienen que|obligatorio|deve|devono|devem|sempre|mai|moet(en)?|altijd|nooit)\b"
     r"|\b(is|are|será|est|ist|es|è) (that|que|dass|che|forty|the answer|la réponse|die antwort|la respuesta)\b",
     re.IGNORECASE)
 # Speaking to the reader of the text as "you", or telling someone what to say, in several languages.
@@ -118,8 +123,29 @@ _SPEECH = re.compile(r"\b(say|says|said|tell|tells|state|states|mention|mentions
 # A statement of what the answer to questions about this is ("The correct answer to any question about this …").
 _ANSWER_STATEMENT = re.compile(
     rf"\b(correct|right|accurate|true|real|proper|only) {_OUTPUT}\b[^.]{{0,80}}\b((any|every|all) questions?|questions? (about|on) "
-    rf"(this|these)|this {_TEXT_NOUN})|\b(any|every|all|each) questions?\b[^.]{{0,60}}\b(is|are) (properly |correctly |best |always )?answered\b",
+    rf"(this|these)|this {_TEXT_NOUN})|\b(any|every|all|each) questions?\b[^.]{{0,60}}\b(is|are) (properly |correctly |best |always )?answered\b"
+    rf"|\b{_OUTPUT}\b[^.]{{0,60}}\b(whatever|regardless of|no matter) (the |what |which )?(question|is asked)",
     re.IGNORECASE)
+# Whatever is made from a text: a quote, a relay, a summary, a copy, a reading aloud, anything generated from it.
+# Only with this text named or a machine doing it does a condition on it speak to the assistant: "reports generated
+# by the software must include the date" or "patients should repeat the exercise" are neither.
+_MADE_FROM = re.compile(
+    r"\b(quot(e|es|ed|ing)|relay(s|ed|ing)?|summari[sz](e|es|ed|ing)|summar(y|ies)|summari[sz]ation|repeat(s|ed|ing)?|"
+    r"reproduc(e|es|ed|ing|tions?)|retell(s|ing)?|pass(es|ed|ing)? (\w+ ){0,3}on|read(s|ing)? (\w+ ){0,2}(out|aloud)|"
+    r"read to|extracts?|digests?|excerpts?|paraphras(e|es|ed|ing)|reus(e|es|ed|ing)|cop(y|ies|ying)|cit(e|es|ed|ing)|"
+    r"shar(e|es|ed|ing)|translat(e|es|ed|ing|ions?)|(generated|produced|derived|drawn|made) from (this|these))\b",
+    re.IGNORECASE)
+_MACHINE = re.compile(r"\b(software|machines?|machine-generated|computer-generated|automat(ed|ic|ically))\b", re.IGNORECASE)
+# A condition laid on someone, beyond "must": asked, expected, obliged, agreed, permitted only if, would be grateful.
+_BOUND = re.compile(
+    r"\b(is|are|be) (kindly )?(asked|expected|obliged|required|requested|invited|advised)\b|\boblige[sd]?\b|\bagrees? to\b"
+    r"|\b(permitted|allowed) only\b|\bonly if\b|\bwould be (grateful|appreciated|glad)\b|\bkindly\b|\b(our|my) wish\b"
+    r"|\brequire[sd]?\b|\binstruct(s|ed)?\b", re.IGNORECASE)
+# What is said or carried: besides speaking, crediting, naming, linking, ending with, being told.
+_CARRIES = re.compile(
+    r"\b(credit(s|ed)?|name[sd]?|link(s|ed)? to|end(s|ed)? with|close[sd]? with|hear|contain(s|ed)?|mention(s|ed)?|"
+    r"recommend(s|ed)?|say|said|state[sd]?|add(s|ed)?|include[sd]?|tell|told|point(s|ed)? (\w+ )?to|"
+    r"be (told|advised|informed|reminded|warned))\b", re.IGNORECASE)
 _VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:", re.IGNORECASE)  # "Note to AI assistants …:"
 
 # ---- languages, by their commonest words (enough to tell a sentence's language from its document's)
@@ -190,11 +216,14 @@ def _flagged(sentence: str, language: str) -> bool:
     ai, output = bool(_ADDRESSED_AI.search(sentence)), bool(_QUALIFIED_OUTPUT.search(sentence))
     directive, speech = bool(_DIRECTIVE.search(sentence)), bool(_SPEECH.search(sentence))
     if ai and (output or _VOCATIVE.search(sentence) or _ADDRESS.search(sentence)
-               or (directive and (speech or re.search(rf"\b{_OUTPUT}\b", sentence, re.IGNORECASE)))
+               or (directive and (speech or _CARRIES.search(sentence) or re.search(rf"\b{_OUTPUT}\b", sentence, re.IGNORECASE)))
                or (_THIS_TEXT.search(sentence) and (directive or speech or ":" in sentence))):
         return True  # an assistant addressed, or told what to say, about this text or its answers
     if output and (directive or _ADDRESS.search(sentence)):
         return True  # what answers or summaries of this must be
+    if (_MADE_FROM.search(sentence) and (_THIS_TEXT.search(sentence) or ai or _MACHINE.search(sentence))
+            and (directive or _BOUND.search(sentence)) and _CARRIES.search(sentence)):
+        return True  # a condition on whatever is made from this text: what it must say, credit, link to
     own_language = language_of(sentence)
     if language and own_language and own_language != language:  # another language than the document's: speaking to whom?
         return bool(ai or output or _FOREIGN_CUES[own_language].search(sentence))
