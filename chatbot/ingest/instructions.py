@@ -82,12 +82,18 @@ _ENCODED = re.compile(r"\b(?=[A-Za-z0-9+/]*\d)(?=[A-Za-z0-9+/]*[A-Za-z])[A-Za-z0
 _LEET = re.compile(r"\b\w*[a-z][0-9]+[a-z]\w*\b", re.IGNORECASE)  # a digit for a letter inside a word: "w0rd", "3v3ry"; not "BRCA1", "w00232"
 
 # ---- who is addressed, and what is said about answers (several languages)
-_AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots|assistants?|asistentes?|assistentes?|assistenten|ki-assistent(en)?|"
+_AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots|(ai|a\.i\.|virtual|digital|automated|smart|voice|chat)[- ]assistants?|"
+       r"asistentes?|assistentes?|assistenten|ki-assistent(en)?|"
        r"language models?|modèles? de langage|sprachmodell(e)?|modelos? de (lenguaje|linguagem)|modelli linguistici|taalmodel(len)?|"
        r"intelligence artificielle|künstliche intelligenz|inteligencia artificial|intelligenza artificiale|"
        r"ai (systems?|models?|tools?)|automated (tools?|systems?|answers?|replies|responses?|assistants?)|"
        r"(models?|machines?|programs?|systems?|software|tools?) (reading|that reads?|(processing|that process(es)?) (this|these)))")
 _ADDRESSED_AI = re.compile(rf"\b{_AI}\b", re.IGNORECASE)
+# "Assistant" alone is as often a person ("the assistant will take your blood pressure"): it counts only beside this
+# text ("assistants asked about this text", "this paragraph is for assistants") or when spoken to.
+_ASSISTANT_WORD = re.compile(r"\bassistants?\b", re.IGNORECASE)
+_ABOUT_THIS = re.compile(r"\b(about|on|of|from|for|with|reading|quoting|summari[sz]ing) this\b", re.IGNORECASE)
+_ASSISTANT_SPOKEN_TO = re.compile(r"(^|[:;\"'‘“(\[{])\W*assistants?\s*[,:]", re.IGNORECASE)  # "Assistants, …", "(Assistant: …"
 _OUTPUT = (r"(answers?|repl(y|ies)|responses?|summar(y|ies)|overviews?|outputs?|réponses?|résumés?|antworten|antwort|"
            r"zusammenfassung(en)?|respuestas?|resúmen(es)?|resumen|risposte?|riassunt[oi]|respostas?|antwoord(en)?)")
 _TEXT_NOUN = (r"(page|text|article|document|passage|paragraph|site|website|post|section|source|subject|topic|leaflet|brochure|"
@@ -213,9 +219,9 @@ def _flagged(sentence: str, language: str) -> bool:
         return True
     if _ANSWER_STATEMENT.search(sentence):
         return True
-    ai, output = bool(_ADDRESSED_AI.search(sentence)), bool(_QUALIFIED_OUTPUT.search(sentence))
+    ai, output = _names_ai(sentence), bool(_QUALIFIED_OUTPUT.search(sentence))
     directive, speech = bool(_DIRECTIVE.search(sentence)), bool(_SPEECH.search(sentence))
-    if ai and (output or _VOCATIVE.search(sentence) or _ADDRESS.search(sentence)
+    if ai and (output or _VOCATIVE.search(sentence) or _ASSISTANT_SPOKEN_TO.search(sentence) or _ADDRESS.search(sentence)
                or (directive and (speech or _CARRIES.search(sentence) or re.search(rf"\b{_OUTPUT}\b", sentence, re.IGNORECASE)))
                or (_THIS_TEXT.search(sentence) and (directive or speech or ":" in sentence))):
         return True  # an assistant addressed, or told what to say, about this text or its answers
@@ -230,6 +236,12 @@ def _flagged(sentence: str, language: str) -> bool:
     return False
 
 
+def _names_ai(sentence: str) -> bool:
+    return bool(_ADDRESSED_AI.search(sentence) or (_ASSISTANT_WORD.search(sentence)
+                                                   and (_THIS_TEXT.search(sentence) or _ABOUT_THIS.search(sentence)
+                                                        or _ASSISTANT_SPOKEN_TO.search(sentence))))
+
+
 def _addresses_someone(sentence: str) -> bool:
     """An address that sets up the next sentence: it names an assistant, automated answers or replies to this text."""
-    return bool(_ADDRESSED_AI.search(sentence) or _QUALIFIED_OUTPUT.search(sentence))
+    return bool(_names_ai(sentence) or _QUALIFIED_OUTPUT.search(sentence))
