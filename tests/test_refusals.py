@@ -76,6 +76,10 @@ def test_a_quantity_question_needs_a_quantity_in_its_answer(question, sentences,
     ("According to the sources, rye dough is proofed in a basket.", "How is rye dough proofed?", False),
     ("The recipe was found in old monastery texts.", "Where was the recipe found?", False),
     ("The recipe was found in 1932.", "When was the recipe found?", False),
+    # "this" with nothing before it to point to: only words of its own can say something
+    ("This can help the bread bake better.", "How does steam help bread bake?", True),
+    ("This happens because steam delays the crust from setting, so the loaf rises longer.", "How does steam help bread bake?", False),
+    ("This process takes about an hour.", "How long does proofing take?", False),
 ])
 def test_an_answer_must_say_something_the_question_did_not(sentence, question, restates):
     from chatbot.answer.refusals import adds_nothing

@@ -57,6 +57,13 @@ _ABOUT_SOURCES = re.compile(
     r"(?:(?:first|second|third|fourth|fifth|other|provided|given|above|cited)\s+)?(?:sources?|context)\b", re.IGNORECASE)
 # Who someone is: an answer to "who…?", but in any other question "individuals" only restates "someone".
 _PERSON_WORDS = frozenset(keyword_tokens(["individual individuals people person someone everyone anyone"])[0])
+# A bare demonstrative as subject ("This can help…", "That happens…") names nothing: the sentence says something only
+# through words of its own beyond the question's, and one or two of those ("This can eventually lead to pain") do not
+# name an item, a cause or a step. Verbs listed, so that "This process…" and "These muscles…" (nouns) stay out.
+_BARE_DEMONSTRATIVE = re.compile(
+    r"^\W*(this|that|these|those)\s+(can|could|may|might|will|would|should|must|is|are|was|were|has|have|had|"
+    r"happens?|helps?|leads?|causes?|means?|makes?|allows?|occurs?|results?|puts?|places?)\b", re.IGNORECASE)
+_AT_MOST_NEW_AFTER_DEMONSTRATIVE = 2
 _YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|may|might|must)\b", re.IGNORECASE)
 
 
@@ -73,6 +80,8 @@ def adds_nothing(sentence: str, question: str) -> bool:
     asked = set(keyword_tokens([question])[0])
     empty = _EMPTY_WORDS if re.match(r"\s*who", question, re.IGNORECASE) else _EMPTY_WORDS | _PERSON_WORDS
     said = {w for w in keyword_tokens([_ABOUT_SOURCES.sub(" ", sentence)])[0] if w not in empty}
+    if _BARE_DEMONSTRATIVE.search(sentence):
+        return len(said - asked) <= _AT_MOST_NEW_AFTER_DEMONSTRATIVE
     return not (said - asked)
 
 
