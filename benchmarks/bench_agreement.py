@@ -188,13 +188,16 @@ def grid(args) -> None:
         collected = {r["id"]: r for r in _read(OUT / f"{name}.jsonl")}
         sets.append((name, load_questions(Path(questions)), base, collected))
     temperatures = sorted({x["t"] for _, _, _, c in sets for r in c.values() for x in r["samples"]})
+    if args.temperatures:  # only temperatures every set was sampled at make comparable settings
+        temperatures = [t for t in temperatures if t in {float(x) for x in args.temperatures.split(",")}]
     most = max((sum(x["t"] == temperatures[0] for x in r["samples"]) for _, _, _, c in sets for r in c.values()), default=1)
+    measures = [m for m in (("meaning", (0.7, 0.8, 0.85, 0.9, 0.95)), ("cited", (0.5, 0.67, 1.0)), ("judged", (0.5, 0.7, 0.8, 0.9)))
+                if all(m[0] in x for _, _, _, c in sets for r in c.values() for x in r["samples"] if x["t"] in temperatures)]
     today = score(sets, None, threshold)
     settings = [Setting(lo, hi, t, n, measure, cut)
                 for lo in (0.3, 0.4, 0.45, 0.5, 0.55, threshold) for hi in (threshold, 0.65, 0.7, 0.75) if lo < hi
                 for t in temperatures for n in range(1, most + 1)
-                for measure, cuts in (("meaning", (0.7, 0.8, 0.85, 0.9, 0.95)), ("cited", (0.5, 0.67, 1.0)),
-                                      ("judged", (0.5, 0.7, 0.8, 0.9)))
+                for measure, cuts in measures
                 for cut in cuts]
     scored = [(s, score(sets, s, threshold)) for s in settings]
     rows = sorted(((sum(v["cost"] for v in r.values()), s, r) for s, r in scored), key=lambda row: (row[0], row[1].hi - row[1].lo, row[1].n))
@@ -265,6 +268,7 @@ def main() -> None:
     g.add_argument("sets", nargs="+", help="NAME:QUESTIONS:BASE_RUN")
     g.add_argument("--top", type=int, default=25)
     g.add_argument("--out", type=Path)
+    g.add_argument("--temperatures", default="", help="only these sampling temperatures (comma-separated)")
     args = parser.parse_args()
     collect(args) if args.command == "collect" else grid(args)
 
