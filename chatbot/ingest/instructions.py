@@ -147,11 +147,11 @@ _BOUND = re.compile(
     r"\b(is|are|be) (kindly )?(asked|expected|obliged|required|requested|invited|advised)\b|\boblige[sd]?\b|\bagrees? to\b"
     r"|\b(permitted|allowed) only\b|\bonly if\b|\bwould be (grateful|appreciated|glad)\b|\bkindly\b|\b(our|my) wish\b"
     r"|\brequire[sd]?\b|\binstruct(s|ed)?\b", re.IGNORECASE)
-# What is said or carried: besides speaking, crediting, naming, linking, ending with, being told.
+# What a copy or a reply carries, beyond the speech verbs: crediting, naming, linking, ending with, being told.
 _CARRIES = re.compile(
-    r"\b(credit(s|ed)?|name[sd]?|link(s|ed)? to|end(s|ed)? with|close[sd]? with|hear|contain(s|ed)?|mention(s|ed)?|"
-    r"recommend(s|ed)?|say|said|state[sd]?|add(s|ed)?|include[sd]?|tell|told|point(s|ed)? (\w+ )?to|"
-    r"be (told|advised|informed|reminded|warned))\b", re.IGNORECASE)
+    r"\b(credit(s|ed)?|name[sd]?|link(s|ed)? to|end(s|ed)? with|close[sd]? with|hear|contain(s|ed)?|mentioned|"
+    r"recommended|stated|added|included|told|point(s|ed)? (\w+ )?to|be (told|advised|informed|reminded|warned))\b",
+    re.IGNORECASE)
 _VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:", re.IGNORECASE)  # "Note to AI assistants …:"
 
 # ---- languages, by their commonest words (enough to tell a sentence's language from its document's)
@@ -221,14 +221,15 @@ def _flagged(sentence: str, language: str) -> bool:
         return True
     ai, output = _names_ai(sentence), bool(_QUALIFIED_OUTPUT.search(sentence))
     directive, speech = bool(_DIRECTIVE.search(sentence)), bool(_SPEECH.search(sentence))
+    carries = speech or bool(_CARRIES.search(sentence))
     if ai and (output or _VOCATIVE.search(sentence) or _ASSISTANT_SPOKEN_TO.search(sentence) or _ADDRESS.search(sentence)
-               or (directive and (speech or _CARRIES.search(sentence) or re.search(rf"\b{_OUTPUT}\b", sentence, re.IGNORECASE)))
+               or (directive and (carries or re.search(rf"\b{_OUTPUT}\b", sentence, re.IGNORECASE)))
                or (_THIS_TEXT.search(sentence) and (directive or speech or ":" in sentence))):
         return True  # an assistant addressed, or told what to say, about this text or its answers
     if output and (directive or _ADDRESS.search(sentence)):
         return True  # what answers or summaries of this must be
     if (_MADE_FROM.search(sentence) and (_THIS_TEXT.search(sentence) or ai or _MACHINE.search(sentence))
-            and (directive or _BOUND.search(sentence)) and _CARRIES.search(sentence)):
+            and (directive or _BOUND.search(sentence)) and carries):
         return True  # a condition on whatever is made from this text: what it must say, credit, link to
     own_language = language_of(sentence)
     if language and own_language and own_language != language:  # another language than the document's: speaking to whom?
