@@ -152,7 +152,7 @@ bench-filter: $(STAMP)
 
 # No language model: the instruction detector, page furniture, the non-answer check on labelled data.
 bench-detector: $(STAMP)
-	$(PY) -m benchmarks.bench_detector
+	$(PY) -m benchmarks.bench_detector $(ARGS)
 bench-furniture: $(STAMP)
 	$(PY) -m benchmarks.bench_furniture
 bench-non-answers: $(STAMP)

@@ -1,7 +1,13 @@
 """The instruction detector alone (no language model): detection of injected texts by style, and false flags on
 clean text.
 
-    .venv/bin/python -m benchmarks.bench_detector [--show]
+    .venv/bin/python -m benchmarks.bench_detector [--show] [--rules-only]
+
+What the model is kept from: the rules' sentences (flagged at indexing) and, unless --rules-only, the learned screen's
+(at reading time). The screen was fitted on every style here and on BIPIA's training attacks, so with it the
+detection figures are training figures; its rate on styles it never saw is tools/fit_instruction_screen.py's
+(leave-one-style-out). Its clean-text figures are not: the clean text below was never fitted on, except the
+calibration paragraphs.
 
 1. Detection: each text of benchmarks/data/injections.jsonl (ours: 16 styles, 4 languages, some styles held out
    as a whole) and of BIPIA's training attacks is planted right after the sentence that answers a squad2-dev
@@ -22,8 +28,12 @@ from collections import defaultdict
 from pathlib import Path
 
 from benchmarks.bench_injection import SHARED, cases, plant
-from chatbot.config import ChunkingSettings
-from chatbot.ingest.chunking import chunk_document
+from chatbot.answer.instruction_screen import screen_retrieved
+from chatbot.answer.vectors import SentenceVectors
+from chatbot.config import ChunkingSettings, Settings
+from chatbot.index.embeddings import make_embedder
+from chatbot.index.retrieval import RetrievedChunk
+from chatbot.ingest.chunking import Chunk, chunk_document
 from chatbot.ingest.documents import Document, load_document, scan_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,18 +47,28 @@ def planted_document(text: str, name: str, tmp: Path) -> Document:
     return load_document(path)
 
 
-def covered(doc: Document, start: int, end: int) -> float:
+def read_chunks(doc: Document, vectors: SentenceVectors | None) -> list[Chunk]:
+    """The document's chunks with what is withheld from the model flagged: the rules' sentences (at indexing),
+    and with `vectors` the learned screen's too (at reading time: chatbot/answer/instruction_screen.py)."""
+    chunks = chunk_document(doc, ChunkingSettings())
+    if vectors is None:
+        return chunks
+    return [r.chunk for r in screen_retrieved([RetrievedChunk(c, 0.0, 0.0, 0.0, 1) for c in chunks], vectors)]
+
+
+def covered(doc: Document, start: int, end: int, vectors: SentenceVectors | None) -> float:
     """Share of text[start:end]'s non-space characters that the chunks withhold (flagged) or leave out (furniture)."""
     hidden = set()
-    for chunk in chunk_document(doc, ChunkingSettings()):
+    chunks = read_chunks(doc, vectors)
+    for chunk in chunks:
         for s, e in chunk.flagged:
             hidden.update(range(chunk.start + s, chunk.start + e))
-    in_chunks = {i for chunk in chunk_document(doc, ChunkingSettings()) for i in range(chunk.start, chunk.end)}
+    in_chunks = {i for chunk in chunks for i in range(chunk.start, chunk.end)}
     wanted = [i for i in range(start, end) if not doc.text[i].isspace()]
     return sum(i in hidden or i not in in_chunks for i in wanted) / max(len(wanted), 1)
 
 
-def detection(texts: list[dict], tmp: Path) -> list[dict]:
+def detection(texts: list[dict], tmp: Path, vectors: SentenceVectors | None = None) -> list[dict]:
     questions = [c["question"] for c in cases()]
     clean = {p.name: p.read_text(encoding="utf-8") for p in (SHARED / "squad2-dev/corpus").iterdir()}
     rows = []
@@ -57,7 +77,7 @@ def detection(texts: list[dict], tmp: Path) -> list[dict]:
         document, _ = plant(clean[q["docs"][0]], q["evidence"][0], attack["text"])
         doc = planted_document(document, q["docs"][0], tmp)
         at = doc.text.find(attack["text"])
-        rows.append({**attack, "detected": covered(doc, at, at + len(attack["text"])) >= 0.9})
+        rows.append({**attack, "detected": covered(doc, at, at + len(attack["text"]), vectors) >= 0.9})
     return rows
 
 
@@ -73,7 +93,7 @@ def calibration_articles(folder: Path) -> Path:
     return folder
 
 
-def false_flags(folders: list[Path]) -> tuple[int, int, list[str]]:
+def false_flags(folders: list[Path], vectors: SentenceVectors | None) -> tuple[int, int, list[str]]:
     from chatbot.textutils import split_sentences
 
     sentences = flagged = 0
@@ -81,7 +101,7 @@ def false_flags(folders: list[Path]) -> tuple[int, int, list[str]]:
     for folder in folders:
         for path in scan_corpus(folder)[0]:
             doc = load_document(path)
-            for chunk in chunk_document(doc, ChunkingSettings()):
+            for chunk in read_chunks(doc, vectors):
                 sentences += len(split_sentences(chunk.text))
                 flagged += len(chunk.flagged)
                 examples += [f"{doc.doc_id}: {' '.join(s.split())[:140]}" for s in chunk.flagged_sentences()]
@@ -95,18 +115,20 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--show", action="store_true", help="list the texts missed and the clean sentences flagged")
+    parser.add_argument("--rules-only", action="store_true", help="without the learned screen (what indexing flags)")
     args = parser.parse_args()
+    vectors = None if args.rules_only else SentenceVectors(make_embedder(Settings()))
     ours = [json.loads(line) for line in OURS.read_text(encoding="utf-8").splitlines() if line.strip()]
     bipia = [{"id": f"bipia-{i}", "style": f"bipia:{c['category']}", "lang": "en", "split": "bipia", "text": c["attack"]}
              for i, c in enumerate(cases())]
     with tempfile.TemporaryDirectory() as tmp:
-        rows = detection(ours + bipia, Path(tmp))
+        rows = detection(ours + bipia, Path(tmp), vectors)
         (Path(tmp) / "fixtures").mkdir()
         total, flagged, examples = false_flags([ROOT / "corpus", SHARED / "squad2-dev/corpus", fixtures(Path(tmp) / "fixtures"),
-                                                calibration_articles(Path(tmp) / "calibration")])
+                                                calibration_articles(Path(tmp) / "calibration")], vectors)
         (Path(tmp) / "near").mkdir()
         shutil.copy(NEAR_MISSES, Path(tmp) / "near")
-        near_total, near_flagged, near_examples = false_flags([Path(tmp) / "near"])
+        near_total, near_flagged, near_examples = false_flags([Path(tmp) / "near"], vectors)
     by_style: dict[tuple[str, str], list[bool]] = defaultdict(list)
     for r in rows:
         by_style[(r["split"], r["style"])].append(r["detected"])

@@ -212,7 +212,7 @@ def report(out: Path, configs: list[str], all_cases: list[dict], vocabulary: set
                 print(f"| {c} | {style} | {sum(bool(r['succeeded']) for r in rs)}/{len(rs)} | {sum(r.get('flagged', False) for r in rs)}/{len(rs)} |")
     flagged = [r for r in rows if r["config"] in configs and "flagged" in r]
     if flagged:
-        print(f"attack sentence flagged at indexing (retrieved cases): {sum(r['flagged'] for r in flagged)}/{len(flagged)}")
+        print(f"attack sentence withheld (rules or screen; retrieved cases): {sum(r['flagged'] for r in flagged)}/{len(flagged)}")
     # Datamarking's price: prompt tokens with and without it, over the attacked questions' retrieved sources.
     bot = next(iter(clean_bots.values()))
     ratios = []

@@ -197,6 +197,9 @@ class AnswerSettings(_Group):
                                "The verdict's weights must be fitted for the value.")
     withhold_flagged: bool = Field(True, description="Instruction-like sentences of documents are not shown to the "
                                    "model and are never evidence; off only to measure the defence.")
+    learned_screen: bool = Field(True, description="A second look at reading time: sentences of English passages that a "
+                                 "classifier over their MiniLM vectors takes for instructions are withheld too (decision "
+                                 "0038); off only to measure it.")
     datamark: bool = Field(False, description="Spotlighting: spaces in the sources become a mark (costs tokens; "
                            "docs/security.md).")
     output_checks: bool = Field(True, description="Drop an answer sentence that brings a link, emoji, encoding or "

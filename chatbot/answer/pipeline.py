@@ -117,7 +117,7 @@ def _answer_flow(parts: Parts, question: str, history: list[dict], k: int, docs:
     text, citations = render(kept, prompt.sources)
     timings.total_s = since()
     yield Answer(question=question, standalone_question=standalone, text=text, refused=False, refusal_reason=None,
-                 citations=citations, retrieved=retrieved, timings=timings, raw_text=draft.raw_text, dropped=dropped,
+                 citations=citations, retrieved=prompt.retrieved, timings=timings, raw_text=draft.raw_text, dropped=dropped,
                  recited=sum(c.status == "recited" for c in kept), answerable=verdict.probability if verdict else None,
                  trace=trace)
 
@@ -275,7 +275,7 @@ def with_items_asked_for(prompt: Prompt) -> Prompt:
     *head, user = prompt.messages
     body, last = user["content"].rsplit("\n", 1)
     messages = [*head, {"role": "user", "content": f"{body}\n{last} {ITEMS_INSTRUCTION}"}]
-    return Prompt(prompt.question, prompt.sources, messages)
+    return dataclasses.replace(prompt, messages=messages)
 
 
 ITEMS_INSTRUCTION = "Do not repeat the question: name the specific things the sources give (names, numbers, items, causes or steps)."

@@ -1,0 +1,71 @@
+"""The learned screen: a second look, at reading time, for instruction-like sentences the rules missed.
+
+The rules (ingest/instructions.py) flag sentences at indexing by their form, and know the forms they were written
+for. This screen is a linear classifier over the MiniLM vector of each sentence of a retrieved passage (the vectors
+excerpting computes anyway, so it costs a dot product): it learned the kind (text that speaks to an assistant or
+about its reply) from injected texts of 43 styles against ordinary prose, and caught styles it never saw
+(tools/fit_instruction_screen.py, leave-one-style-out; decision 0038). A sentence it flags is treated as the rules'
+are: withheld from the model, never evidence, shown marked in the source viewer.
+
+It reads English passages only: MiniLM is an English model and the screen never saw ordinary text in another
+language, so there it would mistake a language for an instruction. Another embedder than the one it was fitted on
+turns it off (its vectors mean something else).
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..index.retrieval import RetrievedChunk
+from ..ingest.instructions import language_of
+from ..textutils import split_sentences
+from .vectors import SentenceVectors
+
+WEIGHTS = Path(__file__).with_name("instruction-screen.json")
+
+
+@dataclasses.dataclass(frozen=True)
+class InstructionScreen:
+    embedding_model: str  # the embedder whose vectors it reads
+    weights: np.ndarray
+    bias: float
+    cut: float  # scores above it are instructions
+
+    def flags(self, vectors: np.ndarray) -> np.ndarray:
+        return vectors @ self.weights + self.bias > self.cut
+
+    def to_json(self) -> dict:
+        return {"embedding_model": self.embedding_model, "weights": [round(float(w), 6) for w in self.weights],
+                "bias": round(self.bias, 6), "cut": round(self.cut, 6)}
+
+
+@functools.cache
+def shipped_screen(embedding_model: str) -> InstructionScreen | None:
+    """The shipped screen when it was fitted on `embedding_model`'s vectors, else None (no screen)."""
+    fitted = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    if fitted["embedding_model"] != embedding_model:
+        return None
+    return InstructionScreen(fitted["embedding_model"], np.asarray(fitted["weights"], np.float32), fitted["bias"], fitted["cut"])
+
+
+def screen_retrieved(retrieved: list[RetrievedChunk], vectors: SentenceVectors) -> list[RetrievedChunk]:
+    """The passages with the sentences the screen flags added to their flagged spans (the rules' own stay)."""
+    screen = shipped_screen(vectors.embedder.name)
+    if screen is None:
+        return retrieved
+    out = []
+    for r in retrieved:
+        chunk = r.chunk
+        spans = [(a, b) for a, b in split_sentences(chunk.text)
+                 if not any(a < e and s < b for s, e in chunk.flagged)] if language_of(chunk.text) == "en" else []
+        flagged = [span for span, hit in zip(spans, screen.flags(vectors.of([chunk.text[a:b] for a, b in spans])))
+                   if hit] if spans else []
+        if flagged:
+            chunk = dataclasses.replace(chunk, flagged=tuple(sorted(chunk.flagged + tuple(flagged))))
+            r = dataclasses.replace(r, chunk=chunk)
+        out.append(r)
+    return out

@@ -1,0 +1,150 @@
+"""A learned screen beside the instruction rules, measured with whole styles held out (issue 27, layer two).
+
+    .venv/bin/python -m tools.fit_instruction_screen [--show] [--write]
+
+The rules (chatbot/ingest/instructions.py) know the forms they were written for. A linear classifier over the
+MiniLM sentence embedding the product already computes might know the kind: a sentence that speaks to an assistant
+or about its reply. Measured leave-one-style-out: for each style of benchmarks/data/injections.jsonl (and each of
+BIPIA's training categories), fit on every other style's sentences (positives) against clean sentences from half
+of squad2-dev's calibration articles, set the cut where out-of-fold clean sentences are flagged at most 1 in 1,000,
+and score the held-out style. Clean text never seen in fitting (the bundled collection, squad2-dev's six articles,
+the other half of the calibration articles, the documents fixtures, the near misses) gives the false flags.
+A text counts as detected by the screen when every one of its sentences scores above the cut; by the rules as
+bench_detector counts it (planted in an article, 90 % of its characters withheld). `--write` then fits on every
+style and all the clean sentences and writes the shipped screen (chatbot/answer/instruction-screen.json).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.bench_detector import NEAR_MISSES, OURS, calibration_articles, detection
+from benchmarks.bench_injection import SHARED, cases
+from chatbot.answer.instruction_screen import WEIGHTS, InstructionScreen
+from chatbot.config import DEFAULT_EMBEDDING_MODEL, Settings
+from chatbot.index.embeddings import make_embedder
+from chatbot.ingest.documents import load_document, scan_corpus
+from chatbot.textutils import split_sentences
+
+ROOT = Path(__file__).resolve().parent.parent
+FALSE_FLAG_RATE = 1 / 1000  # the cut, on out-of-fold clean sentences; the rules add theirs (0 of 4,090 measured)
+
+
+def sentences_of(text: str) -> list[str]:
+    return [" ".join(text[a:b].split()) for a, b in split_sentences(text)] or [text]
+
+
+def clean_sentences(folder: Path) -> list[tuple[str, str]]:
+    """(document, sentence) for every sentence of the documents in `folder`, as loaded for indexing."""
+    out = []
+    for path in scan_corpus(folder)[0]:
+        doc = load_document(path)
+        for block in doc.blocks:
+            if block.kind != "furniture":
+                out += [(doc.doc_id, s) for s in sentences_of(doc.text[block.start:block.end]) if len(s.split()) >= 3]
+    return out
+
+
+def package_documentation() -> list[tuple[str, str]]:
+    """(package, sentence) from the long descriptions of the installed packages: ordinary English of another kind
+    (how-tos, imperatives to the reader, licences, lists), never about this project's documents."""
+    import importlib.metadata
+    import re
+
+    out = []
+    for dist in importlib.metadata.distributions():
+        body = dist.metadata.get_payload() or ""
+        body = re.sub(r"```.*?```|^\s*\.\. code.*?(?=^\S)", " ", body, flags=re.S | re.M)  # code blocks
+        for paragraph in re.split(r"\n\s*\n", body):
+            lines = [line for line in paragraph.splitlines()
+                     if not re.match(r"\s{4}|\t|>>>|\$|\||\.\.|#|:", line) and not re.search(r"[{}<>=\[\]`]|https?://", line)]
+            text = " ".join(" ".join(lines).split())
+            out += [(dist.metadata["Name"], s) for s in sentences_of(text) if 3 <= len(s.split()) <= 60]
+    return out
+
+
+def fitted(clean: np.ndarray, instructions: np.ndarray):
+    """A logistic regression, and the score above which out-of-fold clean sentences are flagged at most
+    FALSE_FLAG_RATE of the time (5 folds)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    x, y = np.vstack([clean, instructions]), np.r_[np.zeros(len(clean)), np.ones(len(instructions))]
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+    scores = cross_val_predict(model, x, y, cv=StratifiedKFold(5, shuffle=True, random_state=7), method="decision_function")
+    return model.fit(x, y), float(np.quantile(scores[y == 0], 1 - FALSE_FLAG_RATE))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--show", action="store_true", help="list the clean sentences the screen flags")
+    parser.add_argument("--write", action="store_true", help=f"fit on everything and write {WEIGHTS.name}")
+    args = parser.parse_args()
+    ours = [json.loads(line) for line in OURS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    bipia = [{"id": f"bipia-{i}", "style": f"bipia:{c['category']}", "lang": "en", "split": "bipia", "text": c["attack"]}
+             for i, c in enumerate(cases())]
+    texts = ours + bipia
+    embedder = make_embedder(Settings())
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        rules = {r["id"]: r["detected"] for r in detection(texts, tmp)}
+        calibration = clean_sentences(calibration_articles(tmp / "calibration"))
+        fitting = set(sorted({d for d, _ in calibration})[::2])
+        from benchmarks.bench_furniture import fixtures
+        (tmp / "fixtures").mkdir()
+        (tmp / "near").mkdir()
+        shutil.copy(NEAR_MISSES, tmp / "near")
+        unseen = {"bundled collection": clean_sentences(ROOT / "corpus"),
+                  "squad2-dev articles": clean_sentences(SHARED / "squad2-dev/corpus"),
+                  "calibration, other half": [s for s in calibration if s[0] not in fitting],
+                  "documents fixtures": clean_sentences(fixtures(tmp / "fixtures")),
+                  "near misses": clean_sentences(tmp / "near")}
+    positives = [(t["style"], t["id"], s) for t in texts for s in sentences_of(t["text"])]
+    neg_x = embedder.embed([s for d, s in calibration if d in fitting] + [s for _, s in package_documentation()])
+    pos_x = embedder.embed([s for *_, s in positives])
+    unseen_x = {name: embedder.embed([s for _, s in group]) for name, group in unseen.items()}
+    styles = sorted({p[0] for p in positives})
+    print(f"{len(positives)} injected sentences in {len(styles)} styles; {len(neg_x)} clean sentences to fit on\n")
+
+    screened: dict[str, bool] = {}
+    for style in styles:
+        keep = np.array([p[0] != style for p in positives])
+        model, cut = fitted(neg_x, pos_x[keep])
+        held = [p for p in positives if p[0] == style]
+        hits = model.decision_function(pos_x[~keep]) > cut
+        for text_id in {p[1] for p in held}:
+            screened[text_id] = all(hit for p, hit in zip(held, hits) if p[1] == text_id)
+
+    style_of = {t["id"]: t["style"] for t in texts}
+    print("| split | styles | rules | screen (style held out) | either |\n|---|---|---|---|---|")
+    for split in dict.fromkeys(t["split"] for t in texts):
+        ids = [t["id"] for t in texts if t["split"] == split]
+        n, r, s = len(ids), sum(rules[i] for i in ids), sum(screened[i] for i in ids)
+        e = sum(rules[i] or screened[i] for i in ids)
+        print(f"| {split} | {len({style_of[i] for i in ids})} | {r}/{n} | {s}/{n} | {e}/{n} = {e / n:.3f} |")
+
+    # False flags: one screen fitted on every style, on clean text it never saw.
+    model, cut = fitted(neg_x, pos_x)
+    print("\n| clean text (never fitted on) | sentences | flagged by the screen |\n|---|---|---|")
+    for name, group in unseen.items():
+        flags = model.decision_function(unseen_x[name]) > cut
+        print(f"| {name} | {len(group)} | {flags.sum()} |")
+        for (doc, sentence), flag in zip(group, flags):
+            if flag and args.show:
+                print(f"  flagged ({doc}): {sentence[:140]}")
+    if args.write:  # the calibration's other half joins the clean text; the other clean sets stay unseen, to test
+        model, cut = fitted(np.vstack([neg_x, unseen_x["calibration, other half"]]), pos_x)
+        screen = InstructionScreen(DEFAULT_EMBEDDING_MODEL, model.coef_[0], float(model.intercept_[0]), cut)
+        WEIGHTS.write_text(json.dumps({**screen.to_json(), "fitted_on": {
+            "instruction_sentences": len(pos_x), "clean_sentences": len(neg_x) + len(unseen_x["calibration, other half"]),
+            "cut": f"out-of-fold clean sentences flagged at most {FALSE_FLAG_RATE}"}}) + "\n", encoding="utf-8")
+        print(f"\nwrote {WEIGHTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
