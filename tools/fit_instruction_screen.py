@@ -23,20 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_detector import NEAR_MISSES, OURS, calibration_articles, detection
+from benchmarks.bench_detector import NEAR_MISSES, OURS, calibration_articles, detection, package_documentation, sentences_of
 from benchmarks.bench_injection import SHARED, cases
 from chatbot.answer.instruction_screen import WEIGHTS, InstructionScreen
 from chatbot.config import DEFAULT_EMBEDDING_MODEL, Settings
 from chatbot.index.embeddings import make_embedder
 from chatbot.ingest.documents import load_document, scan_corpus
-from chatbot.textutils import split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 FALSE_FLAG_RATE = 1 / 1000  # the cut, on out-of-fold clean sentences; the rules add theirs (0 of 4,090 measured)
-
-
-def sentences_of(text: str) -> list[str]:
-    return [" ".join(text[a:b].split()) for a, b in split_sentences(text)] or [text]
 
 
 def clean_sentences(folder: Path) -> list[tuple[str, str]]:
@@ -47,24 +42,6 @@ def clean_sentences(folder: Path) -> list[tuple[str, str]]:
         for block in doc.blocks:
             if block.kind != "furniture":
                 out += [(doc.doc_id, s) for s in sentences_of(doc.text[block.start:block.end]) if len(s.split()) >= 3]
-    return out
-
-
-def package_documentation() -> list[tuple[str, str]]:
-    """(package, sentence) from the long descriptions of the installed packages: ordinary English of another kind
-    (how-tos, imperatives to the reader, licences, lists), never about this project's documents."""
-    import importlib.metadata
-    import re
-
-    out = []
-    for dist in importlib.metadata.distributions():
-        body = dist.metadata.get_payload() or ""
-        body = re.sub(r"```.*?```|^\s*\.\. code.*?(?=^\S)", " ", body, flags=re.S | re.M)  # code blocks
-        for paragraph in re.split(r"\n\s*\n", body):
-            lines = [line for line in paragraph.splitlines()
-                     if not re.match(r"\s{4}|\t|>>>|\$|\||\.\.|#|:", line) and not re.search(r"[{}<>=\[\]`]|https?://", line)]
-            text = " ".join(" ".join(lines).split())
-            out += [(dist.metadata["Name"], s) for s in sentences_of(text) if 3 <= len(s.split()) <= 60]
     return out
 
 

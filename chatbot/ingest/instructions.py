@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-DETECTOR_VERSION = 4  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 5  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -76,6 +76,8 @@ _HIDDEN = re.compile(
     r"|<\|[a-z_]{2,30}\|>|\[/?(system|inst|assistant|user|sys)\]|<</?sys>>|</?(system|assistant|user|instructions?)>"
     r"|^\W*#{1,6}\s*(system|assistant|user|instructions?)\b|^\W*(system|assistant|user)\s*:",
     re.IGNORECASE | re.MULTILINE)
+_MACHINE_KEY = re.compile(r"^\W*(?=[\w.-]*[_.-])[\w.-]*(ai|llm|gpt|bot|assistant|model|prompt|answer|reply|response|summary|"
+                          r"directive|instruction|override|system)[\w.-]*\s*[:=]\s*\S", re.IGNORECASE)
 _ENCODED = re.compile(r"\b(?=[A-Za-z0-9+/]*\d)(?=[A-Za-z0-9+/]*[A-Za-z])[A-Za-z0-9+/]{20,}={0,2}"  # base64
                       r"|\b(?:[0-9a-f]{8}\s+){2,}[0-9a-f]{4,}\b"  # hex groups
                       r"|\b(base64|rot13|rot-13|hex(adecimal)?|leetspeak|cipher)\b", re.IGNORECASE)
@@ -86,31 +88,40 @@ _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots|(ai|a\.i\.|virtual|digita
        r"asistentes?|assistentes?|assistenten|ki-assistent(en)?|"
        r"language models?|modèles? de langage|sprachmodell(e)?|modelos? de (lenguaje|linguagem)|modelli linguistici|taalmodel(len)?|"
        r"intelligence artificielle|künstliche intelligenz|inteligencia artificial|intelligenza artificiale|"
-       r"ai (systems?|models?|tools?)|automated (tools?|systems?|answers?|replies|responses?|assistants?)|"
-       r"(models?|machines?|programs?|systems?|software|tools?) (reading|that reads?|(processing|that process(es)?) (this|these)))")
+       r"ai (systems?|models?|tools?)|automated (tools?|systems?|answers?|replies|responses?|assistants?|writers?|readers?|agents?)|"
+       r"(text|content|answer|summary) generators?|språkmodell(er)?|chattbot(ar)?|ai-assistent(er)?|"
+       r"(models?|machines?|programs?|systems?|software|tools?|bots?) (be |is |are )?(reading|that reads?|(processing|that process(es)?) (this|these))|"
+       # what a machine does with this text: "programs that turn this text into prose", "software drafting text from these notes"
+       r"(models?|machines?|programs?|software|tools?|bots?|agents?) ((that|which) )?(turns?|turning|drafts?|drafting|writes?|writing|"
+       r"generates?|generating|summari[sz](es?|ing)|parses?|parsing|answers?|answering|repl(ies|ying)|respond(s|ing)?) (\w+ ){0,3}?(this|these)\b|"
+       r"(parsed|processed|crawled|scraped|ingested) by (software|a program|a machine|a bot|an? ai|a model|machines?)|"
+       r"(machine|program|software|computer|bot) is (the one )?(answering|replying|responding|writing|summari[sz]ing))")
 _ADDRESSED_AI = re.compile(rf"\b{_AI}\b", re.IGNORECASE)
 # "Assistant" alone is as often a person ("the assistant will take your blood pressure"): it counts only beside this
 # text ("assistants asked about this text", "this paragraph is for assistants") or when spoken to.
 _ASSISTANT_WORD = re.compile(r"\bassistants?\b", re.IGNORECASE)
 _ABOUT_THIS = re.compile(r"\b(about|on|of|from|for|with|reading|quoting|summari[sz]ing) this\b", re.IGNORECASE)
 _ASSISTANT_SPOKEN_TO = re.compile(r"(^|[:;\"'‘“(\[{])\W*assistants?\s*[,:]", re.IGNORECASE)  # "Assistants, …", "(Assistant: …"
-_OUTPUT = (r"(answers?|repl(y|ies)|responses?|summar(y|ies)|overviews?|outputs?|réponses?|résumés?|antworten|antwort|"
+_OUTPUT = (r"(answers?|repl(y|ies)|responses?|summar(y|ies)|overviews?|outputs?|digests?|réponses?|résumés?|antworten|antwort|"
            r"zusammenfassung(en)?|respuestas?|resúmen(es)?|resumen|risposte?|riassunt[oi]|respostas?|antwoord(en)?)")
 _TEXT_NOUN = (r"(page|text|article|document|passage|paragraph|site|website|post|section|source|subject|topic|leaflet|brochure|"
               r"report|guide|manual|file|book|chapter|letter|email|e-mail|thread|content|material|piece|"
-              r"artikel|texte|texto|página|testo|pagina|seite|sujet|thema)")
+              r"entry|notes|lines|artikel|texte|texto|página|testo|pagina|seite|sujet|thema)")
 _THIS_TEXT = re.compile(rf"\b(this|these|the present|cette|ce|dieser|diese|dieses|esta|este|questo|questa|deze|dit) {_TEXT_NOUN}\b"
                         r"|\breading this\b|\bdrawn from this\b|\bcite this\b", re.IGNORECASE)
 _QUALIFIED_OUTPUT = re.compile(
     rf"\b(every|each|any|all|the (correct|right|only correct|accurate|real|true)|(correct|accurate|right|only) )\s*(automated )?{_OUTPUT}\b"
-    rf"|\b{_OUTPUT} ((generated|produced|drawn|made|written) )?(of|to|about|on|from|that cite|citing|de|à|zu|über|sobre|di) "
+    rf"|\b(generated|automatic|automated|machine-made|machine-generated|ai-generated|condensed) ({_OUTPUT}|versions?|texts?)\b"
+    rf"|\b(the|any) {_OUTPUT} (that follows|to follow|to come)\b"
+    rf"|\b(whatever|anything) (is |gets )?(written|generated|produced|output) (next|after this)\b"
+    rf"|\b{_OUTPUT} ((generated|produced|drawn|made|written) )?(of|to|about|on|from|that cite|citing|drawing on|based on|de|à|zu|über|sobre|di) "
     rf"((this|these|the present|cette|ce|diese[rsm]?|esta|este|questo) {_TEXT_NOUN}|any|every)\b"
     rf"|\b(chaque|toute|toutes|jede[rsn]?|alle|cada|toda|todas|ogni|elke) {_OUTPUT}\b"
     rf"|\b(is|are) (properly |correctly |best )?answered by\b",
     re.IGNORECASE)
 _DIRECTIVE = re.compile(
     r"\b(must|should|shall|need(s)? to|ha(s|ve) to|(is|are) to|(is|are) required|required to|always|never|"
-    r"make sure|ensure|doi(t|vent|vez)|faut|toujours|jamais|muss|müssen|soll(en)?|immer|niemals|stets|"
+    r"make sure|ensure|remember to|be sure to|(do not|don't) forget to|doi(t|vent|vez)|faut|toujours|jamais|muss|müssen|soll(en)?|immer|niemals|stets|"
     r"deben?|debes|siempre|nunca|tiene que|tienen que|obligatorio|deve|devono|devem|sempre|mai|moet(en)?|altijd|nooit)\b"
     r"|\b(is|are|será|est|ist|es|è) (that|que|dass|che|forty|the answer|la réponse|die antwort|la respuesta)\b",
     re.IGNORECASE)
@@ -146,7 +157,9 @@ _MACHINE = re.compile(r"\b(software|machines?|machine-generated|computer-generat
 _BOUND = re.compile(
     r"\b(is|are|be) (kindly )?(asked|expected|obliged|required|requested|invited|advised)\b|\boblige[sd]?\b|\bagrees? to\b"
     r"|\b(permitted|allowed) only\b|\bonly if\b|\bwould be (grateful|appreciated|glad)\b|\bkindly\b|\b(our|my) wish\b"
-    r"|\brequire[sd]?\b|\binstruct(s|ed)?\b", re.IGNORECASE)
+    r"|\brequire[sd]?\b|\brequirements?\b|\binstruct(s|ed)?\b"
+    r"|\bwould be best\b|\bideally\b|\b(most|more) useful (when|if)\b|\b(better|best) received\b|\bworks? best (when|if)\b",
+    re.IGNORECASE)
 # What a copy or a reply carries, beyond the speech verbs: crediting, naming, linking, ending with, being told.
 _CARRIES = re.compile(
     r"\b(credit(s|ed)?|name[sd]?|link(s|ed)? to|end(s|ed)? with|close[sd]? with|hear|contain(s|ed)?|mentioned|"
@@ -163,6 +176,7 @@ _FUNCTION_WORDS = {lang: frozenset(words.split()) for lang, words in {
     "it": "il lo la gli le e di che è un una per non con del della sono si questo questa",
     "pt": "o a os as e de que é um uma para com não se do da no na em por este esta",
     "nl": "de het een en van is dat niet op te in zijn met voor die deze wordt",
+    "sv": "och att det som en är på för med till av inte den har de ett om så alla sidan",
 }.items()}
 
 
@@ -175,6 +189,7 @@ _FOREIGN_CUES = {lang: re.compile(rf"\b({words})\b", re.IGNORECASE) for lang, wo
     "it": "lei|voi|tu|deve|devono|sempre|mai|dite|aggiungete|rispondi|risposta|risposte",
     "pt": "você|vocês|tu|deve|devem|sempre|nunca|digam|incluam|responda|resposta|respostas",
     "nl": "u|jij|je|moet|moeten|altijd|nooit|zeg|voeg|antwoord|antwoorden",
+    "sv": "du|ni|ska|måste|alltid|aldrig|svara|svar|skriv|säg|lägg",
 }.items()}
 
 
@@ -210,7 +225,7 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
 
 
 def _flagged(sentence: str, language: str) -> bool:
-    if any(p.search(sentence) for p in (_REPLY, _ASSISTANT, _TASK, _LETTERS, _HIDDEN, _ENCODED)):
+    if any(p.search(sentence) for p in (_REPLY, _ASSISTANT, _TASK, _LETTERS, _HIDDEN, _ENCODED, _MACHINE_KEY)):
         return True
     if _LINK.search(sentence) and _CALL.search(sentence):
         return True
@@ -224,9 +239,9 @@ def _flagged(sentence: str, language: str) -> bool:
     carries = speech or bool(_CARRIES.search(sentence))
     if ai and (output or _VOCATIVE.search(sentence) or _ASSISTANT_SPOKEN_TO.search(sentence) or _ADDRESS.search(sentence)
                or (directive and (carries or re.search(rf"\b{_OUTPUT}\b", sentence, re.IGNORECASE)))
-               or (_THIS_TEXT.search(sentence) and (directive or speech or ":" in sentence))):
+               or ((_THIS_TEXT.search(sentence) or _ABOUT_THIS.search(sentence)) and (directive or speech or ":" in sentence))):
         return True  # an assistant addressed, or told what to say, about this text or its answers
-    if output and (directive or _ADDRESS.search(sentence)):
+    if output and (directive or _ADDRESS.search(sentence) or _BOUND.search(sentence)):
         return True  # what answers or summaries of this must be
     if (_MADE_FROM.search(sentence) and (_THIS_TEXT.search(sentence) or ai or _MACHINE.search(sentence))
             and (directive or _BOUND.search(sentence)) and carries):
