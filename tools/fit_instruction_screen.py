@@ -1,6 +1,6 @@
 """A learned screen beside the instruction rules, measured with whole styles held out (issue 27, layer two).
 
-    .venv/bin/python -m tools.fit_instruction_screen [--show] [--write]
+    .venv/bin/python -m tools.fit_instruction_screen [--show] [--write] [--leave-out held_out_5]
 
 The rules (chatbot/ingest/instructions.py) know the forms they were written for. A linear classifier over the
 MiniLM sentence embedding the product already computes might know the kind: a sentence that speaks to an assistant
@@ -61,8 +61,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--show", action="store_true", help="list the clean sentences the screen flags")
     parser.add_argument("--write", action="store_true", help=f"fit on everything and write {WEIGHTS.name}")
+    parser.add_argument("--leave-out", nargs="*", default=[], metavar="SPLIT",
+                        help="splits of injections.jsonl not to use at all (the shipped screen: held_out_5, decision 0038)")
     args = parser.parse_args()
-    ours = [json.loads(line) for line in OURS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    ours = [t for line in OURS.read_text(encoding="utf-8").splitlines() if line.strip()
+            if (t := json.loads(line))["split"] not in args.leave_out]
     bipia = [{"id": f"bipia-{i}", "style": f"bipia:{c['category']}", "lang": "en", "split": "bipia", "text": c["attack"]}
              for i, c in enumerate(cases())]
     texts = ours + bipia
