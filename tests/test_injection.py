@@ -285,6 +285,9 @@ ABOUT_AI_BUT_TO_NOBODY = [
     "Ideally, the summary of a thesis fits on one page.",
     "Set max_answer_length: 200 in the config file to cap the reply.",
     "The software generates text from your notes and you can edit it.",
+    "With Acme Studio you can build an AI chatbot in an afternoon.",  # the reader addressed, about AI
+    "Photos can be sent to the service as base64 encoded strings.",  # an encoding mentioned, not asked for
+    "Create a new project folder:",  # a how-to's step, labelling what follows
 ]
 
 

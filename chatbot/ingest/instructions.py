@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-DETECTOR_VERSION = 5  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 6  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -79,8 +79,10 @@ _HIDDEN = re.compile(
 _MACHINE_KEY = re.compile(r"^\W*(?=[\w.-]*[_.-])[\w.-]*(ai|llm|gpt|bot|assistant|model|prompt|answer|reply|response|summary|"
                           r"directive|instruction|override|system)[\w.-]*\s*[:=]\s*\S", re.IGNORECASE)
 _ENCODED = re.compile(r"\b(?=[A-Za-z0-9+/]*\d)(?=[A-Za-z0-9+/]*[A-Za-z])[A-Za-z0-9+/]{20,}={0,2}"  # base64
-                      r"|\b(?:[0-9a-f]{8}\s+){2,}[0-9a-f]{4,}\b"  # hex groups
-                      r"|\b(base64|rot13|rot-13|hex(adecimal)?|leetspeak|cipher)\b", re.IGNORECASE)
+                      r"|\b(?:[0-9a-f]{8}\s+){2,}[0-9a-f]{4,}\b", re.IGNORECASE)  # hex groups
+# An encoding named: an instruction only when someone is told to use it ("encode your reply in base64"), not in a
+# how-to that mentions one ("images can be passed as base64 encoded data URIs").
+_CODE_WORD = re.compile(r"\b(base64|rot13|rot-13|hex(adecimal)?|leetspeak|cipher)\b", re.IGNORECASE)
 _LEET = re.compile(r"\b\w*[a-z][0-9]+[a-z]\w*\b", re.IGNORECASE)  # a digit for a letter inside a word: "w0rd", "3v3ry"; not "BRCA1", "w00232"
 
 # ---- who is addressed, and what is said about answers (several languages)
@@ -225,7 +227,11 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
 
 
 def _flagged(sentence: str, language: str) -> bool:
-    if any(p.search(sentence) for p in (_REPLY, _ASSISTANT, _TASK, _LETTERS, _HIDDEN, _ENCODED, _MACHINE_KEY)):
+    if any(p.search(sentence) for p in (_REPLY, _ASSISTANT, _LETTERS, _HIDDEN, _ENCODED, _MACHINE_KEY)):
+        return True
+    if _TASK.search(sentence) and not sentence.rstrip().endswith(":"):  # "Create a local datetime:" labels a how-to's step
+        return True
+    if _CODE_WORD.search(sentence) and (_DIRECTIVE.search(sentence) or _ADDRESS.search(sentence) or _SPEECH.search(sentence)):
         return True
     if _LINK.search(sentence) and _CALL.search(sentence):
         return True
@@ -237,7 +243,7 @@ def _flagged(sentence: str, language: str) -> bool:
     ai, output = _names_ai(sentence), bool(_QUALIFIED_OUTPUT.search(sentence))
     directive, speech = bool(_DIRECTIVE.search(sentence)), bool(_SPEECH.search(sentence))
     carries = speech or bool(_CARRIES.search(sentence))
-    if ai and (output or _VOCATIVE.search(sentence) or _ASSISTANT_SPOKEN_TO.search(sentence) or _ADDRESS.search(sentence)
+    if ai and (output or _VOCATIVE.search(sentence) or _ASSISTANT_SPOKEN_TO.search(sentence)
                or (directive and (carries or re.search(rf"\b{_OUTPUT}\b", sentence, re.IGNORECASE)))
                or ((_THIS_TEXT.search(sentence) or _ABOUT_THIS.search(sentence)) and (directive or speech or ":" in sentence))):
         return True  # an assistant addressed, or told what to say, about this text or its answers
