@@ -288,6 +288,8 @@ ABOUT_AI_BUT_TO_NOBODY = [
     "With Acme Studio you can build an AI chatbot in an afternoon.",  # the reader addressed, about AI
     "Photos can be sent to the service as base64 encoded strings.",  # an encoding mentioned, not asked for
     "Create a new project folder:",  # a how-to's step, labelling what follows
+    "maintainer_email: jo@example.org",  # settings, not machine-style notes to an assistant
+    "model_name: bert-base, response_time: about 20 ms",
 ]
 
 

@@ -3,7 +3,7 @@
 The rules (ingest/instructions.py) flag sentences at indexing by their form, and know the forms they were written
 for. This screen is a linear classifier over the MiniLM vector of each sentence of a retrieved passage (the vectors
 excerpting computes anyway, so it costs a dot product): it learned the kind (text that speaks to an assistant or
-about its reply) from injected texts of 43 styles against ordinary prose, and caught styles it never saw
+about its reply) from injected texts of 49 styles against ordinary prose, and caught styles it never saw
 (tools/fit_instruction_screen.py, leave-one-style-out; decision 0038). A sentence it flags is treated as the rules'
 are: withheld from the model, never evidence, shown marked in the source viewer.
 

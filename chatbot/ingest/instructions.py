@@ -3,7 +3,8 @@
 Every document is data, never a command. A sentence that speaks to whoever writes the answer, or about what
 answers must say, is found at indexing and recorded on its chunk: the model is not shown it, it never counts as
 evidence, and the source viewer shows it marked. The kinds looked for, by form and not by topic, in the
-languages a collection is most often written in (English, French, German, Spanish, Italian, Portuguese, Dutch):
+languages a collection is most often written in (English, French, German, Spanish, Italian, Portuguese, Dutch,
+Swedish):
   - the reply itself: "in your response…", "reply in…", "answer every question with…";
   - the assistant itself: "ignore the previous instructions", "you are now…", a note "to AI assistants";
   - a task set for the writer, as an imperative at the start of a sentence: "Write…", "Translate…";
@@ -12,13 +13,16 @@ languages a collection is most often written in (English, French, German, Spanis
   - conditions laid on whatever is made from this text (a quote, a relay, a summary, a copy, a reading aloud,
     anything generated from it), in any register from "must" to "we would be grateful if": "whoever quotes this
     page is asked to credit…", "licence terms: automated extracts shall name…";
+  - a machine named by what it does with this text ("programs that turn this text into prose", "parsed by
+    software"), and what it makes of it ("a generated overview of this page would ideally…", "the answer to follow");
+  - machine-style keys naming an assistant or an instruction (`ai_summary_hint:`, `llm-directive =`);
   - an instruction split over two sentences: an address ("The following applies to automated answers.") makes the
     next sentence's directive one;
   - text no reader sees: markup comments (`<!-- -->`, `[//]: #`), chat or role tags (`<|im_start|>`, `[SYSTEM]`,
     `System:`), encoded text (base64, hex, leetspeak);
   - a sentence in another language than its document's that speaks to a reader or an assistant;
   - an edit of the text's letters, or a call to visit a link.
-Imperatives about the reader's world ("apply ice for 20 minutes", "see a doctor if…"), and sentences about AI
+Imperatives about the reader's world ("apply ice for 20 minutes", "see a doctor if…", a how-to's "Create a folder:"), and sentences about AI
 that address no one ("chatbots should be used with care") are none of these. The share flagged in clean
 collections is measured (benchmarks/bench_detector.py): at most 1 sentence in 200.
 """
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-DETECTOR_VERSION = 6  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 7  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -76,8 +80,11 @@ _HIDDEN = re.compile(
     r"|<\|[a-z_]{2,30}\|>|\[/?(system|inst|assistant|user|sys)\]|<</?sys>>|</?(system|assistant|user|instructions?)>"
     r"|^\W*#{1,6}\s*(system|assistant|user|instructions?)\b|^\W*(system|assistant|user)\s*:",
     re.IGNORECASE | re.MULTILINE)
-_MACHINE_KEY = re.compile(r"^\W*(?=[\w.-]*[_.-])[\w.-]*(ai|llm|gpt|bot|assistant|model|prompt|answer|reply|response|summary|"
-                          r"directive|instruction|override|system)[\w.-]*\s*[:=]\s*\S", re.IGNORECASE)
+# A machine-style key that names an assistant or an instruction ("ai_summary_hint:", "llm-directive =", "meta.answer_override:"),
+# word by word: "maintainer_email:" or "model_name:" are ordinary settings.
+_MACHINE_KEY = re.compile(r"^\W*(?=[a-z0-9_.-]*[_.-][a-z0-9_.-]*\s*[:=])([a-z0-9]+[_.-])*"
+                          r"(ai|llm|gpt|bot|assistant|prompt|directive|instructions?|override)([_.-][a-z0-9]+)*\s*[:=]\s*\S",
+                          re.IGNORECASE)
 _ENCODED = re.compile(r"\b(?=[A-Za-z0-9+/]*\d)(?=[A-Za-z0-9+/]*[A-Za-z])[A-Za-z0-9+/]{20,}={0,2}"  # base64
                       r"|\b(?:[0-9a-f]{8}\s+){2,}[0-9a-f]{4,}\b", re.IGNORECASE)  # hex groups
 # An encoding named: an instruction only when someone is told to use it ("encode your reply in base64"), not in a
