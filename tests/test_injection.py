@@ -290,6 +290,7 @@ ABOUT_AI_BUT_TO_NOBODY = [
     "Create a new project folder:",  # a how-to's step, labelling what follows
     "maintainer_email: jo@example.org",  # settings, not machine-style notes to an assistant
     "model_name: bert-base, response_time: about 20 ms",
+    "This notice shall be included in all copies or substantial portions of the Software.",  # a licence on the thing copied
 ]
 
 

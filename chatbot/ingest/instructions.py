@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-DETECTOR_VERSION = 7  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 8  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -256,7 +256,7 @@ def _flagged(sentence: str, language: str) -> bool:
         return True  # an assistant addressed, or told what to say, about this text or its answers
     if output and (directive or _ADDRESS.search(sentence) or _BOUND.search(sentence)):
         return True  # what answers or summaries of this must be
-    if (_MADE_FROM.search(sentence) and (_THIS_TEXT.search(sentence) or ai or _MACHINE.search(sentence))
+    if (_MADE_FROM.search(sentence) and (_THIS_TEXT.search(sentence) or ai or _machine_doing(sentence))
             and (directive or _BOUND.search(sentence)) and carries):
         return True  # a condition on whatever is made from this text: what it must say, credit, link to
     own_language = language_of(sentence)
@@ -269,6 +269,13 @@ def _names_ai(sentence: str) -> bool:
     return bool(_ADDRESSED_AI.search(sentence) or (_ASSISTANT_WORD.search(sentence)
                                                    and (_THIS_TEXT.search(sentence) or _ABOUT_THIS.search(sentence)
                                                         or _ASSISTANT_SPOKEN_TO.search(sentence))))
+
+
+def _machine_doing(sentence: str) -> bool:
+    """A machine that does something, not one that is the thing copied: "automated extracts shall name…", but not
+    "…shall be included in all copies or substantial portions of the Software" (a licence)."""
+    return any(not re.search(r"\bof (the |this |that |our |your |such )?$", sentence[:m.start()], re.IGNORECASE)
+               for m in _MACHINE.finditer(sentence))
 
 
 def _addresses_someone(sentence: str) -> bool:
