@@ -10,8 +10,9 @@ of squad2-dev's calibration articles, set the cut where out-of-fold clean senten
 and score the held-out style. Clean text never seen in fitting (the bundled collection, squad2-dev's six articles,
 the other half of the calibration articles, the documents fixtures, the near misses) gives the false flags.
 A text counts as detected by the screen when every one of its sentences scores above the cut; by the rules as
-bench_detector counts it (planted in an article, 90 % of its characters withheld). `--write` then fits on every
-style and all the clean sentences and writes the shipped screen (chatbot/answer/instruction-screen.json).
+bench_detector counts it (planted in an article, 90 % of its characters withheld). `--write` then fits on every style
+(but the splits left out) against both calibration halves and the packages' text, and writes the shipped screen
+(chatbot/answer/instruction-screen.json); the other clean sets stay unseen.
 """
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_detector import NEAR_MISSES, OURS, calibration_articles, detection, package_documentation, sentences_of
-from benchmarks.bench_injection import SHARED, cases
+from benchmarks.bench_detector import NEAR_MISSES, attack_texts, calibration_articles, detection, package_documentation, sentences_of
+from benchmarks.bench_injection import SHARED
 from chatbot.answer.instruction_screen import WEIGHTS, InstructionScreen
 from chatbot.config import DEFAULT_EMBEDDING_MODEL, Settings
 from chatbot.index.embeddings import make_embedder
@@ -64,11 +65,7 @@ def main() -> None:
     parser.add_argument("--leave-out", nargs="*", default=[], metavar="SPLIT",
                         help="splits of injections.jsonl not to use at all (the shipped screen: held_out_5, decision 0038)")
     args = parser.parse_args()
-    ours = [t for line in OURS.read_text(encoding="utf-8").splitlines() if line.strip()
-            if (t := json.loads(line))["split"] not in args.leave_out]
-    bipia = [{"id": f"bipia-{i}", "style": f"bipia:{c['category']}", "lang": "en", "split": "bipia", "text": c["attack"]}
-             for i, c in enumerate(cases())]
-    texts = ours + bipia
+    texts = attack_texts(tuple(args.leave_out))
     embedder = make_embedder(Settings())
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
