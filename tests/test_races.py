@@ -78,8 +78,10 @@ def test_searches_racing_a_rebuilding_index_never_see_it_damaged(fresh_settings,
     writer.start()
     try:
         def search_many(_):
-            results = []
-            for _ in range(60):
+            # Search until the writer has swapped the index at least twice while we searched: a fixed count of
+            # searches could finish before the second rebuild on a fast machine (CI saw one rebuild only).
+            results, deadline = [], time.monotonic() + 120
+            while (len(results) < 60 or len(rebuilds) < 3) and time.monotonic() < deadline:
                 results.append(bot.search("Which nerve is the largest in the human body?", 3)[0].chunk.doc_id)
             return results
         with ThreadPoolExecutor(max_workers=3) as pool:
