@@ -20,7 +20,11 @@ Swedish):
     next sentence's directive one;
   - text no reader sees: markup comments (`<!-- -->`, `[//]: #`), chat or role tags (`<|im_start|>`, `[SYSTEM]`,
     `System:`), encoded text (base64, hex, leetspeak);
-  - a sentence in another language than its document's that speaks to a reader or an assistant;
+  - a sentence in another language than its document's that speaks to a reader or an assistant, and any whole
+    sentence in another script than its document's language (a Chinese or Russian line in an English text);
+  - an agent's protocol: tool calls and their results, "Action: …(" and "Final Answer:" lines;
+  - any of the above disguised: full-width letters, s p a c e d or hy-phen-at-ed letters, digits for letters
+    (each sentence is also read with those undone);
   - an edit of the text's letters, or a call to visit a link.
 Imperatives about the reader's world ("apply ice for 20 minutes", "see a doctor if…", a how-to's "Create a folder:"), and sentences about AI
 that address no one ("chatbots should be used with care") are none of these. The share flagged in clean
@@ -29,8 +33,9 @@ collections is measured (benchmarks/bench_detector.py): at most 1 sentence in 20
 from __future__ import annotations
 
 import re
+import unicodedata
 
-DETECTOR_VERSION = 8  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 9  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -85,6 +90,12 @@ _HIDDEN = re.compile(
 _MACHINE_KEY = re.compile(r"^\W*(?=[a-z0-9_.-]*[_.-][a-z0-9_.-]*\s*[:=])([a-z0-9]+[_.-])*"
                           r"(ai|llm|gpt|bot|assistant|prompt|directive|instructions?|override)([_.-][a-z0-9]+)*\s*[:=]\s*\S",
                           re.IGNORECASE)
+# An agent's protocol, which no ordinary document holds as content: tool calls and their results, ReAct lines.
+_AGENT = re.compile(
+    r"</?(function_calls?|tool_calls?|tool_use|tool_results?|function_results?|invoke)\b"
+    r"|\"(tool|tool_name|tool_calls?|function_call|action_input)\"\s*:"
+    r"|\bfinal answer\s*:|^\W*action( input)?\s*:\s*\w+\s*\(|\btool[ _](result|output|response)s?\s*(\([^)]*\))?\s*:",
+    re.IGNORECASE | re.MULTILINE)
 _ENCODED = re.compile(r"\b(?=[A-Za-z0-9+/]*\d)(?=[A-Za-z0-9+/]*[A-Za-z])[A-Za-z0-9+/]{20,}={0,2}"  # base64
                       r"|\b(?:[0-9a-f]{8}\s+){2,}[0-9a-f]{4,}\b", re.IGNORECASE)  # hex groups
 # An encoding named: an instruction only when someone is told to use it ("encode your reply in base64"), not in a
@@ -203,7 +214,11 @@ _FOREIGN_CUES = {lang: re.compile(rf"\b({words})\b", re.IGNORECASE) for lang, wo
 
 
 def language_of(text: str) -> str:
-    """The language whose commonest words the text uses most (two at least), else ''."""
+    """The language whose commonest words the text uses most (two at least), else '' (and for a text mostly in
+    another script than Latin: a Chinese document quoting some English is not an English one)."""
+    latin, words = _words(text)
+    if latin * 2 < words:
+        return ""
     words = re.findall(r"[^\W\d_]+", text.lower())
     counts = {lang: sum(w in vocab for w in words) for lang, vocab in _FUNCTION_WORDS.items()}
     best = max(counts, key=counts.get)
@@ -234,7 +249,48 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
 
 
 def _flagged(sentence: str, language: str) -> bool:
-    if any(p.search(sentence) for p in (_REPLY, _ASSISTANT, _LETTERS, _HIDDEN, _ENCODED, _MACHINE_KEY)):
+    if _other_script(sentence, language):
+        return True
+    plain = _undisguised(sentence)
+    return _flagged_as_read(sentence, language) or (plain != sentence and _flagged_as_read(plain, language))
+
+
+_LEET_LETTERS = str.maketrans("0134578", "oieastb")
+
+
+def _undisguised(sentence: str) -> str:
+    """The sentence with common disguises undone: full-width and styled letters (NFKC), l e t t e r s spaced out,
+    hy-phen-at-ed syl-la-bles, and digits standing for letters inside words ("1gn0re")."""
+    text = unicodedata.normalize("NFKC", sentence)
+    if len(re.findall(r"(?<!\S)[^\W\d_](?!\S)", text)) >= 6:  # a run of lone letters: join them, keep wider gaps
+        text = re.sub(r"(?<=\b[^\W\d_]) (?=[^\W\d_]\b)", "", text)
+    text = re.sub(r"\b[^\W\d_]{1,6}(?:-[^\W\d_]{1,6}){2,}\b|\b[^\W\d_]{2,3}-[^\W\d_]{2,3}\b",
+                  lambda m: m.group().replace("-", ""), text)
+    text = re.sub(r"\b(?=\w*[^\W\d_])(?=\w*\d)\w+\b", lambda m: m.group().translate(_LEET_LETTERS), text)
+    return " ".join(text.split())
+
+
+def _other_script(sentence: str, language: str) -> bool:
+    """A whole sentence in another script than its document's language, which is written in Latin letters: nothing
+    tells what it says to whom, and an English model answering from an English text has no use for it."""
+    if language not in _FUNCTION_WORDS:
+        return False
+    latin, words = _words(sentence)
+    return words - latin >= 4 and words - latin > latin
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]+")
+# A Chinese or Japanese character, or a Korean syllable, is about a word of its own; other scripts have spaces.
+_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W\d_]+")
+
+
+def _words(text: str) -> tuple[int, int]:
+    """How many of the text's words are in Latin letters, and how many words it has."""
+    return len(_LATIN_WORD.findall(text)), len(_WORD.findall(text))
+
+
+def _flagged_as_read(sentence: str, language: str) -> bool:
+    if any(p.search(sentence) for p in (_REPLY, _ASSISTANT, _LETTERS, _HIDDEN, _AGENT, _ENCODED, _MACHINE_KEY)):
         return True
     if _TASK.search(sentence) and not sentence.rstrip().endswith(":"):  # "Create a local datetime:" labels a how-to's step
         return True
