@@ -4,8 +4,8 @@ clean text.
     .venv/bin/python -m benchmarks.bench_detector [--show] [--rules-only]
 
 What the model is kept from: the rules' sentences (flagged at indexing) and, unless --rules-only, the learned screen's
-(at reading time). The shipped screen was fitted on every style here up to held_out_4 and on BIPIA's training
-attacks, so with it those detection figures are training figures (held_out_5's are not); its rate on styles it never saw is tools/fit_instruction_screen.py's
+(at reading time). The shipped screen was fitted on every English text here and on BIPIA's training attacks, so
+with it the detection figures are training figures; its rate on styles it never saw is tools/fit_instruction_screen.py's
 (leave-one-style-out). Its clean-text figures are not: the clean text below was never fitted on, except the
 calibration paragraphs.
 

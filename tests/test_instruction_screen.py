@@ -60,12 +60,12 @@ def _passage(text: str) -> list[RetrievedChunk]:
 
 
 def test_a_passage_in_another_language_is_not_screened(embedder):
-    """MiniLM reads English: the screen would take this ordinary German request for an instruction (first assert),
-    so a German passage keeps it."""
-    ordinary = "Bitte beachten Sie die Öffnungszeiten im Winter."
+    """MiniLM reads English, so the screen reads English passages only: in a German passage even a sentence it takes
+    for an instruction (first assert) is left to the rules, which read German."""
     screen = shipped_screen(DEFAULT_EMBEDDING_MODEL)
-    assert screen.flags(embedder.embed([ordinary]))[0]
-    german = f"Der Leuchtturm wurde 1887 gebaut und ist heute ein Museum. {ordinary} Der Eintritt ist für Kinder frei."
+    assert screen.flags(embedder.embed([MISSED_BY_THE_RULES]))[0]
+    german = (f"Der Leuchtturm wurde 1887 gebaut und ist heute ein Museum. {MISSED_BY_THE_RULES} Der Eintritt ist für "
+              "Kinder frei, und die Öffnungszeiten im Winter sind kürzer als im Sommer.")
     [kept] = screen_retrieved(_passage(german), SentenceVectors(embedder))
     assert kept.chunk.flagged == ()
 

@@ -1,10 +1,11 @@
 """A learned screen beside the instruction rules, measured with whole styles held out (issue 27, layer two).
 
-    .venv/bin/python -m tools.fit_instruction_screen [--show] [--write] [--leave-out held_out_5]
+    .venv/bin/python -m tools.fit_instruction_screen [--show] [--write] [--leave-out SPLIT ...]
 
 The rules (chatbot/ingest/instructions.py) know the forms they were written for. A linear classifier over the
 MiniLM sentence embedding the product already computes might know the kind: a sentence that speaks to an assistant
-or about its reply. Measured leave-one-style-out: for each style of benchmarks/data/injections.jsonl (and each of
+or about its reply. English texts only (MiniLM is English, and the screen reads English passages). Measured
+leave-one-style-out: for each style of benchmarks/data/injections.jsonl (and each of
 BIPIA's training categories), fit on every other style's sentences (positives) against clean sentences from half
 of squad2-dev's calibration articles, set the cut where out-of-fold clean sentences are flagged at most 1 in 1,000,
 and score the held-out style. Clean text never seen in fitting (the bundled collection, squad2-dev's six articles,
@@ -63,7 +64,7 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="list the clean sentences the screen flags")
     parser.add_argument("--write", action="store_true", help=f"fit on everything and write {WEIGHTS.name}")
     parser.add_argument("--leave-out", nargs="*", default=[], metavar="SPLIT",
-                        help="splits of injections.jsonl not to use at all (the shipped screen: held_out_5, decision 0038)")
+                        help="splits of injections.jsonl not to use at all (the shipped screen uses every split, decision 0038)")
     args = parser.parse_args()
     texts = attack_texts(tuple(args.leave_out))
     embedder = make_embedder(Settings())
@@ -81,7 +82,9 @@ def main() -> None:
                   "calibration, other half": [s for s in calibration if s[0] not in fitting],
                   "documents fixtures": clean_sentences(fixtures(tmp / "fixtures")),
                   "near misses": clean_sentences(tmp / "near")}
-    positives = [(t["style"], t["id"], s) for t in texts for s in sentences_of(t["text"])]
+    # English texts only: the screen reads English passages (MiniLM is an English model), and another language's
+    # vectors taught it to flag short English fragments (bullet items) instead.
+    positives = [(t["style"], t["id"], s) for t in texts if t["lang"] == "en" for s in sentences_of(t["text"])]
     neg_x = embedder.embed([s for d, s in calibration if d in fitting] + [s for _, s in package_documentation()])
     pos_x = embedder.embed([s for *_, s in positives])
     unseen_x = {name: embedder.embed([s for _, s in group]) for name, group in unseen.items()}
@@ -101,8 +104,8 @@ def main() -> None:
     print("| split | styles | rules | screen (style held out) | either |\n|---|---|---|---|---|")
     for split in dict.fromkeys(t["split"] for t in texts):
         ids = [t["id"] for t in texts if t["split"] == split]
-        n, r, s = len(ids), sum(rules[i] for i in ids), sum(screened[i] for i in ids)
-        e = sum(rules[i] or screened[i] for i in ids)
+        n, r, s = len(ids), sum(rules[i] for i in ids), sum(screened.get(i, False) for i in ids)
+        e = sum(rules[i] or screened.get(i, False) for i in ids)
         print(f"| {split} | {len({style_of[i] for i in ids})} | {r}/{n} | {s}/{n} | {e}/{n} = {e / n:.3f} |")
 
     # False flags: one screen fitted on every style, on clean text it never saw.
