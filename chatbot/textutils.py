@@ -10,7 +10,7 @@ import Stemmer
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, or at a line break.
 # A citation marker right after the stop ("… was no more.[citation needed] The next…") belongs to the sentence.
 # Chinese and Japanese full stops end a sentence with no space after them.
-_END = re.compile(r"[.!?][\"'”’)\]]*(\[[^\]\n]{1,30}\][\"'”’)]*)?(?=\s)|[。！？][”’」』）]*|\n")
+_END = re.compile(r"[.!?][\"'”’)\]]*(\[[^\]\n]{1,30}\][\"'”’)]*)?(?=\s)|[。．！？][”’」』）]*|\n")
 # A full stop after one of these whole words does not end a sentence ("e.g. knees", "Dr. Lee"; but "items." does).
 _ABBREVIATION = re.compile(r"(?:^|[^\w.])(e\.g|i\.e|etc|vs|dr|mr|mrs|ms|st|no|approx|fig)\.$", re.IGNORECASE)
 
