@@ -25,7 +25,8 @@ from .manifest import Manifest
 class SearchIndex(Protocol):
     """A built index, open for reading. Rows are a backend's ids for chunks (ints, never reused). A backend that can
     fuse the two rankings itself may also offer `fused_search` and `vectors` (Milvus does; retrieval.py uses them
-    with fusion=engine_rrf, and fuses itself for any backend without them)."""
+    with fusion=engine_rrf, and fuses itself for any backend without them). A backend on a server may offer
+    `chunks(rows)` (many chunks in one request) and set `parallel_searches = True` (its two searches sent at once)."""
     manifest: Manifest  # what the index depends on, its documents and the files it skipped
 
     @property

@@ -99,6 +99,8 @@ class _Milvus:
 class MilvusIndex:
     """An open build: the SearchIndex the retriever and the engine call."""
 
+    parallel_searches = True  # its dense and keyword searches are two requests, which the server serves at once
+
     def __init__(self, settings: Settings):
         self.settings, self.base = settings, base_name(settings)
         self.milvus = _Milvus(settings)
@@ -160,18 +162,26 @@ class MilvusIndex:
         return np.array([found.get(r, 0.0) for r in rows], np.float32)
 
     def chunk(self, row: int) -> Chunk:
+        return self.chunks([int(row)])[0]
+
+    def chunks(self, rows: list[int]) -> list[Chunk]:
+        """Many chunks in one request (those not cached): the k passages of a search, at once."""
         with self._lock:
-            if row in self._chunks:
-                return self._chunks[row]
-        found = self.milvus("query", self.build, filter=f"id == {int(row)}", output_fields=["chunk"], consistency_level="Strong")
-        if not found:
-            raise IndexDamagedError(f"The index has no chunk {row}; {_REBUILD_HINT}.", "unknown row")
-        chunk = _chunk_from_json(found[0]["chunk"])
+            known = {r: self._chunks[r] for r in rows if r in self._chunks}
+        missing = [int(r) for r in rows if r not in known]
+        if missing:
+            found = self.milvus("query", self.build, filter=f"id in {missing}", output_fields=["id", "chunk"],
+                                consistency_level="Strong")
+            known.update({r["id"]: _chunk_from_json(r["chunk"]) for r in found})
+        if any(r not in known for r in rows):
+            raise IndexDamagedError(f"The index has no chunk {next(r for r in rows if r not in known)}; {_REBUILD_HINT}.",
+                                    "unknown row")
         with self._lock:
-            self._chunks[row] = chunk
+            for r in missing:
+                self._chunks[r] = known[r]
             while len(self._chunks) > _CHUNK_CACHE:
                 self._chunks.popitem(last=False)
-        return chunk
+        return [known[r] for r in rows]
 
     def vector(self, row: int) -> np.ndarray:
         return self.vectors([row])[int(row)]

@@ -11,7 +11,9 @@ same fusion in one call; the cosine and BM25 scores of the chosen passages are t
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -41,8 +43,7 @@ class Retriever:
         query_vector = self.embedder.embed([query])[0]
         if self.settings.fusion == Fusion.ENGINE_RRF and hasattr(self.index, "fused_search"):
             return self._fused_by_engine(query, query_vector, n, k, docs)
-        dense_scores, dense_rows = self.index.dense_search(query_vector, n, docs)
-        bm25_scores, bm25_rows = self.index.keyword_search(query, n, docs)
+        (dense_scores, dense_rows), (bm25_scores, bm25_rows) = self._rankings(query, query_vector, n, docs)
 
         rows = np.union1d(dense_rows, bm25_rows)  # ascending: ties in the fused score go to the earlier row
         dense = _aligned(rows, dense_rows, dense_scores)
@@ -55,19 +56,30 @@ class Retriever:
         if missing.any():
             reported[missing] = self.index.keyword_scores(query, chosen[missing])
         results = []
-        for rank, (i, row) in enumerate(zip(order, chosen), 1):
-            row = int(row)
-            cosine = dense[i] if not np.isnan(dense[i]) else float(self.index.vector(row) @ query_vector)
-            results.append(RetrievedChunk(self.index.chunk(row), float(fused[i]), float(cosine), float(reported[rank - 1]), rank))
+        for rank, (i, row, chunk) in enumerate(zip(order, chosen, self._chunks(chosen)), 1):
+            cosine = dense[i] if not np.isnan(dense[i]) else float(self.index.vector(int(row)) @ query_vector)
+            results.append(RetrievedChunk(chunk, float(fused[i]), float(cosine), float(reported[rank - 1]), rank))
         return results
+
+    def _rankings(self, query: str, query_vector: np.ndarray, n: int, docs: frozenset[str] | None):
+        """The dense and the keyword ranking; at once when they are two requests to a server (Milvus)."""
+        if not getattr(self.index, "parallel_searches", False):
+            return self.index.dense_search(query_vector, n, docs), self.index.keyword_search(query, n, docs)
+        keyword = _requests().submit(self.index.keyword_search, query, n, docs)
+        return self.index.dense_search(query_vector, n, docs), keyword.result()
+
+    def _chunks(self, rows: np.ndarray) -> list[Chunk]:
+        """The chunks of these rows: in one request where the index can (Milvus), else one by one."""
+        many = getattr(self.index, "chunks", None)
+        return many([int(r) for r in rows]) if many else [self.index.chunk(int(r)) for r in rows]
 
     def _fused_by_engine(self, query: str, query_vector: np.ndarray, n: int, k: int,
                          docs: frozenset[str] | None) -> list[RetrievedChunk]:
         fused, rows = self.index.fused_search(query_vector, query, n, k, self.settings.rrf_k, docs)
         vectors = self.index.vectors(rows.tolist())
         bm25 = self.index.keyword_scores(query, rows)
-        return [RetrievedChunk(self.index.chunk(int(row)), float(score), float(vectors[int(row)] @ query_vector), float(b), rank)
-                for rank, (row, score, b) in enumerate(zip(rows, fused, bm25), 1)]
+        return [RetrievedChunk(chunk, float(score), float(vectors[int(row)] @ query_vector), float(b), rank)
+                for rank, (row, chunk, score, b) in enumerate(zip(rows, self._chunks(rows), fused, bm25), 1)]
 
     def knows_word(self, stemmed: str) -> bool:
         """Whether a (stemmed) word occurs anywhere in the collection (the output filter asks)."""
@@ -84,6 +96,12 @@ class Retriever:
             return w * dense + (1 - w) * bm25_norm
         k0 = self.settings.rrf_k
         return _rrf(rows, dense_rows, k0) + _rrf(rows, bm25_rows, k0)
+
+
+@lru_cache(maxsize=1)
+def _requests() -> ThreadPoolExecutor:
+    """Threads for an index's requests to its server, shared by every session (each waits on the network)."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="index-request")
 
 
 def _aligned(rows: np.ndarray, found_rows: np.ndarray, found_scores: np.ndarray) -> np.ndarray:
