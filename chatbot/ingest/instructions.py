@@ -216,8 +216,8 @@ _FOREIGN_CUES = {lang: re.compile(rf"\b({words})\b", re.IGNORECASE) for lang, wo
 def language_of(text: str) -> str:
     """The language whose commonest words the text uses most (two at least), else '' (and for a text mostly in
     another script than Latin: a Chinese document quoting some English is not an English one)."""
-    latin, words = _words(text)
-    if latin * 2 < words:
+    latin, all_words = _words(text)
+    if latin * 2 < all_words:
         return ""
     words = re.findall(r"[^\W\d_]+", text.lower())
     counts = {lang: sum(w in vocab for w in words) for lang, vocab in _FUNCTION_WORDS.items()}
@@ -249,9 +249,9 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
 
 
 def _flagged(sentence: str, language: str) -> bool:
-    if _other_script(sentence, language):
-        return True
     plain = _undisguised(sentence)
+    if _other_script(plain, language):  # read undisguised: full-width Latin letters are still Latin
+        return True
     return _flagged_as_read(sentence, language) or (plain != sentence and _flagged_as_read(plain, language))
 
 
