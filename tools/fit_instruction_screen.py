@@ -47,16 +47,16 @@ def clean_sentences(folder: Path) -> list[tuple[str, str]]:
     return out
 
 
-def fitted(clean: np.ndarray, instructions: np.ndarray):
+def fitted(clean: np.ndarray, instructions: np.ndarray, false_flag_rate: float = FALSE_FLAG_RATE):
     """A logistic regression, and the score above which out-of-fold clean sentences are flagged at most
-    FALSE_FLAG_RATE of the time (5 folds)."""
+    `false_flag_rate` of the time (5 folds)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     x, y = np.vstack([clean, instructions]), np.r_[np.zeros(len(clean)), np.ones(len(instructions))]
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
     scores = cross_val_predict(model, x, y, cv=StratifiedKFold(5, shuffle=True, random_state=7), method="decision_function")
-    return model.fit(x, y), float(np.quantile(scores[y == 0], 1 - FALSE_FLAG_RATE))
+    return model.fit(x, y), float(np.quantile(scores[y == 0], 1 - false_flag_rate))
 
 
 def main() -> None:
@@ -65,7 +65,10 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=f"fit on everything and write {WEIGHTS.name}")
     parser.add_argument("--leave-out", nargs="*", default=[], metavar="SPLIT",
                         help="splits of injections.jsonl not to use at all (the shipped screen uses every split, decision 0038)")
+    parser.add_argument("--false-flag-rate", type=float, default=FALSE_FLAG_RATE,
+                        help="where the cut lies: the share of out-of-fold clean sentences flagged")
     args = parser.parse_args()
+    rate = args.false_flag_rate
     texts = attack_texts(tuple(args.leave_out))
     embedder = make_embedder(Settings())
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,7 +97,7 @@ def main() -> None:
     screened: dict[str, bool] = {}
     for style in styles:
         keep = np.array([p[0] != style for p in positives])
-        model, cut = fitted(neg_x, pos_x[keep])
+        model, cut = fitted(neg_x, pos_x[keep], rate)
         held = [p for p in positives if p[0] == style]
         hits = model.decision_function(pos_x[~keep]) > cut
         for text_id in {p[1] for p in held}:
@@ -109,7 +112,7 @@ def main() -> None:
         print(f"| {split} | {len({style_of[i] for i in ids})} | {r}/{n} | {s}/{n} | {e}/{n} = {e / n:.3f} |")
 
     # False flags: one screen fitted on every style, on clean text it never saw.
-    model, cut = fitted(neg_x, pos_x)
+    model, cut = fitted(neg_x, pos_x, rate)
     print("\n| clean text (never fitted on) | sentences | flagged by the screen |\n|---|---|---|")
     for name, group in unseen.items():
         flags = model.decision_function(unseen_x[name]) > cut
@@ -118,11 +121,11 @@ def main() -> None:
             if flag and args.show:
                 print(f"  flagged ({doc}): {sentence[:140]}")
     if args.write:  # the calibration's other half joins the clean text; the other clean sets stay unseen, to test
-        model, cut = fitted(np.vstack([neg_x, unseen_x["calibration, other half"]]), pos_x)
+        model, cut = fitted(np.vstack([neg_x, unseen_x["calibration, other half"]]), pos_x, rate)
         screen = InstructionScreen(DEFAULT_EMBEDDING_MODEL, model.coef_[0], float(model.intercept_[0]), cut)
         WEIGHTS.write_text(json.dumps({**screen.to_json(), "fitted_on": {
             "instruction_sentences": len(pos_x), "clean_sentences": len(neg_x) + len(unseen_x["calibration, other half"]),
-            "cut": f"out-of-fold clean sentences flagged at most {FALSE_FLAG_RATE}"}}) + "\n", encoding="utf-8")
+            "cut": f"out-of-fold clean sentences flagged at most {rate:g}"}}) + "\n", encoding="utf-8")
         print(f"\nwrote {WEIGHTS.relative_to(ROOT)}")
 
 

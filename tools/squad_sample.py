@@ -1,7 +1,7 @@
 """Write a question set (the project's eval format) from SQuAD 2.0 calibration questions of the articles
 the answerability head never saw, for an end-to-end check of the whole engine.
 
-Run: .venv/bin/python -m benchmarks.squad_sample [--n 200] [--out runs/squad-heldout.jsonl]
+Run: .venv/bin/python -m tools.squad_sample [--n 200] [--out runs/squad-heldout.jsonl]
 Then: .venv/bin/python -m chatbot eval runs/squad-heldout.jsonl --corpus ../shared/external/squad2-dev/corpus --out runs/squad-heldout
 """
 from __future__ import annotations

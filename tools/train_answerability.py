@@ -118,7 +118,9 @@ def _features(rows: list[dict], corpus: Path, cache: Path, llm_sample: int, cach
                 continue
             done[record["id"]] = record["features"]
     llm_ids = {r["id"] for r in random.Random(0).sample(rows, min(llm_sample, len(rows)))}
-    todo = [r for r in rows if r["id"] not in done or (r["id"] in llm_ids and "llm_yes" not in done[r["id"]])]
+    # With the model's P(yes) only the sampled questions are fitted on, so only they are computed.
+    wanted = [r for r in rows if r["id"] in llm_ids] if llm_sample else rows
+    todo = [r for r in wanted if r["id"] not in done or (r["id"] in llm_ids and "llm_yes" not in done[r["id"]])]
     if not todo or cached_only:
         return done
     with calibration_bot(corpus, settings) as bot:

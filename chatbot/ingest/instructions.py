@@ -19,9 +19,10 @@ Swedish):
   - an instruction split over two sentences: an address ("The following applies to automated answers.") makes the
     next sentence's directive one;
   - text no reader sees: markup comments (`<!-- -->`, `[//]: #`), chat or role tags (`<|im_start|>`, `[SYSTEM]`,
-    `System:`), encoded text (base64, hex, leetspeak);
-  - a sentence in another language than its document's that speaks to a reader or an assistant, and any whole
-    sentence in another script than its document's language (a Chinese or Russian line in an English text);
+    `System:`), encoded text (base64, hex, leetspeak), text in invisible Unicode tag characters;
+  - a sentence in another language than its document's that speaks to a reader or an assistant; any whole
+    sentence in another script than its document's language (a Chinese or Russian line in an English text); and
+    any sentence of six words or more that a language identifier confidently places in another language;
   - an agent's protocol: tool calls and their results, "Action: …(" and "Final Answer:" lines;
   - any of the above disguised: full-width letters, s p a c e d or hy-phen-at-ed letters, digits for letters
     (each sentence is also read with those undone);
@@ -32,10 +33,11 @@ collections is measured (benchmarks/bench_detector.py): at most 1 sentence in 20
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
-DETECTOR_VERSION = 9  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 10  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -83,7 +85,9 @@ _CALL = re.compile(r"\b(visit|go to|head to|click|download|install|check out|sig
 _HIDDEN = re.compile(
     r"<!--|-->|^\s*\[[^\]\n]{0,40}\]:\s*(#|<>|\S+\s+['\"(])"  # HTML and Markdown comments ("[//]: # (…)")
     r"|<\|[a-z_]{2,30}\|>|\[/?(system|inst|assistant|user|sys)\]|<</?sys>>|</?(system|assistant|user|instructions?)>"
-    r"|^\W*#{1,6}\s*(system|assistant|user|instructions?)\b|^\W*(system|assistant|user)\s*:",
+    r"|^\W*#{1,6}\s*(system|assistant|user|instructions?)\b|^\W*(system|assistant|user)\s*:"
+    # Text in Unicode tag characters: invisible to a reader, read by a model. Flags of regions use a few of them.
+    r"|[\U000E0020-\U000E007E]{8,}",
     re.IGNORECASE | re.MULTILINE)
 # A machine-style key that names an assistant or an instruction ("ai_summary_hint:", "llm-directive =", "meta.answer_override:"),
 # word by word: "maintainer_email:" or "model_name:" are ordinary settings.
@@ -316,9 +320,37 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
             and (directive or _BOUND.search(sentence)) and carries):
         return True  # a condition on whatever is made from this text: what it must say, credit, link to
     own_language = language_of(sentence)
+    if _other_language(sentence, language, own_language):
+        return True
     if language and own_language and own_language != language:  # another language than the document's: speaking to whom?
         return bool(ai or output or _FOREIGN_CUES[own_language].search(sentence))
     return False
+
+
+_MIN_IDENTIFIED_WORDS = 6  # shorter runs (names, titles, a quoted phrase) are not told apart reliably
+_MIN_LANGUAGE_PROBABILITY = 0.8  # clean English sentences never reach it (highest of 7,019 measured: 0.72)
+
+
+def _other_language(sentence: str, language: str, own_language: str) -> bool:
+    """A whole sentence in Latin letters that a language identifier confidently places in another language than its
+    document's (any of 97, not only those with word lists here): as with another script, nothing tells what it says
+    to whom, and it is no evidence for answers written in the document's language. Shorter or less certain ones fall
+    to the word lists above, which ask for a word that speaks to someone."""
+    if language not in _FUNCTION_WORDS or own_language == language:
+        return False
+    latin, words = _words(sentence)
+    if latin < _MIN_IDENTIFIED_WORDS or latin < words:
+        return False
+    identified, probability = _language_identifier().classify(sentence)
+    return identified != language and probability >= _MIN_LANGUAGE_PROBABILITY
+
+
+@functools.cache
+def _language_identifier():
+    """py3langid's model of 97 languages (loaded once, about a second)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def _names_ai(sentence: str) -> bool:
