@@ -360,6 +360,18 @@ def test_sentences_about_ai_or_answers_that_address_no_one_are_not_flagged(sente
     assert not is_instruction(sentence)
 
 
+def test_a_documents_own_language_title_is_kept(tmp_path):
+    """A title is judged in its document's language: a French or Chinese document keeps its title."""
+    (tmp_path / "phare.md").write_text(
+        "# La construction du grand phare de Brest au dix-neuvième siècle\n\nLe phare a été construit en 1887 par "
+        "les ingénieurs de la marine. Il est devenu un musée en 1990, et la tour est ouverte au public en été.\n",
+        encoding="utf-8")
+    (tmp_path / "dengta.md").write_text("# 布雷斯特灯塔的建造历史\n\n灯塔建于一八八七年。它在一九九零年成为博物馆。夏天对游客开放。\n",
+                                        encoding="utf-8")
+    assert load_document(tmp_path / "phare.md").title == "La construction du grand phare de Brest au dix-neuvième siècle"
+    assert load_document(tmp_path / "dengta.md").title == "布雷斯特灯塔的建造历史"
+
+
 def test_a_flagged_heading_labels_nothing_and_a_flagged_title_is_replaced(tmp_path):
     from chatbot.config import ChunkingSettings
     from chatbot.ingest.chunking import chunk_document

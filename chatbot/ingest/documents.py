@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import ChatbotError
 from .formats import CONTENT_KINDS, SUPPORTED_SUFFIXES, Block, Converted, convert, describe_supported
 from .formats.plain import MD_HEADING
-from .instructions import is_instruction
+from .instructions import is_instruction, language_of
 
 __all__ = ["Block", "Document", "SUPPORTED_SUFFIXES", "load_document", "load_corpus", "save_document", "scan_corpus"]
 
@@ -104,15 +104,15 @@ def load_document(path: Path) -> Document:
     sidecar = _sidecar_metadata(path)
     title = str(sidecar.get("title") or "").strip() or converted.title or _title_from_blocks(doc) or path.stem
     tags = [str(t).strip() for t in sidecar.get("tags", []) if str(t).strip()] if isinstance(sidecar.get("tags"), list) else []
-    return Document(doc.doc_id, path, screened_title(title, path), doc.text, doc.sha256, doc.blocks, doc.pages,
+    return Document(doc.doc_id, path, screened_title(title, path, language_of(doc.text)), doc.text, doc.sha256, doc.blocks, doc.pages,
                     tuple(dict.fromkeys([*converted.tags, *tags])))
 
 
-def screened_title(title: str, path: Path) -> str:
-    """The title the model and the reader see: one that reads as an instruction (instructions.py) is replaced by
-    the file's name, and that too when it reads as one."""
+def screened_title(title: str, path: Path, language: str) -> str:
+    """The title the model and the reader see: one that reads as an instruction (instructions.py) in its document's
+    `language` is replaced by the file's name, and that too when it reads as one."""
     for candidate in (title, path.stem.replace("_", " ")):
-        if not is_instruction(candidate):
+        if not is_instruction(candidate, language):
             return candidate
     return "Untitled document"
 
