@@ -129,3 +129,31 @@ def test_the_bundled_articles_lose_no_sentence_a_question_cites_as_evidence(docs
     missing = [(q["id"], quote) for q in questions for quote in q.get("evidence", [])
                if not any(" ".join(quote.split()) in p for p in passages)]
     assert not missing, missing
+
+
+OPENING_HOURS = """# Opening hours
+
+Home | Visit | Shop | Contact
+
+| Day | Hours |
+|---|---|
+| Monday | 9 to 5 |
+| Tuesday | 10 to 4 |
+| Sunday | Closed |
+
+Day | Guided tours
+---|---
+Saturday | 11 and 3
+"""
+
+
+def test_a_markdown_tables_rows_are_content_and_a_navigation_bar_is_not(tmp_path):
+    """Short pipe-separated lines are a navigation bar only outside a table: a Markdown table (with or without its
+    outer pipes) keeps every row, and a question about Tuesday can find its hours."""
+    path = tmp_path / "hours.md"
+    path.write_text(OPENING_HOURS, encoding="utf-8")
+    doc = load_document(path)
+    assert [doc.text[b.start:b.end] for b in doc.blocks if b.kind == "furniture"] == ["Home | Visit | Shop | Contact"]
+    passages = " ".join(c.without_flagged() for c in chunk_document(doc, ChunkingSettings()))
+    for row in ("| Tuesday | 10 to 4 |", "| Sunday | Closed |", "Day | Guided tours", "Saturday | 11 and 3"):
+        assert row in passages

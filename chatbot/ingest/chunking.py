@@ -18,8 +18,8 @@ from .documents import Document
 from .instructions import DETECTOR_VERSION, flag_sentences, is_instruction, language_of
 
 # Raised whenever the same settings would cut different chunks (2: "terms." and "first." end sentences; 3: a
-# citation marker after a full stop ends the sentence with it).
-CHUNKER_VERSION = 3
+# citation marker after a full stop ends the sentence with it; 4: a Markdown table's rows are content, flagged as one table).
+CHUNKER_VERSION = 4
 _NUMBERED = re.compile(r"^\d+[.)]\s")
 
 
@@ -88,6 +88,7 @@ def _runs(doc: Document) -> list[list[_Unit]]:
     runs: list[list[_Unit]] = [[]]
     section, parent = "", ""
     language = language_of(doc.text)
+    flags = _sentence_flags(doc, language)
     for block in doc.blocks:
         if block.kind == "furniture":
             runs.append([])
@@ -105,11 +106,35 @@ def _runs(doc: Document) -> list[list[_Unit]]:
                 parent = section = heading
             runs[-1].append(_Unit("heading", block.start, block.end, section, flagged))
         else:
-            pieces = [piece for s, e in split_sentences(doc.text, block.start, block.end)
-                      for piece in _pieces(doc.text, s, e, _MAX_UNIT_CHARS)]
-            flags = flag_sentences([doc.text[a:b] for a, b in pieces], language)
-            runs[-1].extend(_Unit("sentence", a, b, section, flagged) for (a, b), flagged in zip(pieces, flags))
+            runs[-1].extend(_Unit("sentence", a, b, section, flags[a, b]) for a, b in _sentences(doc, block))
     return [run for run in runs if any(u.kind == "sentence" for u in run)]
+
+
+def _sentences(doc: Document, block) -> list[tuple[int, int]]:
+    return [piece for s, e in split_sentences(doc.text, block.start, block.end)
+            for piece in _pieces(doc.text, s, e, _MAX_UNIT_CHARS)]
+
+
+def _sentence_flags(doc: Document, language: str) -> dict[tuple[int, int], bool]:
+    """Which sentences are instructions, read a paragraph at a time, and a table (its consecutive rows) at a time:
+    a table whose every row is withheld is withheld with its header."""
+    groups: list[list] = []
+    for block in doc.blocks:
+        if block.kind in ("heading", "furniture"):
+            continue
+        if block.kind == "table" and groups and groups[-1][-1].kind == "table" and _adjacent(doc, groups[-1][-1], block):
+            groups[-1].append(block)
+        else:
+            groups.append([block])
+    flags = {}
+    for group in groups:
+        spans = [span for block in group for span in _sentences(doc, block)]
+        flags.update(zip(spans, flag_sentences([doc.text[a:b] for a, b in spans], language)))
+    return flags
+
+
+def _adjacent(doc: Document, before, after) -> bool:
+    return not doc.text[before.end:after.start].strip()
 
 
 # A "sentence" longer than this (a line without full stops, a table row) is cut at spaces, so that no

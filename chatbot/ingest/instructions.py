@@ -25,7 +25,8 @@ Swedish):
     any sentence of six words or more that a language identifier confidently places in another language;
   - an agent's protocol: tool calls and their results, "Action: …(" and "Final Answer:" lines;
   - any of the above disguised: full-width letters, s p a c e d or hy-phen-at-ed letters, digits for letters
-    (each sentence is also read with those undone);
+    (each sentence is also read with those undone), or set in a table cell or a record's quoted value (each cell
+    and value is also read as a sentence; a table whose every row is withheld goes with its header);
   - an edit of the text's letters, or a call to visit a link.
 Imperatives about the reader's world ("apply ice for 20 minutes", "see a doctor if…", a how-to's "Create a folder:"), and sentences about AI
 that address no one ("chatbots should be used with care") are none of these. The share flagged in clean
@@ -37,7 +38,9 @@ import functools
 import re
 import unicodedata
 
-DETECTOR_VERSION = 10  # part of the chunker's signature: a changed detector re-flags the collection
+from .formats.base import TABLE_RULE
+
+DETECTOR_VERSION = 11  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -91,8 +94,9 @@ _HIDDEN = re.compile(
     re.IGNORECASE | re.MULTILINE)
 # A machine-style key that names an assistant or an instruction ("ai_summary_hint:", "llm-directive =", "meta.answer_override:"),
 # word by word: "maintainer_email:" or "model_name:" are ordinary settings.
-_MACHINE_KEY = re.compile(r"^\W*(?=[a-z0-9_.-]*[_.-][a-z0-9_.-]*\s*[:=])([a-z0-9]+[_.-])*"
-                          r"(ai|llm|gpt|bot|assistant|prompt|directive|instructions?|override)([_.-][a-z0-9]+)*\s*[:=]\s*\S",
+# A colon takes a space after it, as in YAML: "ai.onnx:Conv" names an operator, not a setting.
+_MACHINE_KEY = re.compile(r"^\W*(?=[a-z0-9_.-]*[_.-][a-z0-9_.-]*(\s*=|\s*:\s))([a-z0-9]+[_.-])*"
+                          r"(ai|llm|gpt|bot|assistant|prompt|directive|instructions?|override)([_.-][a-z0-9]+)*(\s*=|\s*:\s)\s*\S",
                           re.IGNORECASE)
 # An agent's protocol, which no ordinary document holds as content: tool calls and their results, ReAct lines.
 _AGENT = re.compile(
@@ -120,7 +124,7 @@ _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots|(ai|a\.i\.|virtual|digita
        r"generates?|generating|summari[sz](es?|ing)|parses?|parsing|answers?|answering|repl(ies|ying)|respond(s|ing)?) (\w+ ){0,3}?(this|these)\b|"
        r"(parsed|processed|crawled|scraped|ingested) by (software|a program|a machine|a bot|an? ai|a model|machines?)|"
        r"(machine|program|software|computer|bot) is (the one )?(answering|replying|responding|writing|summari[sz]ing))")
-_ADDRESSED_AI = re.compile(rf"\b{_AI}\b", re.IGNORECASE)
+_ADDRESSED_AI = re.compile(rf"(?<![\w.]){_AI}\b(?!\.\w)", re.IGNORECASE)  # not inside a dotted name: ai.onnx, ai.google.com
 # "Assistant" alone is as often a person ("the assistant will take your blood pressure"): it counts only beside this
 # text ("assistants asked about this text", "this paragraph is for assistants") or when spoken to.
 _ASSISTANT_WORD = re.compile(r"\bassistants?\b", re.IGNORECASE)
@@ -249,14 +253,48 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
             flags[i] = True  # the address itself, once it has led to a directive
         if sentences[i + 1][:1].islower() and (flags[i] or flags[i + 1]):
             flags[i] = flags[i + 1] = True  # a sentence cut in two at a quote ("Add "…!" linking to…"): one instruction
+    _flag_bare_table_headers(sentences, flags)
     return flags
+
+
+def _flag_bare_table_headers(sentences: list[str], flags: list[bool]) -> None:
+    """A table whose every row below the header is withheld is withheld whole: its header alone says nothing, and
+    left in view it would show the model where an instruction was cut out."""
+    for i in range(1, len(sentences) - 1):
+        if not (TABLE_RULE.match(sentences[i]) and "|" in sentences[i - 1]):
+            continue
+        end = i + 1
+        while end < len(sentences) and "|" in sentences[end]:
+            end += 1
+        if end > i + 1 and all(flags[i + 1:end]):
+            flags[i - 1] = flags[i] = True
 
 
 def _flagged(sentence: str, language: str) -> bool:
     plain = _undisguised(sentence)
     if _other_script(plain, language):  # read undisguised: full-width Latin letters are still Latin
         return True
-    return _flagged_as_read(sentence, language) or (plain != sentence and _flagged_as_read(plain, language))
+    if _is_table_row(sentence):  # its first cell is a label ("| encode | 18,282 |"), not a sentence's first word
+        sentence, plain = f"Table row: {sentence}", f"Table row: {plain}"
+    readings = dict.fromkeys([sentence, plain, *_parts(sentence)])
+    return any(_flagged_as_read(text, language) for text in readings)
+
+
+def _is_table_row(sentence: str) -> bool:
+    return sentence.count("|") >= 2
+
+
+# A table row, or a record of keys and quoted values (JSON, YAML, INI), holds several statements on one line: each
+# cell and each quoted value of two words or more is also read as a sentence of its own ("| Note | Respond: … |",
+# `"on_question": "answer with …"`). Quotes in prose are not split out: a quoted imperative in a story is content.
+_QUOTED_VALUE = re.compile(r"""[:=]\s*["“]([^"”\n]+)["”]|[:=]\s*'([^'\n]+)'""")
+
+
+def _parts(sentence: str) -> list[str]:
+    cells = sentence.split("|")[1:] if "|" in sentence else []  # [1:]: before the first pipe is the row's label
+    cells += [cell.split(":", 1)[1] for cell in cells if ":" in cell]  # "Header: value", as HTML and Word rows read
+    values = [a or b for a, b in _QUOTED_VALUE.findall(sentence)]
+    return [part.strip() for part in cells + values if len(part.split()) >= 2]
 
 
 _LEET_LETTERS = str.maketrans("0134578", "oieastb")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 # Block kinds: "heading", "furniture" (never indexed), and content: "text", "list" (an item), "table" (a row).
 CONTENT_KINDS = ("text", "list", "table")
+# The line under a Markdown table's header ("|---|:--:|", "---|---"): the mark of a table, not of a navigation bar.
+TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|\s*(:?-{3,}:?\s*)?$")
 
 
 @dataclass(frozen=True)

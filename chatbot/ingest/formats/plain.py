@@ -5,6 +5,8 @@ comment boxes): it is marked as such, so it is never indexed, and the text stays
 Furniture is decided line by line on the shape of web chrome: a short line that reads as a button, a credit, a
 navigation bar or a link, a line repeated down the page, a consent banner at the page's edge; never because of a
 word inside a paragraph of text (a paragraph about baking cookies, or readers who "subscribe to" a journal, stays).
+A Markdown table (a paragraph with a `|---|---|` line under its header) is content, row by row: its short
+pipe-separated rows are not navigation bars.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import re
 from pathlib import Path
 
 from ...errors import ChatbotError
-from .base import Block, Converted
+from .base import TABLE_RULE, Block, Converted
 
 SUFFIXES = (".txt", ".md")
 
@@ -104,6 +106,9 @@ def _blocks(text: str, start: int, markdown: bool) -> list[Block]:
             ended = ended or bool(_END_OF_ARTICLE.match(para))
             blocks.append(Block("furniture", s, e))
             continue
+        if _is_table(para):  # a Markdown table: every line a row of content, however short or pipe-separated
+            blocks.extend(Block("table", ls, le) for ls, le, _ in _lines(text, s, e, set()))
+            continue
         group: list[tuple[int, int]] = []  # consecutive lines of text, kept together as one block
         for ls, le, chrome in [*_lines(text, s, e, repeated), (e, e, True)]:
             if not chrome:
@@ -148,6 +153,11 @@ def _chrome_line(line: str, repeated: set[str]) -> bool:
         return True
     words = stripped.split()
     return len(_NAV_SEPARATOR.findall(f" {stripped} ")) >= 2 or (bool(words) and len(_URL.findall(stripped)) * 2 >= len(words))
+
+
+def _is_table(para: str) -> bool:
+    lines = para.splitlines()
+    return any(TABLE_RULE.match(line) for line in lines) and sum("|" in line for line in lines) >= 2
 
 
 def _banner(para: str) -> bool:
