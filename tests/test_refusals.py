@@ -80,6 +80,12 @@ def test_a_quantity_question_needs_a_quantity_in_its_answer(question, sentences,
     ("This can help the bread bake better.", "How does steam help bread bake?", True),
     ("This happens because steam delays the crust from setting, so the loaf rises longer.", "How does steam help bread bake?", False),
     ("This process takes about an hour.", "How long does proofing take?", False),
+    ("This happens all over the kitchen.", "Through what process does dough rise?", True),  # function words name nothing
+    # a reason: a cause or purpose word, or words of its own; the whole question again with one word more is none
+    ("Some bakers may need a rye starter culture.", "Why might a baker need a rye starter?", True),
+    ("Some bakers need a rye starter for flavour.", "Why might a baker need a rye starter?", False),
+    ("Rye starters are sour.", "Why do bakers use a rye starter?", False),
+    ("The bakery was underfunded.", "Why did the bakery close?", False),
 ])
 def test_an_answer_must_say_something_the_question_did_not(sentence, question, restates):
     from chatbot.answer.refusals import adds_nothing

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
 from ..config import REFUSAL
 from ..index.retrieval import RetrievedChunk
 from ..textutils import keyword_tokens
@@ -64,6 +66,17 @@ _BARE_DEMONSTRATIVE = re.compile(
     r"^\W*(this|that|these|those)\s+(can|could|may|might|will|would|should|must|is|are|was|were|has|have|had|"
     r"happens?|helps?|leads?|causes?|means?|makes?|allows?|occurs?|results?|puts?|places?)\b", re.IGNORECASE)
 _AT_MOST_NEW_AFTER_DEMONSTRATIVE = 2
+# Where an answer's own words are counted, English function words are not words of its own: "all over your" in "This
+# happens all over your body." names nothing. NLTK's list as bm25s ships it, without the halves of contractions
+# ("won" of "won't" is a verb too).
+_FUNCTION_WORDS = frozenset(keyword_tokens([" ".join(
+    w for w in STOPWORDS_EN_PLUS if "'" not in w and f"{w}'t" not in STOPWORDS_EN_PLUS)])[0])
+# "Why…?" asks for a reason. A sentence that restates the whole question with no word that gives a cause or a purpose
+# ("because", "due to", "to", "for", "so"…) and one word more ("Some people may need the operation as surgery.") names
+# none; one that leaves the question's words for its own ("The project was underfunded.") may state it.
+_ASKS_REASON = re.compile(r"\bwhy\b", re.IGNORECASE)
+_GIVES_REASON = re.compile(r"\b(because|due|since|so|as|caus\w*|lead\w*|result\w*|reasons?|owing|thanks|therefore|hence|"
+                           r"to|for|by|from|if|when|after)\b", re.IGNORECASE)
 _YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|may|might|must)\b", re.IGNORECASE)
 
 
@@ -80,9 +93,13 @@ def adds_nothing(sentence: str, question: str) -> bool:
     asked = set(keyword_tokens([question])[0])
     empty = _EMPTY_WORDS if re.match(r"\s*who", question, re.IGNORECASE) else _EMPTY_WORDS | _PERSON_WORDS
     said = {w for w in keyword_tokens([_ABOUT_SOURCES.sub(" ", sentence)])[0] if w not in empty}
+    new = said - asked
     if _BARE_DEMONSTRATIVE.search(sentence):
-        return len(said - asked) <= _AT_MOST_NEW_AFTER_DEMONSTRATIVE
-    return not (said - asked)
+        return len(new - _FUNCTION_WORDS) <= _AT_MOST_NEW_AFTER_DEMONSTRATIVE
+    restates_the_whole_question = not (asked - empty - _FUNCTION_WORDS - said)
+    if _ASKS_REASON.search(question) and restates_the_whole_question and not _GIVES_REASON.search(sentence):
+        return len(new - _FUNCTION_WORDS) <= 1
+    return not new
 
 
 def is_instruction(question: str) -> bool:
