@@ -134,7 +134,9 @@ def _sentence_flags(doc: Document, language: str) -> dict[tuple[int, int], bool]
 
 
 def _adjacent(doc: Document, before, after) -> bool:
-    return not doc.text[before.end:after.start].strip()
+    """Rows of one table: only a line break between them (a blank line starts another table)."""
+    gap = doc.text[before.end:after.start]
+    return not gap.strip() and gap.count("\n") <= 1
 
 
 # A "sentence" longer than this (a line without full stops, a table row) is cut at spaces, so that no
