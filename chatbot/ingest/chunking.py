@@ -88,7 +88,8 @@ def _runs(doc: Document) -> list[list[_Unit]]:
     runs: list[list[_Unit]] = [[]]
     section, parent = "", ""
     language = language_of(doc.text)
-    flags = _sentence_flags(doc, language)
+    sentences = {block: _sentences(doc, block) for block in doc.blocks if block.kind not in ("heading", "furniture")}
+    flags = _sentence_flags(doc, sentences, language)
     for block in doc.blocks:
         if block.kind == "furniture":
             runs.append([])
@@ -106,7 +107,7 @@ def _runs(doc: Document) -> list[list[_Unit]]:
                 parent = section = heading
             runs[-1].append(_Unit("heading", block.start, block.end, section, flagged))
         else:
-            runs[-1].extend(_Unit("sentence", a, b, section, flags[a, b]) for a, b in _sentences(doc, block))
+            runs[-1].extend(_Unit("sentence", a, b, section, flags[a, b]) for a, b in sentences[block])
     return [run for run in runs if any(u.kind == "sentence" for u in run)]
 
 
@@ -115,20 +116,18 @@ def _sentences(doc: Document, block) -> list[tuple[int, int]]:
             for piece in _pieces(doc.text, s, e, _MAX_UNIT_CHARS)]
 
 
-def _sentence_flags(doc: Document, language: str) -> dict[tuple[int, int], bool]:
-    """Which sentences are instructions, read a paragraph at a time, and a table (its consecutive rows) at a time:
-    a table whose every row is withheld is withheld with its header."""
+def _sentence_flags(doc: Document, sentences: dict, language: str) -> dict[tuple[int, int], bool]:
+    """Which of each content block's sentences are instructions, read a paragraph at a time, and a table (its
+    consecutive rows) at a time: a table whose every row is withheld is withheld with its header."""
     groups: list[list] = []
-    for block in doc.blocks:
-        if block.kind in ("heading", "furniture"):
-            continue
+    for block in sentences:
         if block.kind == "table" and groups and groups[-1][-1].kind == "table" and _adjacent(doc, groups[-1][-1], block):
             groups[-1].append(block)
         else:
             groups.append([block])
     flags = {}
     for group in groups:
-        spans = [span for block in group for span in _sentences(doc, block)]
+        spans = [span for block in group for span in sentences[block]]
         flags.update(zip(spans, flag_sentences([doc.text[a:b] for a, b in spans], language)))
     return flags
 

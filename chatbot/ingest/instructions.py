@@ -274,9 +274,10 @@ def _flagged(sentence: str, language: str) -> bool:
     plain = _undisguised(sentence)
     if _other_script(plain, language):  # read undisguised: full-width Latin letters are still Latin
         return True
+    parts = _parts(sentence)
     if _is_table_row(sentence):  # its first cell is a label ("| encode | 18,282 |"), not a sentence's first word
         sentence, plain = f"Table row: {sentence}", f"Table row: {plain}"
-    readings = dict.fromkeys([sentence, plain, *_parts(sentence)])
+    readings = dict.fromkeys([sentence, plain, *parts])
     return any(_flagged_as_read(text, language) for text in readings)
 
 
@@ -291,7 +292,7 @@ _QUOTED_VALUE = re.compile(r"""[:=]\s*["“]([^"”\n]+)["”]|[:=]\s*'([^'\n]+)
 
 
 def _parts(sentence: str) -> list[str]:
-    cells = sentence.split("|")[1:] if "|" in sentence else []  # [1:]: before the first pipe is the row's label
+    cells = sentence.split("|") if "|" in sentence else []
     cells += [cell.split(":", 1)[1] for cell in cells if ":" in cell]  # "Header: value", as HTML and Word rows read
     values = [a or b for a, b in _QUOTED_VALUE.findall(sentence)]
     return [part.strip() for part in cells + values if len(part.split()) >= 2]
