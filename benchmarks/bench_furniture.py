@@ -14,6 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from chatbot.errors import ChatbotError
 from chatbot.ingest.documents import load_document, scan_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +41,11 @@ def report(folder: Path, show: bool) -> None:
     print("| document | lines left out | characters left out | share |")
     print("|---|---|---|---|")
     for path in scan_corpus(folder)[0]:
-        doc = load_document(path)
+        try:
+            doc = load_document(path)
+        except ChatbotError as err:  # as indexing does: named and skipped
+            print(f"| {path.name} | skipped: {err} | | |")
+            continue
         lines = doc.furniture
         chars = sum(len(x) for x in lines)
         total, removed = total + len(doc.text), removed + chars

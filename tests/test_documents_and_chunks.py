@@ -85,6 +85,63 @@ def test_unreadable_files_get_one_plain_sentence(tmp_path, content, message):
     assert message in str(err.value) and "broken.txt" in str(err.value) and "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize("name, data, expected", [
+    ("tarte.txt", "Préchauffer le four à 180 degrés. Éplucher quatre pommes « reinettes ».\r\n".encode("cp1252"),
+     "Préchauffer le four à 180 degrés. Éplucher quatre pommes « reinettes »."),
+    ("notepad.txt", "Grüße aus München.\nZweite Zeile.".encode("utf-16"), "Grüße aus München.\nZweite Zeile."),
+], ids=["windows-1252", "utf-16"])
+def test_older_windows_text_files_are_read_in_their_own_encoding(tmp_path, name, data, expected):
+    """A Western European text saved by an older Windows editor (Windows-1252) or as "Unicode" (UTF-16 with its
+    byte-order mark) is read letter for letter, not refused and not garbled."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    assert expected in load_document(path).text
+
+
+def test_a_text_in_an_unknown_8_bit_encoding_is_refused_not_garbled(tmp_path):
+    """Cyrillic in KOI8-R read as Windows-1252 would be a page of accented gibberish: refused with the fix instead."""
+    path = tmp_path / "privet.txt"
+    path.write_bytes("Привет, как дела? Это тест кодировки.".encode("koi8_r"))
+    with pytest.raises(ChatbotError, match="privet.txt is not UTF-8 text .* save it as UTF-8"):
+        load_document(path)
+
+
+NOTES = """Boiler log
+
+The boiler was serviced on 3 May 2025 by Northern Heating Ltd.
+Next service due: May 2026.
+Related conditions include arthritis and gout.
+Copyright law protects a work for 70 years after its author dies.
+Design by committee rarely works.
+
+The engineer parked by the old mill, which stands
+next to the station, and walked the rest of the way
+home along the river.
+
+Engineer's hours
+Monday: 8 to 4
+Tuesday:
+Closed
+Wednesday:
+Closed
+Thursday:
+Closed
+"""
+
+
+def test_lines_of_notes_and_wrapped_prose_are_never_web_chrome(tmp_path):
+    """Furniture rules look at a line's shape: a note that starts with "Next", "Related", "Copyright" or "Design by",
+    the next line of a hard-wrapped sentence ("next to the station", "home along the river"), or a line repeated
+    inside a timetable ("Closed"), is content."""
+    path = tmp_path / "boiler.txt"
+    path.write_text(NOTES, encoding="utf-8")
+    doc = load_document(path)
+    assert doc.furniture == []
+    kept = " ".join(c.text for c in chunk_document(doc, ChunkingSettings()))
+    for line in NOTES.splitlines()[2:]:
+        assert line.strip() in kept, line
+
+
 # A text about cookies (baking, not web privacy), a bridge "designed by" Brunel and readers who "subscribe to" a journal.
 BAKING = (Path(__file__).parent / "data" / "baking.txt").read_text(encoding="utf-8")
 
@@ -107,7 +164,8 @@ def test_web_chrome_lines_are_removed_around_and_inside_a_capture(tmp_path):
             "A sourdough starter is flour and water fermented by wild yeast. Feed it daily.\n"
             "Photo by Jane Roe/Getty Images\n\nAdvertisement\n\nKeep the starter warm, around 24 degrees, for a steady rise.\n\n"
             "Advertisement\n\nBake the loaf in a covered pot for the first twenty minutes.\n\nAdvertisement\n\n"
-            "Share on Facebook\n\n© 2024 Bread Weekly. All rights reserved.\n")
+            "Share on Facebook\n\nNext post: Shaping a boule\n\n« Previous\n\nRelated articles\n\n"
+            "Copyright 2024 Bread Weekly. All rights reserved.\n")
     path = tmp_path / "sourdough.txt"
     path.write_text(page, encoding="utf-8")
     doc = load_document(path)
@@ -115,7 +173,7 @@ def test_web_chrome_lines_are_removed_around_and_inside_a_capture(tmp_path):
     assert removed == ["Skip to Content", "Home | Recipes | About | Contact",
                        "We use cookies to improve your experience. By continuing to browse you accept our cookie policy.",
                        "Photo by Jane Roe/Getty Images", "Advertisement", "Advertisement", "Advertisement", "Share on Facebook",
-                       "© 2024 Bread Weekly. All rights reserved."]
+                       "Next post: Shaping a boule", "« Previous", "Related articles", "Copyright 2024 Bread Weekly. All rights reserved."]
     kept = " ".join(doc.text[b.start:b.end] for b in doc.blocks if b.kind != "furniture")
     assert "wild yeast. Feed it daily." in kept and "covered pot" in kept and "around 24 degrees" in kept
 

@@ -29,6 +29,7 @@ from chatbot.ingest.chunking import chunk_document
 from chatbot.ingest.documents import load_document, save_document
 from chatbot.ingest.formats import CONVERTERS
 from chatbot.page_images import render_page
+from chatbot.textutils import split_sentences
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +192,24 @@ def test_a_short_web_page_is_a_document_and_one_without_text_is_refused_with_a_r
     empty.write_text("<html><body><nav><a href='/'>Home</a> <a href='/shop'>Shop</a></nav></body></html>", encoding="utf-8")
     with pytest.raises(ChatbotError, match="menu.html has no"):
         load_document(empty)
+
+
+def test_lines_broken_by_hand_in_a_web_page_or_a_word_file_stay_lines(tmp_path):
+    """An address or a list of figures written with line breaks (`<br>`, Shift+Enter in Word) is read line by line:
+    each line is a sentence of its own, so a citation quotes "12 Quay Street", not the lines run together."""
+    import docx
+
+    page = tmp_path / "club.html"
+    page.write_text("<html><head><title>Club</title></head><body><h1>Club</h1><p>Write to us at:<br>Harbour Sailing Club"
+                    "<br>12 Quay Street<br>Portsmouth</p><p>Meetings are on Thursdays.</p></body></html>", encoding="utf-8")
+    word = docx.Document()
+    word.add_paragraph("Write to us at:").add_run().add_break()
+    word.paragraphs[0].add_run("Harbour Sailing Club")
+    word.paragraphs[0].add_run().add_break()
+    word.paragraphs[0].add_run("12 Quay Street")
+    word.save(str(tmp_path / "club.docx"))
+    for path in (page, tmp_path / "club.docx"):
+        doc = load_document(path)
+        assert "Write to us at:\nHarbour Sailing Club\n12 Quay Street" in doc.text, path.name
+        sentences = [c.text[a:b].strip() for c in chunk_document(doc, Settings().chunking) for a, b in split_sentences(c.text)]
+        assert "12 Quay Street" in sentences, path.name

@@ -239,7 +239,7 @@ def test_a_hostile_folder_is_indexed_file_by_file_and_every_skip_is_named(fresh_
     (corpus / "link.txt").symlink_to(secret)
     (corpus / "empty.txt").write_text("")
     (corpus / "binary.txt").write_bytes(b"\x00\xff\xfe" * 100)
-    (corpus / "latin1.txt").write_bytes("Caf\xe9 au lait.".encode("latin-1"))
+    (corpus / "koi8r.txt").write_bytes("Кофе с молоком.".encode("koi8_r"))  # an 8-bit code page that is not Western
     (corpus / "big.md").write_text("# Big\n\n" + "Words go on. " * 90_000)
     (corpus / "one-line.txt").write_text("Long line\n\n" + " ".join(f"word{i}" for i in range(4_000)))  # 30,000 characters, one line
     (corpus / ".hidden.txt").write_text("Hidden text.\n")
@@ -247,9 +247,9 @@ def test_a_hostile_folder_is_indexed_file_by_file_and_every_skip_is_named(fresh_
     settings = fresh_settings.replace(max_document_mb=1.0)
 
     report = build_index(settings, embedder, progress=False)
-    assert set(report.skipped) == {"link.txt", "empty.txt", "binary.txt", "latin1.txt", "big.md"}
+    assert set(report.skipped) == {"link.txt", "empty.txt", "binary.txt", "koi8r.txt", "big.md"}
     assert "outside" in report.skipped["link.txt"] and "MB" in report.skipped["big.md"]
-    assert "UTF-8" in report.skipped["latin1.txt"] and "empty" in report.skipped["empty.txt"]
+    assert "UTF-8" in report.skipped["koi8r.txt"] and "empty" in report.skipped["empty.txt"]
     assert "binary" in report.skipped["binary.txt"]
     index = load_index(settings)
     assert "one-line.txt" in index.manifest.documents and "link.txt" not in index.manifest.documents

@@ -36,8 +36,9 @@ class TextBuilder:
     pages: list[int] = field(default_factory=list)  # pages[i]: where page i + 1 starts
     length: int = 0
 
-    def add(self, kind: str, text: str, page: int | None = None) -> None:
-        text = clean_inline(text)
+    def add(self, kind: str, text: str, page: int | None = None, *, lines: bool = False) -> None:
+        """One block; with `lines`, the text's line breaks are kept (each line cleaned on its own)."""
+        text = "\n".join(filter(None, map(clean_inline, text.split("\n")))) if lines else clean_inline(text)
         if not text:
             return
         if self.parts:

@@ -32,7 +32,7 @@ def convert(path: Path, data: bytes) -> Converted:
         else:
             style = (item.style.name if item.style is not None else "") or ""
             kind = "heading" if _HEADING_STYLE.match(style) else "list" if style.lower().startswith("list") else "text"
-            builder.add(kind, item.text)
+            builder.add(kind, item.text, lines=True)  # a line break (Shift+Enter) stays one
     return builder.result(document.core_properties.title or "")
 
 

@@ -38,8 +38,17 @@ def convert(path: Path, data: bytes) -> Converted:
             for row in table_rows([[" ".join(c.itertext()) for c in r.iter("cell")] for r in element.iter("row")]):
                 builder.add("table", row)
         else:
-            builder.add(_BLOCKS[element.tag], " ".join(element.itertext()))
+            builder.add(_BLOCKS[element.tag], _with_line_breaks(element), lines=True)
     return builder.result(root.get("title") or "")
+
+
+def _with_line_breaks(element) -> str:
+    """The element's text with its `<br>` kept as line breaks (other whitespace is not): an address or a list of
+    figures written line by line is read line by line, not run together into one sentence."""
+    parts = [element.text or ""]
+    for child in element:
+        parts += ["\n" if child.tag == "lb" else " ".join(child.itertext()).replace("\n", " "), child.tail or ""]
+    return "".join(p if p == "\n" else p.replace("\n", " ") for p in parts)
 
 
 def _inside(element, tags: tuple[str, ...]) -> bool:

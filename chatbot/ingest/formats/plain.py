@@ -3,13 +3,14 @@
 Web captures saved as .txt keep their page furniture (navigation, credits, share buttons, cookie banners,
 comment boxes): it is marked as such, so it is never indexed, and the text stays byte-for-byte the file's.
 Furniture is decided line by line on the shape of web chrome: a short line that reads as a button, a credit, a
-navigation bar or a link, a line repeated down the page, a consent banner at the page's edge; never because of a
+navigation bar or a link, a line standing alone again and again down the page, a consent banner at the page's edge; never because of a
 word inside a paragraph of text (a paragraph about baking cookies, or readers who "subscribe to" a journal, stays).
 A Markdown table (a paragraph with a `|---|---|` line under its header) is content, row by row: its short
 pipe-separated rows are not navigation bars.
 """
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
@@ -22,10 +23,12 @@ SUFFIXES = (".txt", ".md")
 _CHROME = re.compile(
     r"""^(skip\ to\ (main\ )?content|fact[\ -]checked(\ by\ .{0,40})?|share(\ this(\ article|\ page|\ post)?)?|print(\ this)?(\ page|\ article)?
       |advertisement|sponsored|menu|home|search|log\ ?in|sign\ ?in|sign\ up|subscribe(\ now)?|back\ to\ top|(accept|reject)(\ all)?(\ cookies)?
-      |cookie\ (settings|preferences|policy)|privacy\ policy|terms(\ of\ (use|service)|\ and\ conditions)?|(©|copyright\b).*|all\ rights\ reserved\.?
-      |(photo|image|illustration)(\ credits?)?:.*|(design|photo|photography|image|illustration)\ by\ .*|.*\b(getty\ images|istock|shutterstock)\b.*
-      |optimi[sz]ed\ by\ .*|share\ on\ (pinterest|facebook|twitter|x|linkedin|whatsapp).*|(learn|read)\ more(\ about\ .*)?|related(\ articles|\ posts)?:?.*
-      |tags?:.*|categor(y|ies):.*|posted\ (in|on|by)\ .*|(previous|next)(\ post|\ article)?:?.*|sign\ up\ for\ our\ .*)$""",
+      |cookie\ (settings|preferences|policy)|privacy\ policy|terms(\ of\ (use|service)|\ and\ conditions)?|(©|\(c\)\ *\d{4}|copyright\ *(©|\(c\)|\d{4})).*
+      |all\ rights\ reserved\.?
+      |(photo|image|illustration)(\ credits?)?:.*|(design|photo|photography|image|illustration)\ by\ (?-i:[A-Z@]).*|.*\b(getty\ images|istock|shutterstock)\b.*
+      |optimi[sz]ed\ by\ .*|share\ on\ (pinterest|facebook|twitter|x|linkedin|whatsapp).*|(learn|read)\ more(\ about\ .*)?
+      |related(\ (articles|posts|stories|reading|links))?(:.*)?
+      |tags?:.*|categor(y|ies):.*|posted\ (in|on|by)\ .*|([«‹←]\ *)?(previous|next)(\ (post|article|page|story))?(\ *[»›→]|:\ .*)?|sign\ up\ for\ our\ .*)$""",
     re.IGNORECASE | re.VERBOSE)
 # A share button glued to the end of a caption line ("…can be linked.Share on Pinterest").
 _TRAILING_BUTTON = re.compile(r"(?<=[.!?])\s*share on (pinterest|facebook|twitter|x|linkedin|whatsapp)$", re.IGNORECASE)
@@ -42,21 +45,47 @@ _DATELINE = re.compile(r"^(\d{1,2} )?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|no
 _END_OF_ARTICLE = re.compile(r"^(leave a (comment|reply)|\d* ?comments?|post a comment)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*([-*•–—]|\d+[.)]\s+\S+.*[.!?:]$)")
 MD_HEADING = re.compile(r"^#{1,6}\s+")
-
-
+_SENTENCE_END = (".", "!", "?", ":", ";")
 
 
 def convert(path: Path, data: bytes) -> Converted:
-    if b"\x00" in data[:8192]:
-        raise ChatbotError(f"{path.name} is a binary file, not text; save it as plain text (.txt or .md) or remove it.")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ChatbotError(f"{path.name} is not UTF-8 text; save it as UTF-8 (plain .txt or .md) and try again.") from None
+    text = decode_text(path, data)
     body_start, meta = _front_matter(text)
     blocks = _blocks(text, body_start, markdown=path.suffix.lower() == ".md")
     tags = tuple(t.strip() for t in str(meta.get("tags") or "").strip("[]").split(",") if t.strip())
     return Converted(text, tuple(blocks), str(meta.get("title") or ""), body_start=body_start, tags=tags)
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """UTF-8; else UTF-16 with its byte-order mark (Windows "Unicode" files); else Windows-1252, the encoding of older
+    Western European text files, when the result reads as such. Anything else is refused rather than guessed: a wrong
+    guess would index gibberish without a word of warning."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = _decoded(data, "utf-16")
+        if text is not None and re.search(r"[ \n]", text):  # real text has spaces or lines; stray bytes after a BOM do not
+            return text
+    if b"\x00" in data[:8192]:
+        raise ChatbotError(f"{path.name} is a binary file, not text; save it as plain text (.txt or .md) or remove it.")
+    text = _decoded(data, "utf-8")
+    if text is None:
+        text = _decoded(data, "cp1252")
+        letters = [c for c in text or "" if c.isalpha()]
+        if not letters or sum(not c.isascii() for c in letters) > _MOSTLY_ASCII * len(letters):
+            raise ChatbotError(f"{path.name} is not UTF-8 text (nor UTF-16 or Western European Windows-1252); "
+                               f"save it as UTF-8 (plain .txt or .md) and try again.")
+    return text
+
+
+# Accented letters are a few in a hundred in French, German or Spanish; a text read with the wrong 8-bit code page
+# (Cyrillic, Greek) comes out as nothing but accented letters.
+_MOSTLY_ASCII = 0.3
+
+
+def _decoded(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
 
 
 def _front_matter(text: str) -> tuple[int, dict]:
@@ -96,8 +125,10 @@ def _paragraph_spans(text: str, start: int, markdown: bool) -> list[tuple[int, i
 
 def _blocks(text: str, start: int, markdown: bool) -> list[Block]:
     paragraphs = _paragraph_spans(text, start, markdown)
-    lines = [line.strip().lower() for s, e in paragraphs for line in text[s:e].splitlines() if line.strip()]
-    repeated = {line for line in set(lines) if lines.count(line) >= 3 and _short(line)}  # "Advertisement" down the page
+    # "Advertisement" down the page: a short line standing alone three times or more. A line repeated inside
+    # paragraphs ("Closed" in a timetable, a licence's clause) is content.
+    alone = [text[s:e].strip().lower() for s, e in paragraphs if "\n" not in text[s:e].strip()]
+    repeated = {line for line in set(alone) if alone.count(line) >= 3 and _short(line)}
     blocks, ended = [], False
     for n, (s, e) in enumerate(paragraphs):
         para = text[s:e].strip()
@@ -110,7 +141,7 @@ def _blocks(text: str, start: int, markdown: bool) -> list[Block]:
             blocks.extend(Block("table", ls, le) for ls, le, _ in _lines(text, s, e, set()))
             continue
         group: list[tuple[int, int]] = []  # consecutive lines of text, kept together as one block
-        for ls, le, chrome in [*_lines(text, s, e, repeated), (e, e, True)]:
+        for ls, le, chrome in [*_lines(text, s, e, set() if "\n" in para else repeated), (e, e, True)]:
             if not chrome:
                 group.append((ls, le))
                 continue
@@ -128,7 +159,7 @@ def _blocks(text: str, start: int, markdown: bool) -> list[Block]:
 
 def _lines(text: str, start: int, end: int, repeated: set[str]) -> list[tuple[int, int, bool]]:
     """The paragraph's lines as (start, end, is chrome); a share button glued to a line's end is a span of its own."""
-    out, pos = [], start
+    out, pos, previous = [], start, ""
     for raw in text[start:end].splitlines(keepends=True):
         ls = pos + len(raw) - len(raw.lstrip())
         le = pos + len(raw.rstrip())
@@ -136,6 +167,12 @@ def _lines(text: str, start: int, end: int, repeated: set[str]) -> list[tuple[in
         if le <= ls:
             continue
         line = text[ls:le]
+        # A hard-wrapped sentence's next line (the one above ends mid-sentence, this one goes on in lower case) is
+        # never chrome, whatever its first words.
+        continues, previous = bool(previous) and not previous.endswith(_SENTENCE_END) and line[0].islower(), line
+        if continues:
+            out.append((ls, le, False))
+            continue
         button = _TRAILING_BUTTON.search(line)
         if button and button.start() > 0:
             cut = ls + button.start()
