@@ -183,7 +183,7 @@ def _print_build(report) -> None:
         print(f"Index is up to date: {report.n_chunks} chunks from {len(report.unchanged)} documents.")
     else:
         parts = [f"{len(getattr(report, name))} {name}" for name in ("added", "updated", "removed", "unchanged") if getattr(report, name)]
-        why = f" ({report.reason})" if report.reason else ""
+        why = f" (from scratch: {report.reason})" if report.reason else ""
         print(f"Index built in {report.seconds:.1f} s{why}: {report.n_chunks} chunks; documents {', '.join(parts)}.")
     if report.furniture:
         print(f"Left out as page furniture (navigation, credits, banners): {sum(report.furniture.values())} line(s) in "

@@ -90,3 +90,11 @@ def test_citation_to_a_missing_source_is_not_trusted(judge):
     checked = [check_sentence(AnswerSentence("Good posture keeps the spine healthy.", [7]),
                               {1: "Good posture is essential for maintaining a healthy spine."}, judge)]
     assert checked[0].status == "recited" and checked[0].cited == [1]
+
+
+def test_the_quote_shown_is_the_window_that_holds_the_claim(judge):
+    """A glossary's terms and definitions alternate: the quote for "the stern is the back" is the stern's definition,
+    not the neighbouring definition that is merely close in meaning."""
+    glossary = "Bow\n\nThe front of the boat.\n\nStern\n\nThe back of the boat.\n\nPort\n\nThe left side of the boat when facing the bow."
+    support = judge.judge("The stern of a boat is the back of the boat.", glossary)
+    assert judge.supports(support) and "back of the boat" in support.evidence and "front" not in support.evidence

@@ -45,6 +45,7 @@ def test_index_with_other_settings_is_refused_with_the_fix(built_settings):
         with pytest.raises(IndexMismatchError) as err:
             load_index(built_settings.replace(**change))
         assert "index --rebuild" in str(err.value) and err.value.reason
+    assert "target chars 600 → 300" in err.value.reason and "{" not in err.value.reason  # says what changed, plainly
 
 
 def test_a_change_re_embeds_only_what_changed_and_shares_the_rest(fresh_settings, embedder, monkeypatch):

@@ -82,13 +82,16 @@ class SupportJudge:
                 results.append(Support(0.0, ""))
                 continue
             sims = self.vectors.of(windows) @ sentence_vector
-            best = int(np.argmax(sims))
+            # The quote shown is the window closest in meaning and in words: by meaning alone, "The front of the boat.
+            # Stern" was quoted for "The stern is the back of the boat" (its neighbour "Stern The back of the boat."
+            # holds every word). The score stays as calibrated (decision 0005): the passage's words, the best meaning.
+            shared = np.array([_share(sentence_tokens, _tokens(w)) for w in windows])
+            quote = windows[int(np.argmax(sims + shared))]
             if not sentence_numbers <= numbers_in(passage):
-                results.append(Support(0.0, windows[best]))
+                results.append(Support(0.0, quote))
                 continue
-            passage_tokens = _tokens(passage)
-            lexical = len(sentence_tokens & passage_tokens) / len(sentence_tokens) if sentence_tokens else 0.0
-            results.append(Support(round(0.5 * lexical + 0.5 * float(sims[best]), 4), windows[best]))
+            lexical = _share(sentence_tokens, _tokens(passage))
+            results.append(Support(round(0.5 * lexical + 0.5 * float(sims.max()), 4), quote))
         return results
 
     def supports(self, support: Support) -> bool:
@@ -120,6 +123,10 @@ def sentence_windows(passage: str) -> list[str]:
     """Single sentences and adjacent pairs: a claim often joins two sentences of its source."""
     sentences = [passage[s:e] for s, e in split_sentences(passage)]
     return sentences + [f"{a} {b}" for a, b in zip(sentences, sentences[1:])]
+
+
+def _share(words: set[str], found: frozenset[str]) -> float:
+    return len(words & found) / len(words) if words else 0.0
 
 
 @lru_cache(maxsize=4096)

@@ -91,8 +91,11 @@ class Manifest:
         """'' when the index fits the settings, else what differs, phrased for the user."""
         if self.embedding_model != settings.embedding_model:
             return f"embedding model {self.embedding_model!r}, but the settings ask for {settings.embedding_model!r}"
-        if self.chunker != chunker_signature(settings.chunking):
-            return f"chunker settings {self.chunker}, but the settings ask for {chunker_signature(settings.chunking)}"
+        wanted = chunker_signature(settings.chunking)
+        if self.chunker != wanted:
+            changes = ", ".join(f"{key.replace('_', ' ')} {self.chunker.get(key)} → {wanted.get(key)}"
+                                for key in sorted(set(self.chunker) | set(wanted)) if self.chunker.get(key) != wanted.get(key))
+            return f"other chunker settings ({changes})"
         return ""
 
 
