@@ -45,10 +45,14 @@ def convert(path: Path, data: bytes) -> Converted:
 def _with_line_breaks(element) -> str:
     """The element's text with its `<br>` kept as line breaks (other whitespace is not): an address or a list of
     figures written line by line is read line by line, not run together into one sentence."""
-    parts = [element.text or ""]
+    lines, line = [], [element.text or ""]
     for child in element:
-        parts += ["\n" if child.tag == "lb" else " ".join(child.itertext()).replace("\n", " "), child.tail or ""]
-    return "".join(p if p == "\n" else p.replace("\n", " ") for p in parts)
+        if child.tag == "lb":
+            lines, line = [*lines, line], []
+        else:
+            line.append(" ".join(child.itertext()))
+        line.append(child.tail or "")
+    return "\n".join(" ".join(" ".join(parts).split()) for parts in [*lines, line])
 
 
 def _inside(element, tags: tuple[str, ...]) -> bool:
