@@ -89,3 +89,14 @@ def test_ordinary_text_is_almost_never_withheld(embedder):
     screened = [f for r in screen_retrieved(passages, SentenceVectors(embedder)) for f in r.chunk.flagged_sentences()]
     sentences = sum(len(split_sentences(t)) for t in texts)
     assert sentences > 300 and len(screened) / sentences <= 1 / 200, screened
+
+
+def test_a_passage_of_advice_on_answering_is_not_screened(embedder):
+    """A manual for replying to customers reads, sentence by sentence, like talk about replies, and the screen would
+    withhold most of it; a passage where most sentences read so and none names a machine is advice, kept. The
+    passage with one planted sentence (test above) is still screened."""
+    manual = ("Reply to every review within two working days. Your response should thank the customer by name. "
+              "Begin your reply by acknowledging the problem. End every response with the shop's phone number. "
+              "Keep responses to bad reviews short. Never copy the same answer to several reviews.")
+    [kept] = screen_retrieved(_passage(manual), SentenceVectors(embedder))
+    assert kept.chunk.flagged == ()

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..index.retrieval import RetrievedChunk
-from ..ingest.instructions import language_of
+from ..ingest.instructions import language_of, speaks_to_a_machine
 from ..textutils import split_sentences
 from .vectors import SentenceVectors
 
@@ -64,8 +64,24 @@ def screen_retrieved(retrieved: list[RetrievedChunk], vectors: SentenceVectors) 
                  if not any(a < e and s < b for s, e in chunk.flagged)] if language_of(chunk.text) == "en" else []
         flagged = [span for span, hit in zip(spans, screen.flags(vectors.of([chunk.text[a:b] for a, b in spans])))
                    if hit] if spans else []
+        if _reader_advice(chunk, flagged):
+            flagged = []
         if flagged:
             chunk = dataclasses.replace(chunk, flagged=tuple(sorted(chunk.flagged + tuple(flagged))))
             r = dataclasses.replace(r, chunk=chunk)
         out.append(r)
     return out
+
+
+def _reader_advice(chunk, flagged: list[tuple[int, int]]) -> bool:
+    """A passage whose subject is answering (an exam guide, a manual for replying to customers): most of its
+    sentences read as talk about replies, and none speaks to a machine. Text planted for an assistant is a line or
+    two in a passage about something else; this is what the rules' document-wide test (ingest/instructions.py::
+    reader_advice) says of a whole document, said here of the one passage the screen sees."""
+    n_sentences = len(split_sentences(chunk.text))
+    language = language_of(chunk.text)
+    return (len(flagged) + len(chunk.flagged) >= _ADVICE_MIN_SENTENCES and len(flagged) + len(chunk.flagged) >= n_sentences / 2
+            and not any(speaks_to_a_machine(chunk.text[a:b], language) for a, b in flagged))
+
+
+_ADVICE_MIN_SENTENCES = 4

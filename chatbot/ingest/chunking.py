@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..config import ChunkingSettings
 from ..textutils import split_sentences
 from .documents import Document
-from .instructions import DETECTOR_VERSION, flag_sentences, is_instruction, language_of
+from .instructions import DETECTOR_VERSION, flag_sentences, is_instruction, language_of, reader_advice
 
 # Raised whenever the same settings would cut different chunks (2: "terms." and "first." end sentences; 3: a
 # citation marker after a full stop ends the sentence with it; 4: a Markdown table's rows are content, flagged as one table;
@@ -130,7 +130,7 @@ def _sentence_flags(doc: Document, sentences: dict, language: str) -> dict[tuple
     for group in groups:
         spans = [span for block in group for span in sentences[block]]
         flags.update(zip(spans, flag_sentences([doc.text[a:b] for a, b in spans], language)))
-    return flags
+    return dict(zip(flags, reader_advice([doc.text[a:b] for a, b in flags], list(flags.values()), language)))
 
 
 def _adjacent(doc: Document, before, after) -> bool:

@@ -40,13 +40,14 @@ import unicodedata
 
 from .formats.base import TABLE_RULE
 
-DETECTOR_VERSION = 11  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 12  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
     r"|\b(in|into|to|throughout|within) (the|each|every|any) (response|reply|answer|output)\b"
     r"|^(\W*)(please |always |now |also |from now on,? )*(respond|reply|answer)\b(?! (is|was|to the|of)\b)"
     r"|\b(the|your) next (reply|answer|response|output|message|summary)\b"
+    r"|\bthe (response|reply|answer|summary|output) (that )?you are (now )?(writing|giving|generating|producing|composing|about to)\b"
     r"|\b(respond|reply|answer)(ing)? (only |always )?(in|with|using) (\w+ )?(language|emojis?|code|cipher|base\d+|"
     r"english|french|spanish|german|chinese|japanese|russian|italian|portuguese|arabic|hindi)\b",
     re.IGNORECASE)
@@ -123,7 +124,8 @@ _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots|(ai|a\.i\.|virtual|digita
        r"(models?|machines?|programs?|software|tools?|bots?|agents?) ((that|which) )?(turns?|turning|drafts?|drafting|writes?|writing|"
        r"generates?|generating|summari[sz](es?|ing)|parses?|parsing|answers?|answering|repl(ies|ying)|respond(s|ing)?) (\w+ ){0,3}?(this|these)\b|"
        r"(parsed|processed|crawled|scraped|ingested) by (software|a program|a machine|a bot|an? ai|a model|machines?)|"
-       r"(machine|program|software|computer|bot) is (the one )?(answering|replying|responding|writing|summari[sz]ing))")
+       r"(machine|program|software|computer|bot) is (the one )?(answering|replying|responding|writing|summari[sz]ing)|"
+       r"(responding|answering|replying) (models?|programs?|software|bots?|ai|assistants?))")
 _ADDRESSED_AI = re.compile(rf"(?<![\w.]){_AI}\b(?!\.\w)", re.IGNORECASE)  # not inside a dotted name: ai.onnx, ai.google.com
 # "Assistant" alone is as often a person ("the assistant will take your blood pressure"): it counts only beside this
 # text ("assistants asked about this text", "this paragraph is for assistants") or when spoken to.
@@ -193,6 +195,8 @@ _CARRIES = re.compile(
     r"\b(credit(s|ed)?|name[sd]?|link(s|ed)? to|end(s|ed)? with|close[sd]? with|hear|contain(s|ed)?|mentioned|"
     r"recommended|stated|added|included|told|point(s|ed)? (\w+ )?to|be (told|advised|informed|reminded|warned))\b",
     re.IGNORECASE)
+# An order to change what is produced, opening the sentence ("Replace any answer drawn from it with…").
+_EDIT_OUTPUT = re.compile(r"^\W*(please )?(replace|substitute|rewrite|change|append|prepend|end|close|finish|sign)\b", re.IGNORECASE)
 _VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:", re.IGNORECASE)  # "Note to AI assistants …:"
 
 # ---- languages, by their commonest words (enough to tell a sentence's language from its document's)
@@ -353,7 +357,7 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
                or (directive and (carries or re.search(rf"\b{_OUTPUT}\b", sentence, re.IGNORECASE)))
                or ((_THIS_TEXT.search(sentence) or _ABOUT_THIS.search(sentence)) and (directive or speech or ":" in sentence))):
         return True  # an assistant addressed, or told what to say, about this text or its answers
-    if output and (directive or _ADDRESS.search(sentence) or _BOUND.search(sentence)):
+    if output and (directive or _ADDRESS.search(sentence) or _BOUND.search(sentence) or _EDIT_OUTPUT.search(sentence)):
         return True  # what answers or summaries of this must be
     if (_MADE_FROM.search(sentence) and (_THIS_TEXT.search(sentence) or ai or _machine_doing(sentence))
             and (directive or _BOUND.search(sentence)) and carries):
@@ -390,6 +394,35 @@ def _language_identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def speaks_to_a_machine(sentence: str, language: str = "") -> bool:
+    """A flagged sentence that could only be meant for a machine: it names an AI or a machine at work, points at this
+    text or a link, hides or encodes itself, or is in another language or script than its document. A sentence
+    about "your answer" alone could as well be advice to a person (an exam guide, a customer-service manual)."""
+    plain = _undisguised(sentence)
+    own_language = language_of(plain)
+    return bool(_names_ai(plain) or _machine_doing(plain) or _LINK.search(plain) or _THIS_TEXT.search(plain)
+                or _ABOUT_THIS.search(plain) or _ANSWER_STATEMENT.search(plain)
+                or any(p.search(plain) for p in (_ASSISTANT, _HIDDEN, _AGENT, _ENCODED, _MACHINE_KEY, _CODE_WORD))
+                or _DISGUISE.search(sentence) or len(_LEET.findall(sentence)) >= 2 or _other_script(plain, language)
+                or (language and own_language and own_language != language)
+                or _other_language(plain, language, own_language))
+
+
+def reader_advice(sentences: list[str], flags: list[bool], language: str = "") -> list[bool]:
+    """The flags, less those of a document whose subject is answering: when sentences about replies that name no
+    machine are a large share of a document (five at least, and a sixth of it), they are advice to its human reader
+    ("End each answer with a short conclusion."), not text planted for an assistant, which is a line or two in a
+    document about something else. Sentences that speak to a machine stay flagged whatever the share."""
+    human = [i for i, (sentence, flagged) in enumerate(zip(sentences, flags)) if flagged and not speaks_to_a_machine(sentence, language)]
+    if len(human) < _ADVICE_MIN_SENTENCES or len(human) < _ADVICE_MIN_SHARE * len(sentences):
+        return flags
+    return [flagged and i not in set(human) for i, flagged in enumerate(flags)]
+
+
+_ADVICE_MIN_SENTENCES, _ADVICE_MIN_SHARE = 5, 1 / 6
+_DISGUISE = re.compile("[\uff01-\uff5e\U0001d400-\U0001d7ff]")  # full-width and styled letters
 
 
 def _names_ai(sentence: str) -> bool:
