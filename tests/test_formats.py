@@ -213,3 +213,25 @@ def test_lines_broken_by_hand_in_a_web_page_or_a_word_file_stay_lines(tmp_path):
         assert "Write to us at:\nHarbour Sailing Club\n12 Quay Street" in doc.text, path.name
         sentences = [c.text[a:b].strip() for c in chunk_document(doc, Settings().chunking) for a, b in split_sentences(c.text)]
         assert "12 Quay Street" in sentences, path.name
+
+
+def test_a_table_in_a_pdf_is_read_row_by_row(tmp_path):
+    """A PDF table's rows are found by their aligned column gaps: each row is a line of its own (its cells
+    separated, the bold header carried into each), not glued to the paragraph above; a bulleted list stays a list."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Table
+
+    styles = getSampleStyleSheet()
+    header = [Paragraph(f"<b>{h}</b>", styles["BodyText"]) for h in ("Plot size", "Yearly fee")]
+    story = [Paragraph("Garden rules", styles["Title"]),
+             Paragraph("Each member rents one plot for a season, from March to October.", styles["BodyText"]),
+             Table([header, ["Half plot", "£25"], ["Full plot", "£40"], ["Raised bed", "£15"]]),
+             ListFlowable([ListItem(Paragraph(t, styles["BodyText"])) for t in
+                           ("Return shared tools to the shed by dusk.", "Report broken tools to the secretary.")], bulletType="bullet")]
+    SimpleDocTemplate(str(tmp_path / "garden.pdf"), pagesize=A4).build(story)
+    doc = load_document(tmp_path / "garden.pdf")
+    assert block_texts(doc, "table") == ["Plot size: Half plot | Yearly fee: £25", "Plot size: Full plot | Yearly fee: £40",
+                                         "Plot size: Raised bed | Yearly fee: £15"]
+    assert "Each member rents one plot for a season, from March to October." in block_texts(doc, "text")
+    assert len(block_texts(doc, "list")) == 2

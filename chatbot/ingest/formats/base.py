@@ -73,11 +73,12 @@ class TextBuilder:
         self.length += len(s)
 
 
-def table_rows(rows: list[list[str]]) -> list[str]:
+def table_rows(rows: list[list[str]], has_header: bool | None = None) -> list[str]:
     """A table as one line per row; when the first row is a header, every row carries it ("Month: April | Task: ..."),
-    so a row read alone (a chunk, a citation) still says what its cells are."""
+    so a row read alone (a chunk, a citation) still says what its cells are. Unless told (`has_header`), a first
+    row with every cell filled is taken for the header, as in HTML and Word tables."""
     rows = [[" ".join(c.split()) for c in row] for row in rows if any(c.strip() for c in row)]
-    header = rows[0] if len(rows) > 1 and all(rows[0]) else None
+    header = rows[0] if len(rows) > 1 and all(rows[0]) and has_header is not False else None
     body = rows[1:] if header else rows
     return [" | ".join(f"{h}: {c}" if header else c for h, c in zip(header or row, row) if c) for row in body]
 

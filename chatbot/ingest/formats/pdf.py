@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import ChatbotError
-from .base import Converted, TextBuilder
+from .base import Converted, TextBuilder, table_rows
 
 SUFFIXES = (".pdf",)
 
@@ -38,6 +38,8 @@ class _Line:
     bold: bool
     rank: int  # position on its page counted from the nearer edge, top or bottom (0 = the edge line)
     whole: bool = False  # a whole paragraph already (as OCR finds them), not one printed line
+    cells: tuple[str, ...] = ()  # the line cut at its column gaps, when it has any (a table row)
+    columns: tuple[float, ...] = ()  # where its second and later cells start, in points from the left
 
 
 def convert(path: Path, data: bytes) -> Converted:
@@ -87,10 +89,33 @@ def _text_lines(page, number: int) -> list[_Line]:
             name = ctypes.create_string_buffer(128)
             raw.FPDFText_GetFontInfo(textpage.raw, first, name, 128, None)
             bold = b"bold" in name.value.lower() or raw.FPDFText_GetFontWeight(textpage.raw, first) >= 600
-            found.append(_Line(line.strip(), number, height - top, height - bottom, round(size, 1), bold, rank=0))
+            cells, columns = _cells(textpage, line.strip(), first, size)
+            found.append(_Line(line.strip(), number, height - top, height - bottom, round(size, 1), bold, rank=0,
+                               cells=cells, columns=columns))
     finally:
         textpage.close()
     return _ranked(found)
+
+
+def _cells(textpage, line: str, first: int, size: float) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """The line cut where the gap between two words is wider than a space's (_COLUMN_GAP em), with where each later
+    cell starts; ((), ()) for a line without such gaps. Whether the cuts make a table is decided by their alignment
+    with the next or previous line's (_in_table): a justified line's wide spaces do not line up."""
+    cuts = []
+    for at in (i for i, ch in enumerate(line) if ch == " " and 0 < i < len(line) - 1 and line[i - 1] != " "):
+        after = next(i for i in range(at + 1, len(line)) if line[i] != " ")
+        left_end = textpage.get_charbox(first + at - 1)[2]
+        right_start = textpage.get_charbox(first + after)[0]
+        if right_start - left_end > _COLUMN_GAP * max(size, 1.0):
+            cuts.append((at, after, right_start))
+    if not cuts:
+        return (), ()
+    starts, ends = [0, *(b for _, b, _ in cuts)], [*(a for a, _, _ in cuts), len(line)]
+    return tuple(line[a:b].strip() for a, b in zip(starts, ends)), tuple(round(x, 1) for _, _, x in cuts)
+
+
+_COLUMN_GAP = 0.8  # in ems: a table's cell padding is about one em; a space is a quarter
+_ALIGNED = 2.0  # points: cells of one column start within this of each other
 
 
 def _ranked(lines: list[_Line]) -> list[_Line]:
@@ -147,7 +172,19 @@ def _build(lines: list[_Line], n_pages: int) -> TextBuilder:
     body = _body_size(content)
     pitch = _line_pitch(content)
     builder, previous, kind = TextBuilder(), None, ""
-    for line in content:
+    for n, line in enumerate(content):
+        if _in_table(content, n):
+            if not _in_table(content, n - 1):  # the table's first row: the whole run of rows, header carried
+                end = n
+                while _in_table(content, end + 1):
+                    end += 1
+                run = content[n:end + 1]
+                # A PDF says which row is the header only by its type: bold over plain.
+                texts = table_rows([list(row.cells) for row in run], has_header=run[0].bold and not run[1].bold)
+                for row, text in zip(run[len(run) - len(texts):], texts):  # a header row gives no line of its own
+                    builder.add("table", text, row.page)
+            previous, kind = None, "table"
+            continue
         heading = not line.whole and _is_heading(line, body)
         this_kind = "heading" if heading else "list" if _BULLET.match(line.text) else "text"
         if previous is None or line.whole or previous.whole or _starts_block(previous, line, pitch, heading, kind, this_kind):
@@ -157,6 +194,17 @@ def _build(lines: list[_Line], n_pages: int) -> TextBuilder:
             builder.extend_last(line.text, line.page)
         previous = line
     return builder
+
+
+def _in_table(lines: list[_Line], n: int) -> bool:
+    """A row of a table: a line with column gaps, next to another whose cells start at the same place."""
+    def row(m: int) -> bool:
+        return 0 <= m < len(lines) and bool(lines[m].columns) and not _BULLET.match(lines[m].text)  # "•  item" is a list
+    return row(n) and any(row(m) and _aligned(lines[n], lines[m]) for m in (n - 1, n + 1))
+
+
+def _aligned(a: _Line, b: _Line) -> bool:
+    return a.page == b.page and any(abs(x - y) <= _ALIGNED for x in a.columns for y in b.columns)
 
 
 def _starts_block(previous: _Line, line: _Line, pitch: float, heading: bool, kind: str, this_kind: str) -> bool:
