@@ -235,3 +235,31 @@ def test_a_table_in_a_pdf_is_read_row_by_row(tmp_path):
                                          "Plot size: Raised bed | Yearly fee: £15"]
     assert "Each member rents one plot for a season, from March to October." in block_texts(doc, "text")
     assert len(block_texts(doc, "list")) == 2
+
+
+def test_a_word_files_text_boxes_and_footnotes_are_read(tmp_path):
+    """python-docx reads neither: a fact in a text box (a sidebar) or in a footnote would be lost without a word."""
+    import io
+    import zipfile
+
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    word = docx.Document()
+    paragraph = word.add_paragraph("The club meets on Thursdays.")
+    box = (f'<w:r {nsdecls("w")} xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape><v:textbox><w:txbxContent><w:p><w:r><w:t>Membership costs '
+           f'£30 a year.</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>')
+    paragraph._p.append(parse_xml(box))
+    word.add_paragraph("New members are welcome.")
+    buffer = io.BytesIO()
+    word.save(buffer)
+    footnotes = (f'<w:footnotes {nsdecls("w")}><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r>'
+                 '</w:p></w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>Meetings moved to Fridays in August.</w:t></w:r>'
+                 '</w:p></w:footnote></w:footnotes>')
+    with zipfile.ZipFile(buffer, "a") as package:
+        package.writestr("word/footnotes.xml", footnotes)
+    (tmp_path / "club.docx").write_bytes(buffer.getvalue())
+    doc = load_document(tmp_path / "club.docx")
+    assert block_texts(doc, "text") == ["The club meets on Thursdays.", "Membership costs £30 a year.",
+                                        "New members are welcome.", "Note 1: Meetings moved to Fridays in August."]
