@@ -39,6 +39,9 @@ def _sentence_boxes(textpage, sentences: list[str]) -> list[tuple[float, float, 
     for sentence in sentences:
         wanted = "".join(ch for ch in sentence if ch.isalnum()).lower()
         at = letters.find(wanted) if wanted else -1
+        if at < 0 and " | " in sentence:  # a table row that carries its header ("Fee: £25 | …"): the page has the cells
+            wanted = "".join(ch for cell in sentence.split(" | ") for ch in cell.split(": ", 1)[-1] if ch.isalnum()).lower()
+            at = letters.find(wanted) if wanted else -1
         if at < 0:
             continue
         first, last = kept[at], kept[at + len(wanted) - 1]

@@ -236,6 +236,10 @@ def test_a_table_in_a_pdf_is_read_row_by_row(tmp_path):
     assert "Each member rents one plot for a season, from March to October." in block_texts(doc, "text")
     assert len(block_texts(doc, "list")) == 2
 
+    def orange(image) -> int:
+        return sum(1 for r, g, b in image.getdata() if r > 200 and 120 < g < 220 and b < 150)
+    assert orange(render_page(tmp_path / "garden.pdf", 1, ["Plot size: Full plot | Yearly fee: £40"])) > 100  # cited row found
+
 
 def test_a_word_files_text_boxes_and_footnotes_are_read(tmp_path):
     """python-docx reads neither: a fact in a text box (a sidebar) or in a footnote would be lost without a word."""
