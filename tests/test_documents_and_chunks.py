@@ -62,11 +62,13 @@ def test_chunk_ids_are_stable_across_runs(docs):
     assert first == again and len(set(first)) == len(first)
 
 
-def test_markdown_front_matter_sets_the_title_and_headings_make_sections(tmp_path):
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["unix", "windows"])
+def test_markdown_front_matter_sets_the_title_and_headings_make_sections(tmp_path, newline):
     path = tmp_path / "guide.md"
-    path.write_text("---\ntitle: My Knee Guide\n---\n# Ignored H1\n\nIntro text here.\n\n## Stretching\nStretch daily. It helps.\n", encoding="utf-8")
+    text = "---\ntitle: My Knee Guide\ntags: [knees, exercise]\n---\n# Ignored H1\n\nIntro text here.\n\n## Stretching\nStretch daily. It helps.\n"
+    path.write_bytes(text.replace("\n", newline).encode("utf-8"))
     doc = load_document(path)
-    assert doc.title == "My Knee Guide"
+    assert doc.title == "My Knee Guide" and doc.tags == ("knees", "exercise")
     chunks = chunk_document(doc, ChunkingSettings(chunk_target_chars=40, chunk_overlap_sentences=0))  # small target: each section gets its own chunk
     assert "title:" not in "".join(c.text for c in chunks)
     assert any(c.section == "Stretching" and "Stretch daily." in c.text for c in chunks)

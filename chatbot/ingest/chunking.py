@@ -20,8 +20,9 @@ from .instructions import DETECTOR_VERSION, flag_sentences, is_instruction, lang
 # Raised whenever the same settings would cut different chunks (2: "terms." and "first." end sentences; 3: a
 # citation marker after a full stop ends the sentence with it; 4: a Markdown table's rows are content, flagged as one table;
 # 5: text files in Windows-1252 or UTF-16 are read, and fewer lines of notes and wrapped prose are taken for web chrome;
-# 6: a PDF's tables are read row by row, and a Word file's text boxes and footnotes).
-CHUNKER_VERSION = 6
+# 6: a PDF's tables are read row by row, and a Word file's text boxes and footnotes; 7: front matter with Windows line
+# ends is metadata, not text).
+CHUNKER_VERSION = 7
 _NUMBERED = re.compile(r"^\d+[.)]\s")
 
 

@@ -90,7 +90,7 @@ def _decoded(data: bytes, encoding: str) -> str | None:
 
 def _front_matter(text: str) -> tuple[int, dict]:
     """`---` / `key: value` lines / `---` at the very top: metadata, not content."""
-    match = re.match(r"\ufeff?---[ \t]*\n(.*?)\n---[ \t]*(\n|$)", text, re.DOTALL)
+    match = re.match(r"\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|$)", text, re.DOTALL)  # Windows line ends too
     if not match:
         return 0, {}
     meta = {}
