@@ -217,3 +217,15 @@ def test_a_markdown_tables_rows_are_content_and_a_navigation_bar_is_not(tmp_path
     passages = " ".join(c.without_flagged() for c in chunk_document(doc, ChunkingSettings()))
     for row in ("| Tuesday | 10 to 4 |", "| Sunday | Closed |", "Day | Guided tours", "Saturday | 11 and 3"):
         assert row in passages
+
+
+@pytest.mark.parametrize("name", ["notes.md", "notes.txt"])
+def test_an_underlined_title_is_a_heading(tmp_path, name):
+    """A title underlined with === or --- (Markdown's setext headings, and the plain-text habit they copy) names the
+    document and the section of what follows, and its underline is not part of the heading."""
+    (tmp_path / name).write_text("Boiler notes\n============\n\nThe boiler was serviced in May.\n\nParts\n-----\n\n"
+                                 "The pump was replaced in 2024.\n", encoding="utf-8")
+    doc = load_document(tmp_path / name)
+    assert doc.title == "Boiler notes"
+    chunks = chunk_document(doc, ChunkingSettings(chunk_target_chars=40, chunk_overlap_sentences=0))
+    assert any(c.section == "Parts" and "The pump was replaced in 2024." in c.text for c in chunks)

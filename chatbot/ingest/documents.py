@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import ChatbotError
 from .formats import CONTENT_KINDS, SUPPORTED_SUFFIXES, Block, Converted, convert, describe_supported
-from .formats.plain import MD_HEADING
+from .formats.plain import MD_HEADING, UNDERLINE
 from .instructions import is_instruction, language_of
 
 __all__ = ["Block", "Document", "SUPPORTED_SUFFIXES", "load_document", "load_corpus", "save_document", "scan_corpus"]
@@ -35,7 +35,7 @@ class Document:
     tags: tuple[str, ...] = ()  # from its front matter or its sidecar file (chosen sources: `--tag`)
 
     def heading_text(self, block: Block) -> str:
-        return MD_HEADING.sub("", self.text[block.start:block.end]).strip()
+        return UNDERLINE.sub("", MD_HEADING.sub("", self.text[block.start:block.end])).strip()
 
     @property
     def furniture(self) -> list[str]:

@@ -45,6 +45,8 @@ _DATELINE = re.compile(r"^(\d{1,2} )?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|no
 _END_OF_ARTICLE = re.compile(r"^(leave a (comment|reply)|\d* ?comments?|post a comment)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*([-*•–—]|\d+[.)]\s+\S+.*[.!?:]$)")
 MD_HEADING = re.compile(r"^#{1,6}\s+")
+# A title underlined on the next line ("Parts\n-----"): a Markdown (setext) heading, and the plain-text habit it copies.
+UNDERLINE = re.compile(r"\n[ \t]*(={3,}|-{3,})[ \t]*$")
 _SENTENCE_END = (".", "!", "?", ":", ";")
 
 
@@ -206,6 +208,9 @@ def _short(line: str) -> bool:
 
 
 def _is_heading(para: str, markdown: bool, first: bool) -> bool:
+    title = UNDERLINE.sub("", para)
+    if title != para and "\n" not in title and len(title) <= 90 and len(title.split()) <= 14:
+        return True
     if markdown:
         return bool(MD_HEADING.match(para))
     if "\n" in para or len(para) > 90 or len(para.split()) > 14 or _BULLET.match(para):
