@@ -267,3 +267,15 @@ def test_a_word_files_text_boxes_and_footnotes_are_read(tmp_path):
     doc = load_document(tmp_path / "club.docx")
     assert block_texts(doc, "text") == ["The club meets on Thursdays.", "Membership costs £30 a year.",
                                         "New members are welcome.", "Note 1: Meetings moved to Fridays in August."]
+
+
+def test_a_table_that_ends_a_short_web_page_is_kept_and_read_by_its_own_header(tmp_path):
+    """trafilatura's precision mode drops a table at the end of a short page; such a page is read again in its recall
+    mode. A table with <th> cells carries its header into each row; one without is read row by row as it stands."""
+    page = tmp_path / "fees.html"
+    page.write_text("<html><head><title>Fees</title></head><body><h1>Fees</h1><p>Our plot fees for this season are "
+                    "listed below for members.</p><table><tr><td>Half plot</td><td>25 pounds</td></tr><tr><td>Full plot"
+                    "</td><td>40 pounds</td></tr></table><table><tr><th>Shed</th><th>Deposit</th></tr><tr><td>Small</td>"
+                    "<td>5 pounds</td></tr></table></body></html>", encoding="utf-8")
+    doc = load_document(page)
+    assert block_texts(doc, "table") == ["Half plot | 25 pounds", "Full plot | 40 pounds", "Shed: Small | Deposit: 5 pounds"]
