@@ -415,10 +415,10 @@ def reader_advice(sentences: list[str], flags: list[bool], language: str = "") -
     machine are a large share of a document (five at least, and a sixth of it), they are advice to its human reader
     ("End each answer with a short conclusion."), not text planted for an assistant, which is a line or two in a
     document about something else. Sentences that speak to a machine stay flagged whatever the share."""
-    human = [i for i, (sentence, flagged) in enumerate(zip(sentences, flags)) if flagged and not speaks_to_a_machine(sentence, language)]
+    human = {i for i, (sentence, flagged) in enumerate(zip(sentences, flags)) if flagged and not speaks_to_a_machine(sentence, language)}
     if len(human) < _ADVICE_MIN_SENTENCES or len(human) < _ADVICE_MIN_SHARE * len(sentences):
         return flags
-    return [flagged and i not in set(human) for i, flagged in enumerate(flags)]
+    return [flagged and i not in human for i, flagged in enumerate(flags)]
 
 
 _ADVICE_MIN_SENTENCES, _ADVICE_MIN_SHARE = 5, 1 / 6
