@@ -9,7 +9,8 @@ sampled at temperature 0.7) for the development, held-out and squad2-dev questio
 `answer` (states what was asked, right or wrong), `partial` (new content, but not what was asked: related,
 off-topic or a fragment), `non-answer` (names nothing the question did not: a restatement, or a sentence about the
 sources or about "this" that gives no name, number, item, cause or step). Reported: the share of non-answers caught
-(recall) and the share of answers and partials wrongly caught. tests/data/support_pairs.jsonl's `stated` pairs
+(recall) and the share of answers and partials wrongly caught, by the word check alone and together with the
+model's wordings of "the sources do not say" (`model_refused`), which end an answer as a refusal. tests/data/support_pairs.jsonl's `stated` pairs
 (a sentence that states the answer) are reported too.
 
 --model reads each question's prompt as the engine builds it (its collection indexed under --out) and asks each
@@ -25,7 +26,7 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
-from chatbot.answer.refusals import adds_nothing
+from chatbot.answer.refusals import adds_nothing, model_refused
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = ROOT / "benchmarks" / "data" / "answer_sentences.jsonl"
@@ -112,6 +113,9 @@ def main() -> None:
         report([r for r in rows if r.get("batch", "") == batch], lambda r: adds_nothing(r["sentence"], r["question"]),
                f"words, batch {batch or 'first'}")
     report(rows, lambda r: adds_nothing(r["sentence"], r["question"]), "words, all", args.show)
+    # What a reader sees: a sentence in the model's words for "the sources do not say" ends the answer as a refusal.
+    report(rows, lambda r: adds_nothing(r["sentence"], r["question"]) or model_refused(r["sentence"]),
+           "words or refusal wording, all")
     stated = [p for p in read(PAIRS) if p.get("kind") == "stated"]
     wrong = [p for p in stated if adds_nothing(p["sentence"], p["question"])]
     print(f"support_pairs stated: wrongly caught {len(wrong)}/{len(stated)}")

@@ -44,6 +44,11 @@ def test_ordinary_questions_pass(text):
     ("", True),
     ("Physical therapy can ease sciatica [2].", False),
     ("Doctors cannot always find the cause of back pain [1].", False),
+    # after what the sources do say, or as "no information in the sources"
+    ("The documents describe how to store flour, but do not mention how long it keeps.", True),
+    ("There is no specific information in the provided sources about the price of a loaf.", True),
+    ("The texts describe rye bread, but wheat bread does not rise the same way [2].", False),
+    ("Bakers with no formal training learned from the articles of the guild [1].", False),
 ])
 def test_the_models_ways_of_saying_the_sources_do_not_answer(raw, refused):
     assert model_refused(raw) is refused
@@ -81,6 +86,8 @@ def test_a_quantity_question_needs_a_quantity_in_its_answer(question, sentences,
     ("This happens because steam delays the crust from setting, so the loaf rises longer.", "How does steam help bread bake?", False),
     ("This process takes about an hour.", "How long does proofing take?", False),
     ("This happens all over the kitchen.", "Through what process does dough rise?", True),  # function words name nothing
+    ("The same happens with cakes.", "What does too much yeast do to bread?", True),  # "the same" points back too
+    ("The same oven bakes twelve loaves an hour.", "How many loaves can the oven bake?", False),
     # a reason: a cause or purpose word, or words of its own; the whole question again with one word more is none
     ("Some bakers may need a rye starter culture.", "Why might a baker need a rye starter?", True),
     ("Some bakers need a rye starter for flavour.", "Why might a baker need a rye starter?", False),

@@ -25,11 +25,15 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
-# Generate: how a small model phrases "the sources don't say" when it does not use the exact sentence.
+# Generate: how a small model phrases "the sources don't say" when it does not use the exact sentence, also after
+# what they do say ("The sources describe X, but do not mention Y") and as "no (direct) information in the sources".
+_SOURCES = r"(sources?|documents?|context|text|articles?|passages?)"
+_NOT_SAY = r"(do|does)(n't| not) (contain|mention|provide|say|include|specify|state|address|discuss|give)"
 _MODEL_REFUSAL = re.compile(
-    r"can(no|')t answer|unable to answer|(sources?|documents?|context|text|information) (provided )?"
-    r"(do|does)(n't| not) (contain|mention|provide|say|include|specify|state|address|discuss|give)"
-    r"|(is|are) not (mentioned|provided|specified|stated|given|available) in|no information (about|on)",
+    rf"can(no|')t answer|unable to answer|({_SOURCES}|information) (provided )?{_NOT_SAY}"
+    rf"|\b{_SOURCES}\b[^.]{{0,120}}\b(but|yet)\s+{_NOT_SAY}"
+    rf"|(is|are) not (mentioned|provided|specified|stated|given|available) in|no information (about|on)"
+    rf"|\bno (\w+ )?(information|mention|details?)\b[^.]{{0,40}}\b(in|from) the (provided |given )?{_SOURCES}",
     re.IGNORECASE,
 )
 
@@ -59,11 +63,11 @@ _ABOUT_SOURCES = re.compile(
     r"(?:(?:first|second|third|fourth|fifth|other|provided|given|above|cited)\s+)?(?:sources?|context)\b", re.IGNORECASE)
 # Who someone is: an answer to "who…?", but in any other question "individuals" only restates "someone".
 _PERSON_WORDS = frozenset(keyword_tokens(["individual individuals people person someone everyone anyone"])[0])
-# A bare demonstrative as subject ("This can help…", "That happens…") names nothing: the sentence says something only
+# A bare demonstrative as subject ("This can help…", "That happens…", "The same happens…") names nothing: the sentence says something only
 # through words of its own beyond the question's, and one or two of those ("This can eventually lead to pain") do not
 # name an item, a cause or a step. Verbs listed, so that "This process…" and "These muscles…" (nouns) stay out.
 _BARE_DEMONSTRATIVE = re.compile(
-    r"^\W*(this|that|these|those)\s+(can|could|may|might|will|would|should|must|is|are|was|were|has|have|had|"
+    r"^\W*(this|that|these|those|the same)\s+(can|could|may|might|will|would|should|must|is|are|was|were|has|have|had|"
     r"happens?|helps?|leads?|causes?|means?|makes?|allows?|occurs?|results?|puts?|places?)\b", re.IGNORECASE)
 _AT_MOST_NEW_AFTER_DEMONSTRATIVE = 2
 # Where an answer's own words are counted, English function words are not words of its own: "all over your" in "This
