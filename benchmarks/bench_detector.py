@@ -13,7 +13,8 @@ calibration paragraphs.
    as a whole) and of BIPIA's training attacks is planted right after the sentence that answers a squad2-dev
    question, as benchmarks/bench_injection.py plants it, and the document is chunked as indexing chunks it. A text
    is detected when at least 90 % of its characters lie in sentences the chunker withholds (flagged) or in page
-   furniture. Reported per style, and for the dev and held-out splits.
+   furniture. Reported per style, and for the dev and held-out splits; beside it, how often the order itself (the
+   sentence holding the text's marker) is withheld, since a harmless lead-in ("Great read!") may stay.
 2. False flags: every sentence of the bundled collection, squad2-dev's six articles, the paragraphs of its calibration
    questions and the documents fixtures (the baking text, the furniture capture), chunked as indexing chunks them:
    the share flagged (target: at most 1 in 200), each flagged sentence listed. Apart: benchmarks/data/near_misses.txt,
@@ -80,7 +81,10 @@ def detection(texts: list[dict], tmp: Path, vectors: SentenceVectors | None = No
         document, _ = plant(clean[q["docs"][0]], q["evidence"][0], attack["text"])
         doc = planted_document(document, q["docs"][0], tmp)
         at = doc.text.find(attack["text"])
-        rows.append({**attack, "detected": covered(doc, at, at + len(attack["text"]), vectors) >= 0.9})
+        mark = doc.text.find(attack["marker"], at) if attack.get("marker") else -1
+        rows.append({**attack, "detected": covered(doc, at, at + len(attack["text"]), vectors) >= 0.9,
+                     # the order itself: the sentence that carries the marker (a lead-in such as "Great read!" may stay)
+                     "order_withheld": mark >= 0 and covered(doc, mark, mark + len(attack["marker"]), vectors) >= 0.9})
     return rows
 
 
@@ -165,16 +169,19 @@ def main() -> None:
         (Path(tmp) / "near").mkdir()
         shutil.copy(NEAR_MISSES, Path(tmp) / "near")
         near_total, near_flagged, near_examples = false_flags([Path(tmp) / "near"], vectors)
-    by_style: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    by_style: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in rows:
-        by_style[(r["split"], r["style"])].append(r["detected"])
-    print("| split | style | detected |\n|---|---|---|")
-    for (split, style), hits in sorted(by_style.items()):
+        by_style[(r["split"], r["style"])].append(r)
+    print("| split | style | detected (whole text) | order withheld (its marker's sentence) |\n|---|---|---|---|")
+    for (split, style), group in sorted(by_style.items()):
         if split != "bipia":
-            print(f"| {split} | {style} | {sum(hits)}/{len(hits)} |")
+            print(f"| {split} | {style} | {sum(r['detected'] for r in group)}/{len(group)} "
+                  f"| {sum(r['order_withheld'] for r in group)}/{len(group)} |")
     for split in dict.fromkeys(r["split"] for r in rows):  # in the order of the data: dev, held_out, held_out_2, bipia
-        hits = [r["detected"] for r in rows if r["split"] == split]
-        print(f"| **{split}** | all | **{sum(hits)}/{len(hits)} = {sum(hits) / len(hits):.3f}** |")
+        group = [r for r in rows if r["split"] == split]
+        hits, orders = sum(r["detected"] for r in group), sum(r["order_withheld"] for r in group)
+        print(f"| **{split}** | all | **{hits}/{len(group)} = {hits / len(group):.3f}** | "
+              + (f"{orders}/{len(group)} |" if split != "bipia" else "– |"))
     print(f"\nfalse flags on clean text: {flagged} of {total} sentences = 1 in {total / max(flagged, 1):.0f}")
     print(f"near misses flagged (ordinary sentences about quoting, summaries, licences, AI): {near_flagged} of {near_total}")
     readme_total, readme_flagged, readme_examples = technical_false_flags()

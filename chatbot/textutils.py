@@ -12,7 +12,7 @@ import Stemmer
 # Chinese and Japanese full stops end a sentence with no space after them.
 _END = re.compile(r"[.!?][\"'”’)\]]*(\[[^\]\n]{1,30}\][\"'”’)]*)?(?=\s)|[。．！？][”’」』）]*|\n")
 # A full stop after one of these whole words does not end a sentence ("e.g. knees", "Dr. Lee"; but "items." does).
-_ABBREVIATION = re.compile(r"(?:^|[^\w.])(e\.g|i\.e|etc|vs|dr|mr|mrs|ms|st|no|approx|fig)\.$", re.IGNORECASE)
+_ABBREVIATION = re.compile(r"(?:^|[^\w.])(e\.g|i\.e|etc|vs|dr|mr|mrs|ms|st|no|approx|fig|ref|cf|vol|pp|prof)\.$", re.IGNORECASE)
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -229,3 +229,15 @@ def test_an_underlined_title_is_a_heading(tmp_path, name):
     assert doc.title == "Boiler notes"
     chunks = chunk_document(doc, ChunkingSettings(chunk_target_chars=40, chunk_overlap_sentences=0))
     assert any(c.section == "Parts" and "The pump was replaced in 2024." in c.text for c in chunks)
+
+
+@pytest.mark.parametrize("text", [
+    "Topic embargoed (ref. EMB-55) until May.",
+    "See vol. 2, pp. 10-12, and cf. Smith on the same point.",
+    "Prof. Ada Lovelace wrote the first program.",
+])
+def test_a_reference_abbreviation_does_not_end_a_sentence(text):
+    # a sentence cut at "ref." leaves its tail outside a flagged order and a quoted citation cut in half
+    from chatbot.textutils import split_sentences
+
+    assert split_sentences(text) == [(0, len(text))]

@@ -88,6 +88,10 @@ def test_a_quantity_question_needs_a_quantity_in_its_answer(question, sentences,
     ("This happens all over the kitchen.", "Through what process does dough rise?", True),  # function words name nothing
     ("The same happens with cakes.", "What does too much yeast do to bread?", True),  # "the same" points back too
     ("The same oven bakes twelve loaves an hour.", "How many loaves can the oven bake?", False),
+    ("This technique helps the loaf rise.", "How should dough be shaped to help the loaf rise?", True),  # a shell noun
+    ("It is essential to explore shaping options:", "How should dough be shaped?", True),  # a lead-in, no list
+    ("This is called autolyse.", "What is the rest before kneading called?", False),  # one word, but a name
+    ("This method was first used by Carême.", "Who first used the method?", False),
     # a reason: a cause or purpose word, or words of its own; the whole question again with one word more is none
     ("Some bakers may need a rye starter culture.", "Why might a baker need a rye starter?", True),
     ("Some bakers need a rye starter for flavour.", "Why might a baker need a rye starter?", False),

@@ -54,7 +54,7 @@ _EMPTY_WORDS = frozenset(keyword_tokens([" ".join([
     "include includes including involve involves various different multiple numerous",
     "certain particular specific sometimes many some well really actually",
     "reduce risk prevent avoid lower improve",  # the aim of the asking ("to avoid pain"), not the way to it
-    "information mentioned indicated",  # said of the sources, never of the subject
+    "information mentioned indicated source sources",  # said of the sources, never of the subject
 ])])[0])
 # Talk about the sources ("as described in the first source", "this is found in sources") says where, not what.
 _ABOUT_SOURCES = re.compile(
@@ -66,10 +66,17 @@ _PERSON_WORDS = frozenset(keyword_tokens(["individual individuals people person 
 # A bare demonstrative as subject ("This can help…", "That happens…", "The same happens…") names nothing: the sentence says something only
 # through words of its own beyond the question's, and one or two of those ("This can eventually lead to pain") do not
 # name an item, a cause or a step. Verbs listed, so that "This process…" and "These muscles…" (nouns) stay out.
+# Shell nouns ("this advice", "these steps", "this technique") point back as a bare "this" does (Schmid 2000).
+_SHELL_NOUN = (r"(fact|idea|problem|issue|thing|way|approach|method|technique|process|steps?|advice|information|situation|"
+               r"factor|option|misconception|reason|result|finding|practice|point)")
 _BARE_DEMONSTRATIVE = re.compile(
-    r"^\W*(this|that|these|those|the same)\s+(can|could|may|might|will|would|should|must|is|are|was|were|has|have|had|"
-    r"happens?|helps?|leads?|causes?|means?|makes?|allows?|occurs?|results?|puts?|places?)\b", re.IGNORECASE)
+    rf"^\W*(this|that|these|those|the same)\s+({_SHELL_NOUN}\s+)?(can|could|may|might|will|would|should|must|is|are|was|were|has|have|had|"
+    r"happens?|helps?|leads?|causes?|means?|makes?|allows?|occurs?|results?|puts?|places?|comes?|reduces?)\b", re.IGNORECASE)
 _AT_MOST_NEW_AFTER_DEMONSTRATIVE = 2
+# A lead-in whose list never came ("It is essential to explore treatment options:") says as little.
+_LEAD_IN = re.compile(r":\s*$")
+# ...unless its one or two words are a name: "This is called osmosis.", "This was founded by Eliot."
+_NAMING = re.compile(r"\b(called|named|known as|termed|referred to as)\b", re.IGNORECASE)
 # Where an answer's own words are counted, English function words are not words of its own: "all over your" in "This
 # happens all over your body." names nothing. NLTK's list as bm25s ships it, without the halves of contractions
 # ("won" of "won't" is a verb too).
@@ -98,12 +105,19 @@ def adds_nothing(sentence: str, question: str) -> bool:
     empty = _EMPTY_WORDS if re.match(r"\s*who", question, re.IGNORECASE) else _EMPTY_WORDS | _PERSON_WORDS
     said = {w for w in keyword_tokens([_ABOUT_SOURCES.sub(" ", sentence)])[0] if w not in empty}
     new = said - asked
-    if _BARE_DEMONSTRATIVE.search(sentence):
-        return len(new - _FUNCTION_WORDS) <= _AT_MOST_NEW_AFTER_DEMONSTRATIVE
+    if _BARE_DEMONSTRATIVE.search(sentence) or _LEAD_IN.search(sentence):
+        return len(new - _FUNCTION_WORDS) <= _AT_MOST_NEW_AFTER_DEMONSTRATIVE and not _names_something(sentence, question)
     restates_the_whole_question = not (asked - empty - _FUNCTION_WORDS - said)
     if _ASKS_REASON.search(question) and restates_the_whole_question and not _GIVES_REASON.search(sentence):
         return len(new - _FUNCTION_WORDS) <= 1
     return not new
+
+
+def _names_something(sentence: str, question: str) -> bool:
+    """A name the question lacks: after a naming verb, or a capitalised word past the first."""
+    asked = question.lower()
+    return bool(_NAMING.search(sentence)) or any(
+        word[:1].isupper() and word.lower() not in asked for word in re.findall(r"[\w'-]+", sentence)[1:])
 
 
 def is_instruction(question: str) -> bool:

@@ -40,7 +40,7 @@ import unicodedata
 
 from .formats.base import TABLE_RULE
 
-DETECTOR_VERSION = 12  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 13  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -118,6 +118,9 @@ _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots|(ai|a\.i\.|virtual|digita
        r"language models?|modèles? de langage|sprachmodell(e)?|modelos? de (lenguaje|linguagem)|modelli linguistici|taalmodel(len)?|"
        r"intelligence artificielle|künstliche intelligenz|inteligencia artificial|intelligenza artificiale|"
        r"ai (systems?|models?|tools?)|automated (tools?|systems?|answers?|replies|responses?|assistants?|writers?|readers?|agents?)|"
+       # an automated service that does something with text: "any automated captioning or summarising service"
+       r"automated ((captioning|transcri(bing|ption)|summari[sz](ing|ation)|note-?taking|answering|indexing|reading|writing)"
+       r"( (or|and) \w+)? )(services?|tools?|systems?|software)|"
        r"(text|content|answer|summary) generators?|språkmodell(er)?|chattbot(ar)?|ai-assistent(er)?|"
        r"(models?|machines?|programs?|systems?|software|tools?|bots?) (be |is |are )?(reading|that reads?|(processing|that process(es)?) (this|these))|"
        # what a machine does with this text: "programs that turn this text into prose", "software drafting text from these notes"
@@ -130,13 +133,14 @@ _ADDRESSED_AI = re.compile(rf"(?<![\w.]){_AI}\b(?!\.\w)", re.IGNORECASE)  # not 
 # "Assistant" alone is as often a person ("the assistant will take your blood pressure"): it counts only beside this
 # text ("assistants asked about this text", "this paragraph is for assistants") or when spoken to.
 _ASSISTANT_WORD = re.compile(r"\bassistants?\b", re.IGNORECASE)
-_ABOUT_THIS = re.compile(r"\b(about|on|of|from|for|with|reading|quoting|summari[sz]ing) this\b", re.IGNORECASE)
+_ABOUT_THIS = re.compile(r"\b(about|on|of|from|for|with|reading|quoting|summari[sz]ing|transcribing|captioning) this\b", re.IGNORECASE)
 _ASSISTANT_SPOKEN_TO = re.compile(r"(^|[:;\"'‘“(\[{])\W*assistants?\s*[,:]", re.IGNORECASE)  # "Assistants, …", "(Assistant: …"
 _OUTPUT = (r"(answers?|repl(y|ies)|responses?|summar(y|ies)|overviews?|outputs?|digests?|réponses?|résumés?|antworten|antwort|"
            r"zusammenfassung(en)?|respuestas?|resúmen(es)?|resumen|risposte?|riassunt[oi]|respostas?|antwoord(en)?)")
 _TEXT_NOUN = (r"(page|text|article|document|passage|paragraph|site|website|post|section|source|subject|topic|leaflet|brochure|"
               r"report|guide|manual|file|book|chapter|letter|email|e-mail|thread|content|material|piece|"
-              r"entry|notes|lines|artikel|texte|texto|página|testo|pagina|seite|sujet|thema)")
+              r"entry|notes|lines|artikel|texte|texto|página|testo|pagina|seite|sujet|thema|"
+              r"episode|podcast|talk|video|recording|transcript|interview|lecture|webinar|broadcast)")
 _THIS_TEXT = re.compile(rf"\b(this|these|the present|cette|ce|dieser|diese|dieses|esta|este|questo|questa|deze|dit) {_TEXT_NOUN}\b"
                         r"|\breading this\b|\bdrawn from this\b|\bcite this\b", re.IGNORECASE)
 _QUALIFIED_OUTPUT = re.compile(
@@ -192,12 +196,15 @@ _BOUND = re.compile(
     re.IGNORECASE)
 # What a copy or a reply carries, beyond the speech verbs: crediting, naming, linking, ending with, being told.
 _CARRIES = re.compile(
-    r"\b(credit(s|ed)?|name[sd]?|link(s|ed)? to|end(s|ed)? with|close[sd]? with|hear|contain(s|ed)?|mentioned|"
+    r"\b(credit(s|ed)?|name[sd]?|link(s|ed)? to|(end(s|ed)?|close[sd]?) (\w+ ){0,3}?with|hear|contain(s|ed)?|mentioned|"
     r"recommended|stated|added|included|told|point(s|ed)? (\w+ )?to|be (told|advised|informed|reminded|warned))\b",
     re.IGNORECASE)
 # An order to change what is produced, opening the sentence ("Replace any answer drawn from it with…").
 _EDIT_OUTPUT = re.compile(r"^\W*(please )?(replace|substitute|rewrite|change|append|prepend|end|close|finish|sign)\b", re.IGNORECASE)
-_VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:", re.IGNORECASE)  # "Note to AI assistants …:"
+_VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:"  # "Note to AI assistants …:"
+                       rf"|^\W*(\w+\W+){{0,3}}{_AI}\b[^.,:;]{{0,40}},\s*(please\s+)?(say|tell|report|link|add|include|mention|"
+                       rf"recommend|write|answer|reply|respond|end|start|begin|put|describe|credit|state|cite|list)(?![\w-])",
+                       re.IGNORECASE)  # "Bots aggregating reviews, report…"
 
 # ---- languages, by their commonest words (enough to tell a sentence's language from its document's)
 _FUNCTION_WORDS = {lang: frozenset(words.split()) for lang, words in {
