@@ -62,9 +62,10 @@ def test_chunk_ids_are_stable_across_runs(docs):
     assert first == again and len(set(first)) == len(first)
 
 
-@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["unix", "windows"])
-def test_markdown_front_matter_sets_the_title_and_headings_make_sections(tmp_path, newline):
-    path = tmp_path / "guide.md"
+@pytest.mark.parametrize("newline, name", [("\n", "guide.md"), ("\r\n", "guide.md"), ("\n", "guide.markdown")],
+                         ids=["unix", "windows", "long-suffix"])
+def test_markdown_front_matter_sets_the_title_and_headings_make_sections(tmp_path, newline, name):
+    path = tmp_path / name
     text = "---\ntitle: My Knee Guide\ntags: [knees, exercise]\n---\n# Ignored H1\n\nIntro text here.\n\n## Stretching\nStretch daily. It helps.\n"
     path.write_bytes(text.replace("\n", newline).encode("utf-8"))
     doc = load_document(path)

@@ -279,3 +279,48 @@ def test_a_table_that_ends_a_short_web_page_is_kept_and_read_by_its_own_header(t
                     "<td>5 pounds</td></tr></table></body></html>", encoding="utf-8")
     doc = load_document(page)
     assert block_texts(doc, "table") == ["Half plot | 25 pounds", "Full plot | 40 pounds", "Shed: Small | Deposit: 5 pounds"]
+
+
+# A page as Chrome saves it with "Save as: Webpage, Single File" (quoted-printable, soft line breaks, an image part).
+_MHTML = """From: <Saved by Blink>
+Snapshot-Content-Location: https://ferries.example/rum
+Subject: Ferry timetable
+MIME-Version: 1.0
+Content-Type: multipart/related;
+\ttype="text/html";
+\tboundary="----MultipartBoundary--abc----"
+
+------MultipartBoundary--abc----
+Content-Type: text/html
+Content-ID: <frame-1@mhtml.blink>
+Content-Transfer-Encoding: quoted-printable
+Content-Location: https://ferries.example/rum
+
+<!DOCTYPE html><html><head><meta http-equiv=3D"Content-Type" content=3D"text/h=
+tml; charset=3DUTF-8"><title>Ferry timetable</title></head><body><nav><a href=
+=3D"/">Home</a> <a href=3D"/news">News</a></nav><main><h1>Ferry timetable</h1>=
+<p>The summer ferry to R=C3=BAm leaves Mallaig at 10:15 every Tuesday, and ti=
+ckets cost =C2=A312.50 for adults.</p></main></body></html>
+------MultipartBoundary--abc----
+Content-Type: image/png
+Content-Transfer-Encoding: base64
+Content-Location: https://ferries.example/logo.png
+
+iVBORw0KGgo=
+------MultipartBoundary--abc------
+"""
+
+
+def test_a_web_page_saved_as_a_single_file_is_read_as_the_page(tmp_path):
+    page = tmp_path / "ferry.mhtml"
+    page.write_bytes(_MHTML.replace("\n", "\r\n").encode("ascii"))
+    doc = load_document(page)
+    assert doc.title == "Ferry timetable"
+    assert "The summer ferry to Rúm leaves Mallaig at 10:15 every Tuesday, and tickets cost £12.50 for adults." in doc.text
+    assert "Home" not in doc.text  # the page's navigation, as for a saved .html
+    images_only = tmp_path / "logo.mht"
+    images_only.write_bytes(_MHTML.split("------MultipartBoundary--abc----\n", 2)[0].encode("ascii")
+                            + b"------MultipartBoundary--abc----\r\nContent-Type: image/png\r\n\r\niVBORw0KGgo=\r\n"
+                            + b"------MultipartBoundary--abc------\r\n")
+    with pytest.raises(ChatbotError, match="logo.mht holds no web page"):
+        load_document(images_only)

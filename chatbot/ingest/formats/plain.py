@@ -17,7 +17,8 @@ from pathlib import Path
 from ...errors import ChatbotError
 from .base import TABLE_RULE, Block, Converted
 
-SUFFIXES = (".txt", ".md")
+SUFFIXES = (".txt", ".md", ".markdown")
+_MARKDOWN = (".md", ".markdown")
 
 # A short line of web chrome, matched against the whole line: buttons and labels, credits, related-article links.
 _CHROME = re.compile(
@@ -53,7 +54,7 @@ _SENTENCE_END = (".", "!", "?", ":", ";")
 def convert(path: Path, data: bytes) -> Converted:
     text = decode_text(path, data)
     body_start, meta = _front_matter(text)
-    blocks = _blocks(text, body_start, markdown=path.suffix.lower() == ".md")
+    blocks = _blocks(text, body_start, markdown=path.suffix.lower() in _MARKDOWN)
     tags = tuple(t.strip() for t in str(meta.get("tags") or "").strip("[]").split(",") if t.strip())
     return Converted(text, tuple(blocks), str(meta.get("title") or ""), body_start=body_start, tags=tags)
 
