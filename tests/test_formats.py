@@ -146,7 +146,7 @@ def test_an_upload_never_replaces_a_document_of_the_same_name(files, tmp_path):
     second = save_document(corpus, "report.pdf", (files / "lighthouse.pdf").read_bytes())
     third = save_document(corpus, "report.docx", (files / "allotment.docx").read_bytes())
     assert [first.name, second.name, third.name] == ["report.pdf", "report-2.pdf", "report.docx"]
-    with pytest.raises(ChatbotError, match="cannot be added: only .txt, .md, .pdf"):
+    with pytest.raises(ChatbotError, match="cannot be added: only .txt, .md, .markdown, .pdf"):
         save_document(corpus, "tool.exe", b"MZ")
     with pytest.raises(ChatbotError, match="password-protected"):
         save_document(corpus, "minutes.pdf", encrypted_pdf(tmp_path / "minutes.pdf").read_bytes())
@@ -267,6 +267,30 @@ def test_a_word_files_text_boxes_and_footnotes_are_read(tmp_path):
     doc = load_document(tmp_path / "club.docx")
     assert block_texts(doc, "text") == ["The club meets on Thursdays.", "Membership costs £30 a year.",
                                         "New members are welcome.", "Note 1: Meetings moved to Fridays in August."]
+
+
+def test_a_word_file_is_read_with_its_tracked_changes_accepted_and_its_content_controls(tmp_path):
+    """python-docx reads a paragraph's own runs only: an insertion not yet accepted, a filled-in form field and a
+    cover page in a content control were lost; deleted and moved-away text must stay out."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    word = docx.Document()
+    hours = word.add_paragraph("The library opens at ")
+    for change in (f'<w:del {nsdecls("w")} w:id="1" w:author="Ann"><w:r><w:delText>8:30</w:delText></w:r></w:del>',
+                   f'<w:ins {nsdecls("w")} w:id="2" w:author="Ann"><w:r><w:t>9:00</w:t></w:r></w:ins>',
+                   f'<w:r {nsdecls("w")}><w:t xml:space="preserve"> on weekdays.</w:t></w:r>',
+                   f'<w:moveFrom {nsdecls("w")} w:id="3" w:author="Ann"><w:r><w:t> Closed on Sundays.</w:t></w:r></w:moveFrom>'):
+        hours._p.append(parse_xml(change))
+    contact = word.add_paragraph("Contact: ")
+    contact._p.append(parse_xml(f'<w:sdt {nsdecls("w")}><w:sdtContent><w:r><w:t>Jane Moss, librarian</w:t></w:r>'
+                                f'</w:sdtContent></w:sdt>'))
+    word.element.body.insert(0, parse_xml(f'<w:sdt {nsdecls("w")}><w:sdtContent><w:p><w:r><w:t>Prepared by the '
+                                          f'Friends of Tarn Library</w:t></w:r></w:p></w:sdtContent></w:sdt>'))
+    word.save(tmp_path / "library.docx")
+    assert block_texts(load_document(tmp_path / "library.docx"), "text") == [
+        "Prepared by the Friends of Tarn Library", "The library opens at 9:00 on weekdays.", "Contact: Jane Moss, librarian"]
 
 
 def test_a_table_that_ends_a_short_web_page_is_kept_and_read_by_its_own_header(tmp_path):

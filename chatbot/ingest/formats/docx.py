@@ -1,6 +1,8 @@
 """Word documents (.docx, python-docx): paragraphs in order, headings from their styles, list items,
 tables row by row (base.table_rows), the text of text boxes after the paragraph that holds them, and footnotes and
-endnotes at the end ("Note 1: …"): python-docx reads none of those three, and each can hold a document's facts."""
+endnotes at the end ("Note 1: …"): python-docx reads none of those three, and each can hold a document's facts.
+Text is read as Word shows it with tracked changes accepted, content controls included: python-docx reads only a
+paragraph's own runs, so an insertion not yet accepted ("opens at 9:00") or a filled-in form field was lost."""
 from __future__ import annotations
 
 import io
@@ -20,6 +22,7 @@ def convert(path: Path, data: bytes) -> Converted:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
     try:
         document = docx.Document(io.BytesIO(data))
@@ -27,14 +30,15 @@ def convert(path: Path, data: bytes) -> Converted:
         raise ChatbotError(f"{path.name} is damaged or not a Word .docx file ({exc}); save it again from Word, "
                            f"or as PDF.") from None
     builder = TextBuilder()
-    for item in document.iter_inner_content():
-        if isinstance(item, Table):
-            _add_table(builder, item)
+    for element in _blocks(document.element.body):
+        if element.tag == f"{_W}tbl":
+            _add_table(builder, Table(element, document))
         else:
+            item = Paragraph(element, document)
             style = (item.style.name if item.style is not None else "") or ""
             kind = "heading" if _HEADING_STYLE.match(style) else "list" if style.lower().startswith("list") else "text"
-            builder.add(kind, item.text, lines=True)  # a line break (Shift+Enter) stays one
-            for box in _text_boxes(item._p):
+            builder.add(kind, _shown_text(element), lines=True)  # a line break (Shift+Enter) stays one
+            for box in _text_boxes(element):
                 builder.add("text", box, lines=True)
     for number, note in _notes(data):
         builder.add("text", f"Note {number}: {note}")
@@ -43,6 +47,44 @@ def convert(path: Path, data: bytes) -> Converted:
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+# Text Word does not show with changes accepted: deletions, the old place of moved text, and what is read apart.
+_HIDDEN = {f"{_W}del", f"{_W}moveFrom", f"{_W}txbxContent", _FALLBACK}
+_CONTROL = f"{_W}sdt"
+
+
+def _blocks(container):
+    """Paragraphs and tables in order, also those inside block-level content controls (cover pages, form sections),
+    which python-docx's iteration skips."""
+    for child in container.iterchildren(f"{_W}p", f"{_W}tbl", _CONTROL):
+        if child.tag == _CONTROL:
+            for content in child.iterchildren(f"{_W}sdtContent"):
+                yield from _blocks(content)
+        else:
+            yield child
+
+
+def _shown_text(paragraph) -> str:
+    """The paragraph's text as shown with tracked changes accepted: runs in insertions, hyperlinks and content
+    controls included, tabs and line breaks kept."""
+    parts = []
+    for element in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
+        if element.getparent().tag != f"{_W}r":  # a tab stop in the paragraph's properties, not text
+            continue
+        if _hidden(element, paragraph):
+            continue
+        parts.append(element.text or "" if element.tag == f"{_W}t" else "\t" if element.tag == f"{_W}tab" else "\n")
+    return "".join(parts)
+
+
+def _hidden(element, paragraph) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor is paragraph:
+            return False
+        if ancestor.tag in _HIDDEN:
+            return True
+    return False
 
 
 def _text_boxes(paragraph) -> list[str]:
@@ -76,5 +118,10 @@ def _notes(data: bytes) -> list[tuple[int, str]]:
 
 
 def _add_table(builder: TextBuilder, table) -> None:
-    for row in table_rows([[cell.text for cell in row.cells] for row in table.rows]):
+    cells = [[_cell_text(cell._tc) for cell in row.cells] for row in table.rows]
+    for row in table_rows(cells):
         builder.add("table", row)
+
+
+def _cell_text(cell) -> str:
+    return "\n".join(_shown_text(p) for p in _blocks(cell) if p.tag == f"{_W}p")
