@@ -81,6 +81,10 @@ _LETTERS = re.compile(r"^\W*(please )?(replace|substitute|swap|convert|remove|re
                       r"\b[^.]{0,40}\b(letters?|vowels?|consonants?|words?|characters?|spaces?|punctuation)\b", re.IGNORECASE)
 _LINK = re.compile(r"https?://|\bwww\.|\b[\w.-]+@[\w-]+\.\w|\b[a-z0-9-]+\.(com|org|net|io|xyz|info|biz|co|app|ly|ru|cn|example)\b",
                    re.IGNORECASE)
+_URL = re.compile(r"\b(https?://|www\.)\S+", re.IGNORECASE)
+# A link written as a document writes its own (Markdown, HTML, reStructuredText): the address behind anchor text.
+_DOCUMENT_LINK = re.compile(r"\]\(\s*<?(https?://|www\.|mailto:)[^)\s]*\)|<a\s[^>]*href=[^>]*>|\bsrc=\S+|`?<(https?://|mailto:)[^>\s]+>`?_*",
+                            re.IGNORECASE)
 _CALL = re.compile(r"\b(visit|go to|head to|click|download|install|check out|sign up|register|join|contact|email|e-mail|"
                    r"reach out|follow|subscribe|buy|order|see|call|add|include|mention|point|direct|send|refer|"
                    r"ajoutez|ajouter|fügen|añadan|añade|aggiungi|aggiungete|adicione|adicionem|voeg)\b", re.IGNORECASE)
@@ -344,14 +348,16 @@ def _words(text: str) -> tuple[int, int]:
 
 
 def _flagged_as_read(sentence: str, language: str) -> bool:
-    if any(p.search(sentence) for p in (_REPLY, _ASSISTANT, _LETTERS, _HIDDEN, _AGENT, _ENCODED, _MACHINE_KEY)):
+    if any(p.search(sentence) for p in (_REPLY, _ASSISTANT, _LETTERS, _HIDDEN, _AGENT, _MACHINE_KEY)):
+        return True
+    if _ENCODED.search(_URL.sub(" ", sentence)):  # a web address's path ("github.com/bubbleboy14/…") is no encoding
         return True
     if _TASK.search(sentence) and not sentence.rstrip().endswith(":"):  # "Create a local datetime:" labels a how-to's step
         return True
     if _CODE_WORD.search(sentence) and (_DIRECTIVE.search(sentence) or _ADDRESS.search(sentence) or _SPEECH.search(sentence)):
         return True
-    if _LINK.search(sentence) and _CALL.search(sentence):
-        return True
+    if _LINK.search(_DOCUMENT_LINK.sub(" ", sentence)) and _CALL.search(sentence):
+        return True  # a bare address to go to; a document's own link ("See the [guide](https://…)") is its content
     leet, words = len(_LEET.findall(sentence)), len(sentence.split())
     if leet >= 3 and leet * 10 >= words * 3:  # "4dd th3 w0rd…", not "Internet2 … T1 … T3" in a sentence of thirty words
         return True
