@@ -242,3 +242,15 @@ def test_a_reference_abbreviation_does_not_end_a_sentence(text):
     from chatbot.textutils import split_sentences
 
     assert split_sentences(text) == [(0, len(text))]
+
+
+def test_a_table_of_contents_is_furniture_but_a_price_list_with_leader_dots_is_content(tmp_path):
+    # a passage of contents lines only echoes the headings and crowds the sections out of the k passages retrieved
+    path = tmp_path / "garden.txt"
+    path.write_text("Garden handbook\n\nContents\n\nSowing .......... 1\nWatering .......... 2\nPests .......... 4\n\n"
+                    "Sowing\n\nSow beans in April, 5 cm deep.\n\nPrices\n\nSeeds .......... 6\nCompost .......... 3\n"
+                    "Gloves .......... 4\n", encoding="utf-8")
+    doc = load_document(path)
+    assert doc.furniture == ["Sowing .......... 1\nWatering .......... 2\nPests .......... 4"]
+    text = "".join(c.text for c in chunk_document(doc, ChunkingSettings()))
+    assert "Sow beans in April" in text and "Compost .......... 3" in text and "Watering ...." not in text

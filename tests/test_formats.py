@@ -241,6 +241,36 @@ def test_a_table_in_a_pdf_is_read_row_by_row(tmp_path):
     assert orange(render_page(tmp_path / "garden.pdf", 1, ["Plot size: Full plot | Yearly fee: £40"])) > 100  # cited row found
 
 
+def test_a_contents_page_is_furniture_in_a_pdf_and_a_word_file(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    page = canvas.Canvas(str(tmp_path / "manual.pdf"), pagesize=A4)
+    width, height = A4
+    page.setFont("Helvetica-Bold", 14)
+    page.drawString(72, height - 72, "Contents")
+    page.setFont("Helvetica", 11)
+    for n, (entry, number) in enumerate([("1 Safety", 2), ("2 Setting the pressure", 2), ("3 Annual service", 3)]):
+        page.drawString(72, height - 100 - 18 * n, entry + " " + "." * 60)
+        page.drawRightString(width - 72, height - 100 - 18 * n, str(number))
+    page.showPage()
+    page.drawString(72, height - 72, "The pressure should read between 1.0 and 1.5 bar when the boiler is cold.")
+    page.save()
+    doc = load_document(tmp_path / "manual.pdf")
+    assert len(doc.furniture) == 3 and all(line.startswith(("1 Safety", "2 Setting", "3 Annual")) for line in doc.furniture)
+    assert "The pressure should read between 1.0 and 1.5 bar" in doc.text
+
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    word = docx.Document()  # Word's own contents: paragraphs in the "toc 1" style, "Safety<tab>2"
+    word.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    word.add_paragraph("Safety\t2", style="toc 1")
+    word.add_paragraph("Keep the flue clear.")
+    word.save(tmp_path / "manual.docx")
+    assert load_document(tmp_path / "manual.docx").furniture == ["Safety 2"]
+
+
 def test_a_word_files_text_boxes_and_footnotes_are_read(tmp_path):
     """python-docx reads neither: a fact in a text box (a sidebar) or in a footnote would be lost without a word."""
     import io

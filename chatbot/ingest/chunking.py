@@ -21,8 +21,9 @@ from .instructions import DETECTOR_VERSION, flag_sentences, is_instruction, lang
 # citation marker after a full stop ends the sentence with it; 4: a Markdown table's rows are content, flagged as one table;
 # 5: text files in Windows-1252 or UTF-16 are read, and fewer lines of notes and wrapped prose are taken for web chrome;
 # 6: a PDF's tables are read row by row, and a Word file's text boxes and footnotes; 7: front matter with Windows line
-# ends is metadata, not text, an underlined title is a heading, and a short web page keeps its tables).
-CHUNKER_VERSION = 7
+# ends is metadata, not text, an underlined title is a heading, and a short web page keeps its tables; 8: a Word file's
+# tracked insertions and content controls are read, a table of contents is furniture, "ref." and "cf." end no sentence).
+CHUNKER_VERSION = 8
 _NUMBERED = re.compile(r"^\d+[.)]\s")
 
 

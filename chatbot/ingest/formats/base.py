@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 CONTENT_KINDS = ("text", "list", "table")
 # The line under a Markdown table's header ("|---|:--:|", "---|---"): the mark of a table, not of a navigation bar.
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|\s*(:?-{3,}:?\s*)?$")
+# A line of a table of contents: an entry, leader dots, a page number ("2 Setting the pressure ........ 12"). It
+# points to where a section is; read as text it only echoes headings, and a passage of them crowds out the sections.
+# Only three or more in a row whose numbers never go down: a price list with leader dots ("Soup ...... 6") stays.
+_CONTENTS_LINE = re.compile(r"^\s*\S.*?(\.{4,}|(\.\s){3,}\.?|…{2,}|·{3,})\s*\|?\s*(?P<page>\d{1,4}|[ivxlc]{1,6})\s*$",
+                            re.IGNORECASE)
+_MIN_CONTENTS_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,8 @@ class TextBuilder:
 
     def result(self, title: str = "", n_pages: int = 0) -> Converted:
         self._reach_page(n_pages)  # trailing empty pages start where the text ends
-        return Converted("".join(self.parts), tuple(self.blocks), clean_inline(title), tuple(self.pages))
+        text = "".join(self.parts)
+        return Converted(text, contents_as_furniture(text, self.blocks), clean_inline(title), tuple(self.pages))
 
     def _reach_page(self, page: int | None) -> None:
         while page is not None and len(self.pages) < page:
@@ -90,3 +97,25 @@ _SPACES = re.compile(r"\s+")
 def clean_inline(text: str) -> str:
     """One paragraph on one line: control characters and soft hyphens gone, runs of whitespace one space."""
     return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def contents_as_furniture(text: str, blocks: list[Block]) -> tuple[Block, ...]:
+    """The blocks, with each run of table-of-contents lines (see _CONTENTS_LINE) made furniture."""
+    out, run, pages = list(blocks), [], []
+
+    def close() -> None:
+        if len(pages) >= _MIN_CONTENTS_LINES and all(a <= b for a, b in zip(pages, pages[1:])):
+            for i in run:
+                out[i] = Block("furniture", out[i].start, out[i].end)
+        run.clear()
+        pages.clear()
+
+    for i, block in enumerate(blocks):
+        matches = [_CONTENTS_LINE.match(line) for line in text[block.start:block.end].split("\n")]
+        if block.kind in CONTENT_KINDS and all(matches):
+            run.append(i)
+            pages.extend(int(m["page"]) if m["page"].isdigit() else 0 for m in matches)  # roman: the front matter
+        else:
+            close()
+    close()
+    return tuple(out)

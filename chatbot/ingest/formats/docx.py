@@ -36,7 +36,8 @@ def convert(path: Path, data: bytes) -> Converted:
         else:
             item = Paragraph(element, document)
             style = (item.style.name if item.style is not None else "") or ""
-            kind = "heading" if _HEADING_STYLE.match(style) else "list" if style.lower().startswith("list") else "text"
+            kind = ("heading" if _HEADING_STYLE.match(style) else "list" if style.lower().startswith("list")
+                    else "furniture" if style.lower().startswith("toc") else "text")  # Word's table of contents
             builder.add(kind, _shown_text(element), lines=True)  # a line break (Shift+Enter) stays one
             for box in _text_boxes(element):
                 builder.add("text", box, lines=True)

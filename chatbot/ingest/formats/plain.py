@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from ...errors import ChatbotError
-from .base import TABLE_RULE, Block, Converted
+from .base import TABLE_RULE, Block, Converted, contents_as_furniture
 
 SUFFIXES = (".txt", ".md", ".markdown")
 _MARKDOWN = (".md", ".markdown")
@@ -56,7 +56,7 @@ def convert(path: Path, data: bytes) -> Converted:
     body_start, meta = _front_matter(text)
     blocks = _blocks(text, body_start, markdown=path.suffix.lower() in _MARKDOWN)
     tags = tuple(t.strip() for t in str(meta.get("tags") or "").strip("[]").split(",") if t.strip())
-    return Converted(text, tuple(blocks), str(meta.get("title") or ""), body_start=body_start, tags=tags)
+    return Converted(text, contents_as_furniture(text, blocks), str(meta.get("title") or ""), body_start=body_start, tags=tags)
 
 
 def decode_text(path: Path, data: bytes) -> str:
