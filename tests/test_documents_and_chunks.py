@@ -7,6 +7,7 @@ from chatbot.config import ChunkingSettings, Settings
 from chatbot.errors import ChatbotError
 from chatbot.ingest.chunking import chunk_document
 from chatbot.ingest.documents import load_corpus, load_document
+from chatbot.ingest.instructions import flag_sentences
 
 FURNITURE = ["Skip to Content", "Fact Checked", "Getty Images", "Leave a Comment", "Seraphinite", "Share on Pinterest",
              "Learn more about", "Georgina Smith"]
@@ -254,3 +255,16 @@ def test_a_table_of_contents_is_furniture_but_a_price_list_with_leader_dots_is_c
     assert doc.furniture == ["Sowing .......... 1\nWatering .......... 2\nPests .......... 4"]
     text = "".join(c.text for c in chunk_document(doc, ChunkingSettings()))
     assert "Sow beans in April" in text and "Compost .......... 3" in text and "Watering ...." not in text
+
+
+def test_markdowns_inline_marks_are_read_as_the_rendered_page_shows_them(tmp_path):
+    # the small model answered "[harbour office]" from the raw marks; quotes shown to the reader carried them too
+    path = tmp_path / "trip.md"
+    path.write_text("# Trip\n\nSee the [ferry timetable](https://ferries.example/rum) and the **harbour office** for "
+                    "*keys*.\n\n![Map of the bothy at Dibidil](map.png)\n\n> The bothy sleeps six.\n\n"
+                    "Run `make_map --scale 2*3` or:\n\n```\nprint(\"**not bold**\")\n```\n", encoding="utf-8")
+    text = load_document(path).text
+    assert "See the ferry timetable <https://ferries.example/rum> and the harbour office for keys." in text
+    assert "\nMap of the bothy at Dibidil\n" in text and "\nThe bothy sleeps six." in text
+    assert "`make_map --scale 2*3`" in text and 'print("**not bold**")' in text  # code as written
+    assert flag_sentences([text.split("\n")[2]], "en") == [False]  # a document's own link, not a call to go somewhere

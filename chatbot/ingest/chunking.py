@@ -22,7 +22,8 @@ from .instructions import DETECTOR_VERSION, flag_sentences, is_instruction, lang
 # 5: text files in Windows-1252 or UTF-16 are read, and fewer lines of notes and wrapped prose are taken for web chrome;
 # 6: a PDF's tables are read row by row, and a Word file's text boxes and footnotes; 7: front matter with Windows line
 # ends is metadata, not text, an underlined title is a heading, and a short web page keeps its tables; 8: a Word file's
-# tracked insertions and content controls are read, a table of contents is furniture, "ref." and "cf." end no sentence).
+# tracked insertions and content controls are read, a table of contents is furniture, "ref." and "cf." end no sentence,
+# Markdown's inline marks are read as the rendered page shows them).
 CHUNKER_VERSION = 8
 _NUMBERED = re.compile(r"^\d+[.)]\s")
 

@@ -54,9 +54,45 @@ _SENTENCE_END = (".", "!", "?", ":", ";")
 def convert(path: Path, data: bytes) -> Converted:
     text = decode_text(path, data)
     body_start, meta = _front_matter(text)
-    blocks = _blocks(text, body_start, markdown=path.suffix.lower() in _MARKDOWN)
+    markdown = path.suffix.lower() in _MARKDOWN
+    if markdown:
+        text = text[:body_start] + _plain_markdown(text[body_start:])
+    blocks = _blocks(text, body_start, markdown=markdown)
     tags = tuple(t.strip() for t in str(meta.get("tags") or "").strip("[]").split(",") if t.strip())
     return Converted(text, contents_as_furniture(text, blocks), str(meta.get("title") or ""), body_start=body_start, tags=tags)
+
+
+# Markdown's inline marks, read as a reader of the rendered page reads them: an image by its description, a link by its
+# words and address ("timetable <https://…>": the form the instruction rules take for a document's own link), emphasis
+# without its stars, a quotation without its ">". Code is left as written; so is HTML (a hidden span stays visible as
+# markup to the instruction rules). The small model answered "[harbour office]" from the raw marks.
+_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
+_LINK_MD = re.compile(r"\[([^\]\n]+)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"\n]*\")?\s*\)")
+_REFERENCE_LINK = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])|(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=[^\s_])_(?![\w_])")
+_QUOTE_MARK = re.compile(r"^([ \t]*>)+[ \t]?", re.MULTILINE)
+_FENCE = re.compile(r"^[ \t]*(```|~~~)")
+
+
+def _plain_markdown(text: str) -> str:
+    """The text with Markdown's inline marks read (see above); line breaks stay where they are."""
+    out, in_code = [], False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            in_code = not in_code
+        if in_code or _FENCE.match(line):
+            out.append(line)
+            continue
+        parts = line.split("`")  # odd parts are inline code, left as written
+        for i in range(0, len(parts), 2):
+            part = _IMAGE.sub(lambda m: m[1], parts[i])
+            part = _LINK_MD.sub(lambda m: m[2] if m[1] in (m[2], f"<{m[2]}>") else f"{m[1]} <{m[2]}>", part)
+            part = _REFERENCE_LINK.sub(r"\1", part)
+            part = _STRONG.sub(r"\2", part)
+            parts[i] = _EMPHASIS.sub(lambda m: m[1] or m[2], part)
+        out.append(_QUOTE_MARK.sub("", "`".join(parts)))
+    return "\n".join(out)
 
 
 def decode_text(path: Path, data: bytes) -> str:
