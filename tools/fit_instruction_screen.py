@@ -34,6 +34,10 @@ from chatbot.ingest.documents import load_document, scan_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 FALSE_FLAG_RATE = 1 / 1000  # the cut, on out-of-fold clean sentences; the rules add theirs (0 of 4,090 measured)
+# Added to the cut when writing the shipped screen: at the fitted cut it withheld 6 of 105 short everyday sentences
+# ("Take one tablet twice a day with food.", "The bothy sleeps six people…"), a kind the clean sets lack; 1.5 above it
+# none (benchmarks/data/everyday_sentences.txt; docs/results/2026-12-03-screen-on-everyday-sentences.md).
+EVERYDAY_MARGIN = 1.5
 
 
 def clean_sentences(folder: Path) -> list[tuple[str, str]]:
@@ -122,10 +126,11 @@ def main() -> None:
                 print(f"  flagged ({doc}): {sentence[:140]}")
     if args.write:  # the calibration's other half joins the clean text; the other clean sets stay unseen, to test
         model, cut = fitted(np.vstack([neg_x, unseen_x["calibration, other half"]]), pos_x, rate)
-        screen = InstructionScreen(DEFAULT_EMBEDDING_MODEL, model.coef_[0], float(model.intercept_[0]), cut)
+        screen = InstructionScreen(DEFAULT_EMBEDDING_MODEL, model.coef_[0], float(model.intercept_[0]), cut + EVERYDAY_MARGIN)
         WEIGHTS.write_text(json.dumps({**screen.to_json(), "fitted_on": {
             "instruction_sentences": len(pos_x), "clean_sentences": len(neg_x) + len(unseen_x["calibration, other half"]),
-            "cut": f"out-of-fold clean sentences flagged at most {rate:g}"}}) + "\n", encoding="utf-8")
+            "cut": f"out-of-fold clean sentences flagged at most {rate:g}; then raised by {EVERYDAY_MARGIN} "
+                   f"(EVERYDAY_MARGIN: short everyday sentences)"}}) + "\n", encoding="utf-8")
         print(f"\nwrote {WEIGHTS.relative_to(ROOT)}")
 
 
