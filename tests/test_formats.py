@@ -272,7 +272,8 @@ def test_a_contents_page_is_furniture_in_a_pdf_and_a_word_file(tmp_path):
 
 
 def test_a_word_files_text_boxes_and_footnotes_are_read(tmp_path):
-    """python-docx reads neither: a fact in a text box (a sidebar) or in a footnote would be lost without a word."""
+    """python-docx reads neither: a fact in a text box (a sidebar) or in a footnote would be lost without a word.
+    Both are read as Word shows them, text moved away by a tracked change left out as in the body."""
     import io
     import zipfile
 
@@ -283,14 +284,16 @@ def test_a_word_files_text_boxes_and_footnotes_are_read(tmp_path):
     word = docx.Document()
     paragraph = word.add_paragraph("The club meets on Thursdays.")
     box = (f'<w:r {nsdecls("w")} xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape><v:textbox><w:txbxContent><w:p><w:r><w:t>Membership costs '
-           f'£30 a year.</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>')
+           f'£30 a year.</w:t></w:r><w:moveFrom w:id="4" w:author="Ann"><w:r><w:t> Meets Thursdays.</w:t></w:r></w:moveFrom>'
+           f'</w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>')
     paragraph._p.append(parse_xml(box))
     word.add_paragraph("New members are welcome.")
     buffer = io.BytesIO()
     word.save(buffer)
     footnotes = (f'<w:footnotes {nsdecls("w")}><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r>'
-                 '</w:p></w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>Meetings moved to Fridays in August.</w:t></w:r>'
-                 '</w:p></w:footnote></w:footnotes>')
+                 '</w:p></w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>Meetings moved to Fridays in </w:t></w:r>'
+                 '<w:moveFrom w:id="5" w:author="Ann"><w:r><w:t>July and </w:t></w:r></w:moveFrom><w:r><w:t>August.</w:t>'
+                 '</w:r></w:p></w:footnote></w:footnotes>')
     with zipfile.ZipFile(buffer, "a") as package:
         package.writestr("word/footnotes.xml", footnotes)
     (tmp_path / "club.docx").write_bytes(buffer.getvalue())

@@ -38,7 +38,7 @@ import functools
 import re
 import unicodedata
 
-from .formats.base import TABLE_RULE
+from .formats.base import TABLE_RULE, WEB_ADDRESS
 
 DETECTOR_VERSION = 13  # part of the chunker's signature: a changed detector re-flags the collection
 
@@ -81,7 +81,6 @@ _LETTERS = re.compile(r"^\W*(please )?(replace|substitute|swap|convert|remove|re
                       r"\b[^.]{0,40}\b(letters?|vowels?|consonants?|words?|characters?|spaces?|punctuation)\b", re.IGNORECASE)
 _LINK = re.compile(r"https?://|\bwww\.|\b[\w.-]+@[\w-]+\.\w|\b[a-z0-9-]+\.(com|org|net|io|xyz|info|biz|co|app|ly|ru|cn|example)\b",
                    re.IGNORECASE)
-_URL = re.compile(r"\b(https?://|www\.)\S+", re.IGNORECASE)
 # A link written as a document writes its own (Markdown, HTML, reStructuredText): the address behind anchor text.
 _DOCUMENT_LINK = re.compile(r"\]\(\s*<?(https?://|www\.|mailto:)[^)\s]*\)|<a\s[^>]*href=[^>]*>|\bsrc=\S+|`?<(https?://|mailto:)[^>\s]+>`?_*",
                             re.IGNORECASE)
@@ -350,7 +349,7 @@ def _words(text: str) -> tuple[int, int]:
 def _flagged_as_read(sentence: str, language: str) -> bool:
     if any(p.search(sentence) for p in (_REPLY, _ASSISTANT, _LETTERS, _HIDDEN, _AGENT, _MACHINE_KEY)):
         return True
-    if _ENCODED.search(_URL.sub(" ", sentence)):  # a web address's path ("github.com/bubbleboy14/…") is no encoding
+    if _ENCODED.search(WEB_ADDRESS.sub(" ", sentence)):  # a web address's path ("github.com/bubbleboy14/…") is no encoding
         return True
     if _TASK.search(sentence) and not sentence.rstrip().endswith(":"):  # "Create a local datetime:" labels a how-to's step
         return True

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 CONTENT_KINDS = ("text", "list", "table")
 # The line under a Markdown table's header ("|---|:--:|", "---|---"): the mark of a table, not of a navigation bar.
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|\s*(:?-{3,}:?\s*)?$")
+# A web address written out; a URL's path is neither prose nor an encoding.
+WEB_ADDRESS = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 # A line of a table of contents: an entry, leader dots, a page number ("2 Setting the pressure ........ 12"). It
 # points to where a section is; read as text it only echoes headings, and a passage of them crowds out the sections.
 # Only three or more in a row whose numbers never go down: a price list with leader dots ("Soup ...... 6") stays.

@@ -89,18 +89,19 @@ def _hidden(element, paragraph) -> bool:
 
 
 def _text_boxes(paragraph) -> list[str]:
-    """The paragraphs of the text boxes anchored in a paragraph (the Fallback copy Word writes for old readers left
-    out: it is the same text again)."""
+    """The paragraphs of the text boxes anchored in a paragraph, read as shown (the Fallback copy Word writes for old
+    readers left out: it is the same text again)."""
     out = []
     for box in paragraph.iter(f"{_W}txbxContent"):
         if any(a.tag == _FALLBACK for a in box.iterancestors()):
             continue
-        out += [text for p in box.iter(f"{_W}p") if (text := "".join(t.text or "" for t in p.iter(f"{_W}t")).strip())]
+        out += [text for p in box.iter(f"{_W}p") if (text := _shown_text(p).strip())]
     return out
 
 
 def _notes(data: bytes) -> list[tuple[int, str]]:
-    """Footnotes, then endnotes, numbered in order, from the package's own parts (python-docx does not read them)."""
+    """Footnotes, then endnotes, numbered in order, from the package's own parts (python-docx does not read them),
+    read as shown: tracked changes in a note are accepted as in the body."""
     from lxml import etree
 
     notes = []
@@ -112,7 +113,7 @@ def _notes(data: bytes) -> list[tuple[int, str]]:
             for note in root.iter(f"{_W}{tag}"):
                 if note.get(f"{_W}type") in ("separator", "continuationSeparator", "continuationNotice"):
                     continue
-                text = " ".join("".join(t.text or "" for t in p.iter(f"{_W}t")) for p in note.iter(f"{_W}p")).strip()
+                text = " ".join(_shown_text(p) for p in note.iter(f"{_W}p")).strip()
                 if text:
                     notes.append((len(notes) + 1, text))
     return notes

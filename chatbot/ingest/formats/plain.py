@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from ...errors import ChatbotError
-from .base import TABLE_RULE, Block, Converted, contents_as_furniture
+from .base import TABLE_RULE, WEB_ADDRESS, Block, Converted, contents_as_furniture
 
 SUFFIXES = (".txt", ".md", ".markdown")
 _MARKDOWN = (".md", ".markdown")
@@ -34,7 +34,6 @@ _CHROME = re.compile(
 # A share button glued to the end of a caption line ("…can be linked.Share on Pinterest").
 _TRAILING_BUTTON = re.compile(r"(?<=[.!?])\s*share on (pinterest|facebook|twitter|x|linkedin|whatsapp)$", re.IGNORECASE)
 _NAV_SEPARATOR = re.compile(r"\s[|·»•/]\s")
-_URL = re.compile(r"https?://\S+|www\.\S+")
 # A consent banner: cookie wording with a choice to make, at the page's top or bottom.
 _CONSENT = re.compile(r"\bcookies?\b.*\b(accept|consent|agree|preferences|settings|continu\w+ (to )?(use|brows))|\b(accept|consent|agree)\b.*\bcookies?\b",
                       re.IGNORECASE | re.DOTALL)
@@ -228,7 +227,7 @@ def _chrome_line(line: str, repeated: set[str]) -> bool:
     if _CHROME.match(stripped) or stripped.lower() in repeated:
         return True
     words = stripped.split()
-    return len(_NAV_SEPARATOR.findall(f" {stripped} ")) >= 2 or (bool(words) and len(_URL.findall(stripped)) * 2 >= len(words))
+    return len(_NAV_SEPARATOR.findall(f" {stripped} ")) >= 2 or (bool(words) and len(WEB_ADDRESS.findall(stripped)) * 2 >= len(words))
 
 
 def _is_table(para: str) -> bool:
