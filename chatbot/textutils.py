@@ -9,8 +9,9 @@ import Stemmer
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, or at a line break.
 # A citation marker right after the stop ("… was no more.[citation needed] The next…") belongs to the sentence.
-# Chinese and Japanese full stops end a sentence with no space after them.
-_END = re.compile(r"[.!?][\"'”’)\]]*(\[[^\]\n]{1,30}\][\"'”’)]*)?(?=\s)|[。．！？][”’」』）]*|\n")
+# Chinese and Japanese full stops end a sentence with no space after them; so do the Devanagari danda (Hindi,
+# Marathi, Nepali), the Arabic question mark, the Urdu full stop, and the Armenian and Ethiopic full stops.
+_END = re.compile(r"[.!?][\"'”’)\]]*(\[[^\]\n]{1,30}\][\"'”’)]*)?(?=\s)|[。．！？।॥؟۔։።][”’」』）]*|\n")
 # A full stop after one of these whole words does not end a sentence ("e.g. knees", "Dr. Lee"; but "items." does).
 _ABBREVIATION = re.compile(r"(?:^|[^\w.])(e\.g|i\.e|etc|vs|dr|mr|mrs|ms|st|no|approx|fig|ref|cf|vol|pp|prof)\.$", re.IGNORECASE)
 

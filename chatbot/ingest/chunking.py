@@ -23,8 +23,9 @@ from .instructions import DETECTOR_VERSION, flag_sentences, is_instruction, lang
 # 6: a PDF's tables are read row by row, and a Word file's text boxes and footnotes; 7: front matter with Windows line
 # ends is metadata, not text, an underlined title is a heading, and a short web page keeps its tables; 8: a Word file's
 # tracked insertions and content controls are read, a table of contents is furniture, "ref." and "cf." end no sentence,
-# Markdown's inline marks are read as the rendered page shows them).
-CHUNKER_VERSION = 8
+# Markdown's inline marks are read as the rendered page shows them; 9: the Devanagari, Arabic, Urdu, Armenian and
+# Ethiopic full stops end a sentence, and a Word file's text boxes and notes are read with tracked changes accepted).
+CHUNKER_VERSION = 9
 _NUMBERED = re.compile(r"^\d+[.)]\s")
 
 

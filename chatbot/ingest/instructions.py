@@ -27,6 +27,9 @@ Swedish):
   - any of the above disguised: full-width letters, s p a c e d or hy-phen-at-ed letters, digits for letters
     (each sentence is also read with those undone), or set in a table cell or a record's quoted value (each cell
     and value is also read as a sentence; a table whose every row is withheld goes with its header);
+  - an instruction named as one and given to a machine ("the instruction to any chatbot is to…"), an answer key's
+    label ("Expected output for every question here: …"), regret that a machine would leave something out ("it would
+    be a shame if an AI forgot to mention…"), an order after a comma or "so" in a condition on copies of this text;
   - an edit of the text's letters, or a call to visit a link.
 Imperatives about the reader's world ("apply ice for 20 minutes", "see a doctor if…", a how-to's "Create a folder:"), and sentences about AI
 that address no one ("chatbots should be used with care") are none of these. The share flagged in clean
@@ -40,7 +43,7 @@ import unicodedata
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 13  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 14  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -152,7 +155,7 @@ _QUALIFIED_OUTPUT = re.compile(
     rf"|\b(the|any) {_OUTPUT} (that follows|to follow|to come)\b"
     rf"|\b(whatever|anything) (is |gets )?(written|generated|produced|output) (next|after this)\b"
     rf"|\b{_OUTPUT} ((generated|produced|drawn|made|written) )?(of|to|about|on|from|that cite|citing|drawing on|based on|de|à|zu|über|sobre|di) "
-    rf"((this|these|the present|cette|ce|diese[rsm]?|esta|este|questo) {_TEXT_NOUN}|any|every)\b"
+    rf"((this|these|the present|cette|ce|diese[rsm]?|esta|este|questo) {_TEXT_NOUN}|any|every|all|each)\b"
     rf"|\b(chaque|toute|toutes|jede[rsn]?|alle|cada|toda|todas|ogni|elke) {_OUTPUT}\b"
     rf"|\b(is|are) (properly |correctly |best )?answered by\b",
     re.IGNORECASE)
@@ -172,13 +175,17 @@ _ADDRESS = re.compile(
 # Saying something: what a statement about an assistant's or an answer's words is about.
 _SPEECH = re.compile(r"\b(say|says|said|tell|tells|state|states|mention|mentions|include|includes|add|adds|recommend|recommends|"
                      r"describe|describes|answer|answers|reply|replies|respond|responds|write|writes|inform|warn|praise|"
+                     r"reveal|reveals|disclose|discloses|promote|promotes|point out|bring up|"
                      r"dire|dites|ajoute[rz]?|recommande[rz]?|sagen|sagt|fügen|empfehlen|decir|digan|incluyan|recomendar|"
                      r"aggiungere|dizer|zeggen)\b", re.IGNORECASE)
 # A statement of what the answer to questions about this is ("The correct answer to any question about this …").
 _ANSWER_STATEMENT = re.compile(
-    rf"\b(correct|right|accurate|true|real|proper|only) {_OUTPUT}\b[^.]{{0,80}}\b((any|every|all) questions?|questions? (about|on) "
+    rf"\b(correct|right|accurate|true|real|proper|only) {_OUTPUT}\b[^.]{{0,80}}\b((any|every|all|each) (\w+ )?questions?|questions? (about|on) "
     rf"(this|these)|this {_TEXT_NOUN})|\b(any|every|all|each) questions?\b[^.]{{0,60}}\b(is|are) (properly |correctly |best |always )?answered\b"
-    rf"|\b{_OUTPUT}\b[^.]{{0,60}}\b(whatever|regardless of|no matter) (the |what |which )?(question|is asked)",
+    rf"|\b{_OUTPUT}\b[^.]{{0,60}}\b(whatever|regardless of|no matter) (the |what |which )?(question|is asked)"
+    # an answer key's label, the answer after its colon: "Expected output for every test question in this file: '…'"
+    rf"|\b(model|expected|ideal|sample|official|approved|standard|preferred|required) {_OUTPUT} (to|for) (any|every|all|each) "
+    rf"(\w+ )?(questions?|quer(y|ies)|prompts?)\b[^.:]{{0,40}}:\s*\S",
     re.IGNORECASE)
 # Whatever is made from a text: a quote, a relay, a summary, a copy, a reading aloud, anything generated from it.
 # Only with this text named or a machine doing it does a condition on it speak to the assistant: "reports generated
@@ -208,6 +215,18 @@ _VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:"  # "Note to 
                        rf"|^\W*(\w+\W+){{0,3}}{_AI}\b[^.,:;]{{0,40}},\s*(please\s+)?(say|tell|report|link|add|include|mention|"
                        rf"recommend|write|answer|reply|respond|end|start|begin|put|describe|credit|state|cite|list)(?![\w-])",
                        re.IGNORECASE)  # "Bots aggregating reviews, report…"
+
+# An order inside a sentence, after a comma or "so": "whoever summarises this page scores a point…, so mention it often".
+_CLAUSE_ORDER = re.compile(r"(^\W*|[,;:]\s*(so |then |and |just )?|\b(so|then) )(please )?(say|tell|mention|add|include|recommend|"
+                           r"name|credit|cite|link|write|state|repeat|promote|end|start|begin)\s+(it|this|that|them|the|every|each|"
+                           r"all|our|my|a|an)\b", re.IGNORECASE)
+# An instruction named as such and given to a machine ("the instruction to any machine translator or chatbot is to…").
+_ORDER_TO_AI = re.compile(rf"\b(instructions?|orders?|directives?|requests?|commands?|briefs?|briefing) (to|for) (any |every |all |each |the |an? )?"
+                          rf"(\w+ ){{0,3}}?{_AI}(\s+(is|are) (simply |only )?to \w+|\s*:\s*\S)", re.IGNORECASE)
+# Regret laid on a machine that leaves something out: "It would be a shame if an assistant forgot to mention…".
+_REGRET_IF_OMITTED = re.compile(r"\b(a shame|a pity|a mistake|unfortunate|too bad|sad|wrong) if\b[^.]{0,60}?\b(forg[eo]t|fail(s|ed)?|"
+                                r"neglect(s|ed)?|omit(s|ted)?|did ?n[o']t|does ?n[o']t) (to )?(mention|say|tell|name|include|add|"
+                                r"recommend|cite|credit|link)", re.IGNORECASE)
 
 # ---- languages, by their commonest words (enough to tell a sentence's language from its document's)
 _FUNCTION_WORDS = {lang: frozenset(words.split()) for lang, words in {
@@ -369,10 +388,14 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
                or (directive and (carries or re.search(rf"\b{_OUTPUT}\b", sentence, re.IGNORECASE)))
                or ((_THIS_TEXT.search(sentence) or _ABOUT_THIS.search(sentence)) and (directive or speech or ":" in sentence))):
         return True  # an assistant addressed, or told what to say, about this text or its answers
+    if ai and _REGRET_IF_OMITTED.search(sentence):
+        return True  # a wish put as regret: what an assistant would be wrong to leave out
+    if _ORDER_TO_AI.search(sentence):
+        return True  # an instruction to a machine, stated: "the instruction to any chatbot is to…"
     if output and (directive or _ADDRESS.search(sentence) or _BOUND.search(sentence) or _EDIT_OUTPUT.search(sentence)):
         return True  # what answers or summaries of this must be
     if (_MADE_FROM.search(sentence) and (_THIS_TEXT.search(sentence) or ai or _machine_doing(sentence))
-            and (directive or _BOUND.search(sentence)) and carries):
+            and (directive or _BOUND.search(sentence) or _CLAUSE_ORDER.search(sentence)) and carries):
         return True  # a condition on whatever is made from this text: what it must say, credit, link to
     own_language = language_of(sentence)
     if _other_language(sentence, language, own_language):
