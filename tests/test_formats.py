@@ -15,8 +15,10 @@ from helpers.makers import (
     OIL_FACT,
     ROUTINE_FACT,
     RUNS_ON,
+    boiler_eml,
     encrypted_pdf,
     garden_docx,
+    harbour_epub,
     lighthouse_pdf,
     scanned_pdf,
 )
@@ -46,7 +48,7 @@ def block_texts(doc, kind: str) -> list[str]:
 
 
 def test_every_format_has_a_converter_behind_one_interface():
-    assert {".txt", ".md", ".pdf", ".html", ".htm", ".docx"} <= set(CONVERTERS)
+    assert {".txt", ".md", ".pdf", ".html", ".htm", ".docx", ".eml", ".epub"} <= set(CONVERTERS)
 
 
 def test_a_pdf_keeps_its_pages_headings_and_reading_order_and_drops_running_headers(files):
@@ -269,6 +271,43 @@ def test_a_contents_page_is_furniture_in_a_pdf_and_a_word_file(tmp_path):
     word.add_paragraph("Keep the flue clear.")
     word.save(tmp_path / "manual.docx")
     assert load_document(tmp_path / "manual.docx").furniture == ["Safety 2"]
+
+
+def test_a_saved_email_is_read_with_its_senders_date_and_readable_attachments(tmp_path):
+    """Who wrote, to whom and when are answers too; the plain body is read once (not again from its HTML copy); a
+    Word attachment is read under its name, and a damaged one costs only its own text."""
+    garden = garden_docx(tmp_path / "garden.docx").read_bytes()
+    doc = load_document(boiler_eml(tmp_path / "boiler.eml", {"handbook.docx": garden, "scan.pdf": b"%PDF-1.4 cut off"}))
+    assert doc.title == "Boiler service"
+    assert doc.text.startswith("From: Anna Berg <anna@berg.example>\nTo: Tom Lee <tom@lee.example>\n"
+                               "Date: Tue, 03 Nov 2026 09:15:00 +0000\nAttachments: handbook.docx, scan.pdf")
+    assert doc.text.count("The engineer reset the pressure to 1.5 bar.") == 1
+    assert "Attachment: handbook.docx" in block_texts(doc, "heading")
+    assert "Tomatoes go out after the last frost, usually in the middle of May in the north." in block_texts(doc, "text")
+    assert "Attachment: scan.pdf" not in doc.text
+    assert "Hi Tom," not in block_texts(doc, "heading")  # a greeting labels no section
+    html_only = load_document(boiler_eml(tmp_path / "reply.eml", html_only=True))
+    assert "The engineer reset the pressure to 1.5 bar. The next service is due in May." in block_texts(html_only, "text")
+    (tmp_path / "notes.eml").write_text("Just some notes, no headers at all.\n", encoding="utf-8")
+    with pytest.raises(ChatbotError, match="not an e-mail"):
+        load_document(tmp_path / "notes.eml")
+
+
+def test_an_ebook_is_read_chapter_by_chapter_in_reading_order(tmp_path):
+    """The spine orders the chapters, not the manifest; the table of contents is not a chapter; short lines, nested
+    list items, line breaks and tables are kept; a book locked by DRM says so."""
+    doc = load_document(harbour_epub(tmp_path / "harbour.epub"))
+    assert doc.title == "The Harbour Book"
+    assert block_texts(doc, "heading") == ["The harbour", "Ferries"]
+    assert block_texts(doc, "text") == ["The harbour wall was built in 1822.", "“Mind the step,” said the keeper.",
+                                        "Salt on the wind, and gulls.", "The ferry leaves at 7:40.\nIt returns at 18:10."]
+    assert block_texts(doc, "list") == ["Lighthouse", "Keeper's cottage", "Pier"]
+    assert block_texts(doc, "table") == ["Day: Monday | Fare: £4"]
+    with pytest.raises(ChatbotError, match="locked by DRM"):
+        load_document(harbour_epub(tmp_path / "locked.epub", encrypted=True))
+    (tmp_path / "broken.epub").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ChatbotError, match="damaged or not an e-book"):
+        load_document(tmp_path / "broken.epub")
 
 
 def test_a_word_files_text_boxes_and_footnotes_are_read(tmp_path):

@@ -127,3 +127,58 @@ def garden_docx(path: Path) -> Path:
     document.add_paragraph("Slugs eat seedlings at night; copper tape around raised beds keeps most of them away.")
     document.save(str(path))
     return path
+
+
+def boiler_eml(path: Path, attachments: dict[str, bytes] | None = None, html_only: bool = False) -> Path:
+    """A message as a mail program saves it: headers, a plain-text body with an HTML alternative, attachments."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"] = "Anna Berg <anna@berg.example>", "Tom Lee <tom@lee.example>"
+    message["Subject"], message["Date"] = "Boiler service", "Tue, 03 Nov 2026 09:15:00 +0000"
+    body = "The engineer reset the pressure to 1.5 bar. The next service is due in May."
+    if html_only:
+        message.set_content(f"<html><body><p>Hi Tom,</p><p>{body}</p></body></html>", subtype="html")
+    else:
+        message.set_content(f"Hi Tom,\n\n{body}\n\nAnna\n")
+        message.add_alternative(f"<html><body><p>{body}</p></body></html>", subtype="html")
+    for name, data in (attachments or {}).items():
+        message.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    path.write_bytes(bytes(message))
+    return path
+
+
+def harbour_epub(path: Path, encrypted: bool = False) -> Path:
+    """An e-book as EPUB 3 writers make it: a package whose spine orders the chapters (not the manifest, not the
+    file names), a navigation document listing them, XHTML chapters."""
+    import zipfile
+
+    chapters = {  # listed out of reading order on purpose
+        "ch2": "<h1>Ferries</h1><p>The ferry leaves at 7:40.<br/>It returns at 18:10.</p>"
+               "<table><tr><th>Day</th><th>Fare</th></tr><tr><td>Monday</td><td>£4</td></tr></table>",
+        "ch1": "<section><h1>The harbour</h1><p>The harbour wall was built in 1822.</p><blockquote><p>“Mind the "
+               "step,” said the keeper.</p></blockquote><ul><li>Lighthouse<ul><li>Keeper's cottage</li></ul></li>"
+               "<li>Pier</li></ul><div>Salt on the wind, and gulls.</div></section>",
+    }
+    with zipfile.ZipFile(path, "w") as book:
+        book.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        book.writestr("META-INF/container.xml", '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:'
+                      'names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" '
+                      'media-type="application/oebps-package+xml"/></rootfiles></container>')
+        items = "".join(f'<item id="{c}" href="{c}.xhtml" media-type="application/xhtml+xml"/>' for c in chapters)
+        book.writestr("OEBPS/content.opf", '<?xml version="1.0" encoding="utf-8"?><package xmlns="http://www.idpf.org/'
+                      '2007/opf" version="3.0"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>The '
+                      f'Harbour Book</dc:title></metadata><manifest>{items}<item id="nav" href="nav.xhtml" media-type='
+                      '"application/xhtml+xml" properties="nav"/></manifest><spine><itemref idref="nav"/><itemref '
+                      'idref="ch1"/><itemref idref="ch2"/></spine></package>')
+        for name, body in chapters.items():
+            book.writestr(f"OEBPS/{name}.xhtml", '<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org'
+                          f'/1999/xhtml"><head><title>{name}</title></head><body>{body}</body></html>')
+        book.writestr("OEBPS/nav.xhtml", '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub='
+                      '"http://www.idpf.org/2007/ops"><body><nav epub:type="toc"><ol><li>The harbour</li><li>Ferries'
+                      '</li></ol></nav></body></html>')
+        if encrypted:
+            book.writestr("META-INF/encryption.xml", '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:'
+                          'container"><EncryptedData><CipherData><CipherReference URI="OEBPS/ch1.xhtml"/></CipherData>'
+                          '</EncryptedData></encryption>')
+    return path
