@@ -276,6 +276,10 @@ def test_a_contents_page_is_furniture_in_a_pdf_and_a_word_file(tmp_path):
 def test_a_saved_email_is_read_with_its_senders_date_and_readable_attachments(tmp_path):
     """Who wrote, to whom and when are answers too; the plain body is read once (not again from its HTML copy); a
     Word attachment is read under its name, and a damaged one costs only its own text."""
+    import email
+    import email.policy
+    from email.message import EmailMessage
+
     garden = garden_docx(tmp_path / "garden.docx").read_bytes()
     doc = load_document(boiler_eml(tmp_path / "boiler.eml", {"handbook.docx": garden, "scan.pdf": b"%PDF-1.4 cut off"}))
     assert doc.title == "Boiler service"
@@ -286,6 +290,14 @@ def test_a_saved_email_is_read_with_its_senders_date_and_readable_attachments(tm
     assert "Tomatoes go out after the last frost, usually in the middle of May in the north." in block_texts(doc, "text")
     assert "Attachment: scan.pdf" not in doc.text
     assert "Hi Tom," not in block_texts(doc, "heading")  # a greeting labels no section
+    forward = EmailMessage()
+    forward["From"], forward["Subject"], forward["Date"] = "Tom Lee <tom@lee.example>", "Fwd: Boiler service", "Wed, 04 Nov 2026"
+    forward.set_content("See below.")
+    forward.add_attachment(email.message_from_bytes((tmp_path / "boiler.eml").read_bytes(), policy=email.policy.default))
+    (tmp_path / "forward.eml").write_bytes(bytes(forward))
+    forwarded = load_document(tmp_path / "forward.eml")  # a message forwarded as an attachment is read, named by its subject
+    assert 'Attachment: e-mail "Boiler service"' in block_texts(forwarded, "heading")
+    assert "The engineer reset the pressure to 1.5 bar." in forwarded.text
     html_only = load_document(boiler_eml(tmp_path / "reply.eml", html_only=True))
     assert "The engineer reset the pressure to 1.5 bar. The next service is due in May." in block_texts(html_only, "text")
     (tmp_path / "notes.eml").write_text("Just some notes, no headers at all.\n", encoding="utf-8")

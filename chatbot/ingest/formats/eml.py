@@ -31,7 +31,7 @@ def convert(path: Path, data: bytes, depth: int = 0) -> Converted:
     builder = TextBuilder()
     header = [f"{name}: {' '.join(str(message[name]).split())}" for name in _HEADERS if message.get(name)]
     attachments = list(message.iter_attachments()) if message.is_multipart() else []
-    names = [a.get_filename() or "unnamed attachment" for a in attachments]
+    names = [_attachment_name(a) for a in attachments]
     if names:
         header.append("Attachments: " + ", ".join(names))
     builder.add("text", "\n".join(header), lines=True)
@@ -44,6 +44,15 @@ def convert(path: Path, data: bytes, depth: int = 0) -> Converted:
             builder.add("heading", f"Attachment: {name}")
             _replay(builder, read)
     return builder.result(str(message.get("Subject") or ""))
+
+
+def _attachment_name(attachment) -> str:
+    """Its file name; a forwarded message without one is named by its subject."""
+    if attachment.get_filename():
+        return attachment.get_filename()
+    payload = attachment.get_payload() if attachment.get_content_type() == "message/rfc822" else None
+    subject = payload[0].get("Subject") if isinstance(payload, list) and payload else None
+    return f"e-mail \"{' '.join(str(subject).split())}\"" if subject else "unnamed attachment"
 
 
 def _read_part(path: Path, part) -> Converted:
