@@ -284,7 +284,8 @@ def test_a_saved_email_is_read_with_its_senders_date_and_readable_attachments(tm
     doc = load_document(boiler_eml(tmp_path / "boiler.eml", {"handbook.docx": garden, "scan.pdf": b"%PDF-1.4 cut off"}))
     assert doc.title == "Boiler service"
     assert doc.text.startswith("From: Anna Berg <anna@berg.example>\nTo: Tom Lee <tom@lee.example>\n"
-                               "Date: Tue, 03 Nov 2026 09:15:00 +0000\nAttachments: handbook.docx, scan.pdf")
+                               "Date: Tue, 03 Nov 2026 09:15:00 +0000\nSubject: Boiler service\n"
+                               "Attachments: handbook.docx, scan.pdf")
     assert doc.text.count("The engineer reset the pressure to 1.5 bar.") == 1
     assert "Attachment: handbook.docx" in block_texts(doc, "heading")
     assert "Tomatoes go out after the last frost, usually in the middle of May in the north." in block_texts(doc, "text")

@@ -1,7 +1,7 @@
-"""Saved e-mails (.eml, as mail programs save or export a message): who wrote it to whom and when, its body, and the
-attachments this product can read, each under a heading with its name.
+"""Saved e-mails (.eml, as mail programs save or export a message): who wrote it to whom, when and about what, its
+body, and the attachments this product can read, each under a heading with its name.
 
-The header lines are content: "Who sent the invoice?" and "When did the landlord write?" are answered from them.
+The header lines are content (the subject is the title as well): "Who sent the invoice?" and "When did the landlord write?" are answered from them.
 The body is the plain-text part when there is one (read as a text file is), else the HTML part (read as a saved web
 page). An attachment in a format read here is converted as its own file would be and follows the message; one that
 cannot be read is named in the "Attachments:" line and nothing more, so one damaged attachment costs its text only.
@@ -16,7 +16,7 @@ from .base import Converted, TextBuilder
 
 SUFFIXES = (".eml",)
 
-_HEADERS = ("From", "To", "Cc", "Date")
+_HEADERS = ("From", "To", "Cc", "Date", "Subject")  # what a mail program shows above a message
 _MAX_DEPTH = 2  # a message attached to a message attached to a message is read; deeper ones are named only
 
 
