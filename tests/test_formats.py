@@ -16,6 +16,7 @@ from helpers.makers import (
     ROUTINE_FACT,
     RUNS_ON,
     boiler_eml,
+    club_odt,
     encrypted_pdf,
     garden_docx,
     harbour_epub,
@@ -48,7 +49,7 @@ def block_texts(doc, kind: str) -> list[str]:
 
 
 def test_every_format_has_a_converter_behind_one_interface():
-    assert {".txt", ".md", ".pdf", ".html", ".htm", ".docx", ".eml", ".epub"} <= set(CONVERTERS)
+    assert {".txt", ".md", ".pdf", ".html", ".htm", ".docx", ".odt", ".eml", ".epub"} <= set(CONVERTERS)
 
 
 def test_a_pdf_keeps_its_pages_headings_and_reading_order_and_drops_running_headers(files):
@@ -304,6 +305,24 @@ def test_a_saved_email_is_read_with_its_senders_date_and_readable_attachments(tm
     (tmp_path / "notes.eml").write_text("Just some notes, no headers at all.\n", encoding="utf-8")
     with pytest.raises(ChatbotError, match="not an e-mail"):
         load_document(tmp_path / "notes.eml")
+
+
+def test_an_opendocument_text_is_read_as_it_is_shown(tmp_path):
+    """LibreOffice's format: headings, spaces written as <text:s>, nested list items, a table by its header, a text
+    box and a footnote read; the deleted text of a tracked change and a comment left out."""
+    doc = load_document(club_odt(tmp_path / "club.odt"))
+    assert doc.title == "Club newsletter"
+    assert block_texts(doc, "heading") == ["Harbour Chess Club"]
+    assert block_texts(doc, "text") == ["The club meets on Thursdays at the hall.", "Membership costs £30 a year.",
+                                        "Contact", "The secretary is Amara Lind.", "Note 1: Juniors pay half."]
+    assert block_texts(doc, "list") == ["Blitz night", "Clocks provided", "Summer league"]
+    assert block_texts(doc, "table") == ["Month: May | Event: Simultaneous display"]
+    assert "Tuesdays" not in doc.text and "booking" not in doc.text
+    with pytest.raises(ChatbotError, match="password-protected"):
+        load_document(club_odt(tmp_path / "locked.odt", password_protected=True))
+    (tmp_path / "broken.odt").write_bytes(b"PK\x03\x04 cut off")
+    with pytest.raises(ChatbotError, match="damaged or not an OpenDocument"):
+        load_document(tmp_path / "broken.odt")
 
 
 def test_an_ebook_is_read_chapter_by_chapter_in_reading_order(tmp_path):

@@ -182,3 +182,44 @@ def harbour_epub(path: Path, encrypted: bool = False) -> Path:
                           'container"><EncryptedData><CipherData><CipherReference URI="OEBPS/ch1.xhtml"/></CipherData>'
                           '</EncryptedData></encryption>')
     return path
+
+
+def club_odt(path: Path, password_protected: bool = False) -> Path:
+    """An OpenDocument text file as LibreOffice writes one: content.xml with a heading, spaces as <text:s>, a nested
+    list, a table with a header row, a text box, a footnote, a tracked deletion and a comment; the title in meta.xml."""
+    import zipfile
+
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+          'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0"')
+    body = (
+        '<text:tracked-changes><text:changed-region text:id="c1"><text:deletion><text:p>Meetings are on Tuesdays.'
+        '</text:p></text:deletion></text:changed-region></text:tracked-changes>'
+        '<text:h text:outline-level="1">Harbour Chess Club</text:h>'
+        '<text:p>The club meets on<text:s text:c="2"/>Thursdays at the hall.<text:change text:change-id="c1"/>'
+        '<office:annotation><text:p>Check the hall booking.</text:p></office:annotation></text:p>'
+        '<text:p>Membership costs £30 a year.<text:note text:note-class="footnote"><text:note-citation>1'
+        '</text:note-citation><text:note-body><text:p>Juniors pay half.</text:p></text:note-body></text:note></text:p>'
+        '<text:list><text:list-item><text:p>Blitz night</text:p><text:list><text:list-item><text:p>Clocks provided'
+        '</text:p></text:list-item></text:list></text:list-item><text:list-item><text:p>Summer league</text:p>'
+        '</text:list-item></text:list>'
+        '<table:table><table:table-row><table:table-cell><text:p>Month</text:p></table:table-cell><table:table-cell>'
+        '<text:p>Event</text:p></table:table-cell></table:table-row><table:table-row><table:table-cell><text:p>May'
+        '</text:p></table:table-cell><table:table-cell><text:p>Simultaneous display</text:p></table:table-cell>'
+        '</table:table-row></table:table>'
+        '<text:p>Contact<draw:frame><draw:text-box><text:p>The secretary is Amara Lind.</text:p></draw:text-box>'
+        '</draw:frame></text:p>')
+    with zipfile.ZipFile(path, "w") as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+        encryption = '<manifest:encryption-data manifest:checksum-type="SHA1/1K"/>' if password_protected else ""
+        package.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:'
+                         'names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path='
+                         f'"content.xml" manifest:media-type="text/xml">{encryption}</manifest:file-entry>'
+                         '</manifest:manifest>')
+        package.writestr("content.xml", f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}>'
+                         f'<office:body><office:text>{body}</office:text></office:body></office:document-content>')
+        package.writestr("meta.xml", f'<?xml version="1.0" encoding="UTF-8"?><office:document-meta {ns}><office:meta>'
+                         '<dc:title>Club newsletter</dc:title></office:meta></office:document-meta>')
+    return path
