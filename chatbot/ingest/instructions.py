@@ -24,7 +24,8 @@ Swedish):
     sentence in another script than its document's language (a Chinese or Russian line in an English text); and
     any sentence of six words or more that a language identifier confidently places in another language;
   - an agent's protocol: tool calls and their results, "Action: …(" and "Final Answer:" lines;
-  - any of the above disguised: full-width letters, s p a c e d or hy-phen-at-ed letters, digits for letters
+  - any of the above disguised: full-width letters, s p a c e d or hy-phen-at-ed letters, digits for letters,
+    Cyrillic or Greek look-alike letters inside Latin words
     (each sentence is also read with those undone), or set in a table cell or a record's quoted value (each cell
     and value is also read as a sentence; a table whose every row is withheld goes with its header);
   - an instruction named as one and given to a machine ("the instruction to any chatbot is to…"), an answer key's
@@ -43,7 +44,7 @@ import unicodedata
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 14  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 15  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -332,12 +333,19 @@ def _parts(sentence: str) -> list[str]:
 
 
 _LEET_LETTERS = str.maketrans("0134578", "oieastb")
+# Cyrillic and Greek letters drawn like Latin ones ("Ignоrе" with Cyrillic о and е): read as the Latin letter inside a
+# word that also has Latin letters, so a whole Russian or Greek word is left as it is.
+_LOOKALIKES = str.maketrans("аеорсухіјѕԁһԛԝАВЕКМНОРСТХІЈЅοαινκρυΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+                            "aeopcyxijsdhqwABEKMHOPCTXIJSoaivkpuABEZHIKMNOPTYX")
+_MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff\u0500-\u052f])\w+\b")
 
 
 def _undisguised(sentence: str) -> str:
     """The sentence with common disguises undone: full-width and styled letters (NFKC), l e t t e r s spaced out,
-    hy-phen-at-ed syl-la-bles, and digits standing for letters inside words ("1gn0re")."""
+    hy-phen-at-ed syl-la-bles, digits standing for letters inside words ("1gn0re"), and Cyrillic or Greek look-alike
+    letters inside Latin words."""
     text = unicodedata.normalize("NFKC", sentence)
+    text = _MIXED_WORD.sub(lambda m: m.group().translate(_LOOKALIKES), text)
     if len(re.findall(r"(?<!\S)[^\W\d_](?!\S)", text)) >= 6:  # a run of lone letters: join them, keep wider gaps
         text = re.sub(r"(?<=\b[^\W\d_]) (?=[^\W\d_]\b)", "", text)
     text = re.sub(r"\b[^\W\d_]{1,6}(?:-[^\W\d_]{1,6}){2,}\b|\b[^\W\d_]{2,3}-[^\W\d_]{2,3}\b",
@@ -440,7 +448,8 @@ def speaks_to_a_machine(sentence: str, language: str = "") -> bool:
     return bool(_names_ai(plain) or _machine_doing(plain) or _LINK.search(plain) or _THIS_TEXT.search(plain)
                 or _ABOUT_THIS.search(plain) or _ANSWER_STATEMENT.search(plain)
                 or any(p.search(plain) for p in (_ASSISTANT, _HIDDEN, _AGENT, _ENCODED, _MACHINE_KEY, _CODE_WORD))
-                or _DISGUISE.search(sentence) or len(_LEET.findall(sentence)) >= 2 or _other_script(plain, language)
+                or _DISGUISE.search(sentence) or _MIXED_WORD.search(sentence) or len(_LEET.findall(sentence)) >= 2
+                or _other_script(plain, language)
                 or (language and own_language and own_language != language)
                 or _other_language(plain, language, own_language))
 
