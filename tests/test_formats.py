@@ -309,7 +309,7 @@ def test_a_saved_email_is_read_with_its_senders_date_and_readable_attachments(tm
 
 def test_an_opendocument_text_is_read_as_it_is_shown(tmp_path):
     """LibreOffice's format: headings, spaces written as <text:s>, nested list items, a table by its header, a text
-    box and a footnote read; the deleted text of a tracked change and a comment left out."""
+    box and a footnote read; the deleted text of a tracked change and a comment left out; a locked file says so."""
     doc = load_document(club_odt(tmp_path / "club.odt"))
     assert doc.title == "Club newsletter"
     assert block_texts(doc, "heading") == ["Harbour Chess Club"]
@@ -320,9 +320,14 @@ def test_an_opendocument_text_is_read_as_it_is_shown(tmp_path):
     assert "Tuesdays" not in doc.text and "booking" not in doc.text
     with pytest.raises(ChatbotError, match="password-protected"):
         load_document(club_odt(tmp_path / "locked.odt", password_protected=True))
-    (tmp_path / "broken.odt").write_bytes(b"PK\x03\x04 cut off")
-    with pytest.raises(ChatbotError, match="damaged or not an OpenDocument"):
-        load_document(tmp_path / "broken.odt")
+
+
+@pytest.mark.parametrize("suffix, message", [(".odt", "damaged or not an OpenDocument text file"),
+                                             (".epub", "damaged or not an e-book"), (".docx", "damaged or not a Word")])
+def test_a_cut_off_zip_based_file_says_what_is_wrong(tmp_path, suffix, message):
+    (tmp_path / f"broken{suffix}").write_bytes(b"PK\x03\x04 cut off")
+    with pytest.raises(ChatbotError, match=message):
+        load_document(tmp_path / f"broken{suffix}")
 
 
 def test_an_ebook_is_read_chapter_by_chapter_in_reading_order(tmp_path):
@@ -337,9 +342,6 @@ def test_an_ebook_is_read_chapter_by_chapter_in_reading_order(tmp_path):
     assert block_texts(doc, "table") == ["Day: Monday | Fare: £4"]
     with pytest.raises(ChatbotError, match="locked by DRM"):
         load_document(harbour_epub(tmp_path / "locked.epub", encrypted=True))
-    (tmp_path / "broken.epub").write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(ChatbotError, match="damaged or not an e-book"):
-        load_document(tmp_path / "broken.epub")
 
 
 def test_a_word_files_text_boxes_and_footnotes_are_read(tmp_path):

@@ -96,6 +96,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff\u00ad]")
 _SPACES = re.compile(r"\s+")
 
 
+def inside(element, tags, stop=None) -> bool:
+    """Whether an lxml element lies inside one whose tag is in `tags`, looking up no further than `stop`."""
+    for ancestor in element.iterancestors():
+        if ancestor is stop:
+            return False
+        if ancestor.tag in tags:
+            return True
+    return False
+
+
 def clean_inline(text: str) -> str:
     """One paragraph on one line: control characters and soft hyphens gone, runs of whitespace one space."""
     return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from ...errors import ChatbotError
-from .base import Converted, TextBuilder, table_rows
+from .base import Converted, TextBuilder, inside, table_rows
 
 SUFFIXES = (".docx",)
 
@@ -73,19 +73,10 @@ def _shown_text(paragraph) -> str:
     for element in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
         if element.getparent().tag != f"{_W}r":  # a tab stop in the paragraph's properties, not text
             continue
-        if _hidden(element, paragraph):
+        if inside(element, _HIDDEN, stop=paragraph):
             continue
         parts.append(element.text or "" if element.tag == f"{_W}t" else "\t" if element.tag == f"{_W}tab" else "\n")
     return "".join(parts)
-
-
-def _hidden(element, paragraph) -> bool:
-    for ancestor in element.iterancestors():
-        if ancestor is paragraph:
-            return False
-        if ancestor.tag in _HIDDEN:
-            return True
-    return False
 
 
 def _text_boxes(paragraph) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import ChatbotError
-from .base import Converted, TextBuilder, table_rows
+from .base import Converted, TextBuilder, inside, table_rows
 
 SUFFIXES = (".html", ".htm")
 
@@ -37,7 +37,7 @@ def convert(path: Path, data: bytes) -> Converted:
     builder = TextBuilder()
     main = root.find("main")
     for element in (main if main is not None else root).iter(*_BLOCKS):
-        if _inside(element, ("item", "table")):
+        if inside(element, ("item", "table")):
             continue  # read as part of its list item or table
         if element.tag == "table":
             rows = list(element.iter("row"))
@@ -74,12 +74,3 @@ def _data_tables(data: bytes) -> int:
     return sum(not any(True for _ in table.iterdescendants("table"))
                and sum(len([c for c in row.iter("td", "th") if c.text_content().strip()]) >= 2 for row in table.iter("tr")) >= 2
                for table in page.iter("table"))
-
-
-def _inside(element, tags: tuple[str, ...]) -> bool:
-    parent = element.getparent()
-    while parent is not None:
-        if parent.tag in tags:
-            return True
-        parent = parent.getparent()
-    return False

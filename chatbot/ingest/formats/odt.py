@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 from ...errors import ChatbotError
-from .base import Converted, TextBuilder, table_rows
+from .base import Converted, TextBuilder, inside, table_rows
 
 SUFFIXES = (".odt",)
 
@@ -40,17 +40,17 @@ def convert(path: Path, data: bytes) -> Converted:
     body = content.find(f"{_OFFICE}body/{_OFFICE}text")
     builder = TextBuilder()
     for element in body.iter(f"{_TEXT}h", f"{_TEXT}p", f"{_TABLE}table") if body is not None else ():
-        if _hidden(element) or _inside(element, {f"{_TABLE}table-cell"}):
+        if inside(element, _NOT_SHOWN | {f"{_TABLE}table-cell"}):
             continue  # a table's paragraphs are read with its rows
         if element.tag == f"{_TABLE}table":
-            rows = [["\n".join(_shown_text(p) for p in cell.iter(f"{_TEXT}p", f"{_TEXT}h") if not _hidden(p, cell))
+            rows = [["\n".join(_shown_text(p) for p in cell.iter(f"{_TEXT}p", f"{_TEXT}h") if not inside(p, _NOT_SHOWN, stop=cell))
                      for cell in row.iter(f"{_TABLE}table-cell")] for row in element.iter(f"{_TABLE}table-row")]
             for row in table_rows(rows):
                 builder.add("table", row)
         elif element.tag == f"{_TEXT}h":
             builder.add("heading", _shown_text(element))
         else:
-            kind = "list" if _inside(element, {f"{_TEXT}list-item"}) else "text"
+            kind = "list" if inside(element, {f"{_TEXT}list-item"}) else "text"
             builder.add(kind, _shown_text(element), lines=True)
     for number, note in enumerate(_notes(body), 1):
         builder.add("text", f"Note {number}: {note}")
@@ -78,19 +78,5 @@ def _shown_text(element) -> str:
 def _notes(body) -> list[str]:
     if body is None:
         return []
-    return [text for note in body.iter(f"{_TEXT}note") if not _hidden(note)
+    return [text for note in body.iter(f"{_TEXT}note") if not inside(note, _NOT_SHOWN)
             for text in [" ".join(_shown_text(p) for p in note.iter(f"{_TEXT}p")).strip()] if text]
-
-
-def _hidden(element, stop=None) -> bool:
-    """Inside deleted text, a comment or a note (up to `stop`)."""
-    for ancestor in element.iterancestors():
-        if ancestor is stop:
-            return False
-        if ancestor.tag in _NOT_SHOWN:
-            return True
-    return False
-
-
-def _inside(element, tags: set[str]) -> bool:
-    return any(ancestor.tag in tags for ancestor in element.iterancestors())
