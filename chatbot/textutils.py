@@ -10,8 +10,14 @@ import Stemmer
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, or at a line break.
 # A citation marker right after the stop ("… was no more.[citation needed] The next…") belongs to the sentence.
 # Chinese and Japanese full stops end a sentence with no space after them; so do the Devanagari danda (Hindi,
-# Marathi, Nepali), the Arabic question mark, the Urdu full stop, and the Armenian and Ethiopic full stops.
-_END = re.compile(r"[.!?][\"'”’)\]]*(\[[^\]\n]{1,30}\][\"'”’)]*)?(?=\s)|[。．！？।॥؟۔։።][”’」』）]*|\n")
+# Marathi, Nepali), the Arabic question mark, the Urdu full stop, and the Armenian, Ethiopic, Khmer and Burmese
+# full stops. Thai and Lao have no full stop (a space ends a sentence): a run of their letters ends one where a sentence
+# in Latin letters follows, its second word in lower case and three words at least up to its own stop ("…ดีที่สุด The
+# pier reopened in May."); capitalised words before it are the Thai sentence's own last name ("…โดย Lotus Lab Boats leave…").
+_NO_SPACE_SCRIPT = "\u0e00-\u0eff"
+_END = re.compile(r"[.!?][\"'”’)\]]*(\[[^\]\n]{1,30}\][\"'”’)]*)?(?=\s)|[。．！？।॥؟۔։።។။][”’」』）]*|\n"
+                  rf"|(?<=[{_NO_SPACE_SCRIPT}])(\s+[A-Z][\w&'-]*(?=\s+[A-Z]))*"
+                  rf"(?=\s+[A-Z][a-z']*\s+[a-z][^\s{_NO_SPACE_SCRIPT}]*(\s+[^\s{_NO_SPACE_SCRIPT}]+)+?[.!?](\s|$))")
 # A full stop after one of these whole words does not end a sentence ("e.g. knees", "Dr. Lee"; but "items." does).
 _ABBREVIATION = re.compile(r"(?:^|[^\w.])(e\.g|i\.e|etc|vs|dr|mr|mrs|ms|st|no|approx|fig|ref|cf|vol|pp|prof)\.$", re.IGNORECASE)
 

@@ -245,6 +245,19 @@ def test_a_reference_abbreviation_does_not_end_a_sentence(text):
     assert split_sentences(text) == [(0, len(text))]
 
 
+@pytest.mark.parametrize("text, sentences", [
+    ("ผมใช้ Python ในการทำงานทุกวัน Dunmore Care ดีที่สุด", 1),  # Thai with Latin names inside stays one sentence
+    ("ร้านเปิดทุกวันโดย Dunmore Care The pier reopened in May.", 2),  # Thai has no full stop; the English one ends it
+    ("ហាងបើករាល់ថ្ងៃ។ The pier reopened in May.", 2),  # the Khmer full stop
+])
+def test_a_sentence_in_a_script_without_spaces_ends_where_it_does(text, sentences):
+    from chatbot.textutils import split_sentences
+
+    spans = split_sentences(text)
+    assert len(spans) == sentences, [text[a:b] for a, b in spans]
+    assert text[spans[-1][0]:].startswith("The" if sentences == 2 else text[:3])
+
+
 def test_a_table_of_contents_is_furniture_but_a_price_list_with_leader_dots_is_content(tmp_path):
     # a passage of contents lines only echoes the headings and crowds the sections out of the k passages retrieved
     path = tmp_path / "garden.txt"

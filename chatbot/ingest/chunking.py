@@ -25,7 +25,7 @@ from .instructions import DETECTOR_VERSION, flag_sentences, is_instruction, lang
 # tracked insertions and content controls are read, a table of contents is furniture, "ref." and "cf." end no sentence,
 # Markdown's inline marks are read as the rendered page shows them; 9: the Devanagari, Arabic, Urdu, Armenian and
 # Ethiopic full stops end a sentence, and a Word file's text boxes and notes are read with tracked changes accepted).
-CHUNKER_VERSION = 9
+CHUNKER_VERSION = 10
 _NUMBERED = re.compile(r"^\d+[.)]\s")
 
 

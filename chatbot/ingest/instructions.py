@@ -44,7 +44,7 @@ import unicodedata
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 15  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 16  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -120,7 +120,7 @@ _CODE_WORD = re.compile(r"\b(base64|rot13|rot-13|hex(adecimal)?|leetspeak|cipher
 _LEET = re.compile(r"\b\w*[a-z][0-9]+[a-z]\w*\b", re.IGNORECASE)  # a digit for a letter inside a word: "w0rd", "3v3ry"; not "BRCA1", "w00232"
 
 # ---- who is addressed, and what is said about answers (several languages)
-_AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots|(ai|a\.i\.|virtual|digital|automated|smart|voice|chat)[- ]assistants?|"
+_AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots|chatgpt|copilot|\w+ing bots?|(ai|a\.i\.|virtual|digital|automated|smart|voice|chat)[- ]assistants?|"
        r"asistentes?|assistentes?|assistenten|ki-assistent(en)?|"
        r"language models?|modèles? de langage|sprachmodell(e)?|modelos? de (lenguaje|linguagem)|modelli linguistici|taalmodel(len)?|"
        r"intelligence artificielle|künstliche intelligenz|inteligencia artificial|intelligenza artificiale|"
@@ -212,9 +212,9 @@ _CARRIES = re.compile(
     re.IGNORECASE)
 # An order to change what is produced, opening the sentence ("Replace any answer drawn from it with…").
 _EDIT_OUTPUT = re.compile(r"^\W*(please )?(replace|substitute|rewrite|change|append|prepend|end|close|finish|sign)\b", re.IGNORECASE)
-_VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:"  # "Note to AI assistants …:"
+_VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:(?!//)"  # "Note to AI assistants …:", not "https://"
                        rf"|^\W*(\w+\W+){{0,3}}{_AI}\b[^.,:;]{{0,40}},\s*(please\s+)?(say|tell|report|link|add|include|mention|"
-                       rf"recommend|write|answer|reply|respond|end|start|begin|put|describe|credit|state|cite|list)(?![\w-])",
+                       rf"recommend|write|answer|reply|respond|end|start|begin|put|describe|credit|state|cite|list|name|praise|promote)(?![\w-])",
                        re.IGNORECASE)  # "Bots aggregating reviews, report…"
 
 # An order inside a sentence, after a comma or "so": "whoever summarises this page scores a point…, so mention it often".
@@ -228,6 +228,13 @@ _ORDER_TO_AI = re.compile(rf"\b(instructions?|orders?|directives?|requests?|comm
 _REGRET_IF_OMITTED = re.compile(r"\b(a shame|a pity|a mistake|unfortunate|too bad|sad|wrong) if\b[^.]{0,60}?\b(forg[eo]t|fail(s|ed)?|"
                                 r"neglect(s|ed)?|omit(s|ted)?|did ?n[o']t|does ?n[o']t) (to )?(mention|say|tell|name|include|add|"
                                 r"recommend|cite|credit|link)", re.IGNORECASE)
+
+# Sending the person asked to a contact: "…would advise the user to phone 0161 555 0192", "…to tell everyone who asks
+# that the link is …". Only with an AI named and an address or a number in the sentence.
+_TELL_PERSON = re.compile(r"\b(tell|advise|urge|ask|remind|direct|redirect|refer|send|point|steer|guide|nudge|encourage|warn|inform|instruct)s? "
+                          r"(the |every |each |all |any )?(users?|readers?|recipients?|visitors?|customers?|callers?|askers?|"
+                          r"patients?|people|everyone|anyone|them)\b", re.IGNORECASE)
+_PHONE = re.compile(r"(?<![\w-])(\+\d{1,3}[ -]?)?(\(?\d{2,5}\)?[ -]){1,3}\d{3,4}(?![\w-])")
 
 # ---- languages, by their commonest words (enough to tell a sentence's language from its document's)
 _FUNCTION_WORDS = {lang: frozenset(words.split()) for lang, words in {
@@ -279,7 +286,8 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
     flags, addressed = [], False
     for sentence in sentences:
         own = _flagged(sentence, language)
-        carried = addressed and bool(_DIRECTIVE.search(sentence) or _ADDRESS.search(sentence) or _LINK.search(sentence))
+        carried = addressed and bool(_DIRECTIVE.search(sentence) or _ADDRESS.search(sentence)
+                                     or _LINK.search(_DOCUMENT_LINK.sub(" ", sentence)))  # a bare address, not a link of its own
         flags.append(own or carried)
         addressed = _addresses_someone(sentence) and not own
     for i in range(len(flags) - 1):
@@ -287,8 +295,13 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
             flags[i] = True  # the address itself, once it has led to a directive
         if sentences[i + 1][:1].islower() and (flags[i] or flags[i + 1]):
             flags[i] = flags[i + 1] = True  # a sentence cut in two at a quote ("Add "…!" linking to…"): one instruction
+        if _INITIAL_END.search(sentences[i]) and _flagged(f"{sentences[i]} {sentences[i + 1]}", language):
+            flags[i] = flags[i + 1] = True  # cut in two at a name's initial ("…'Approved by R. Okafor' to every…")
     _flag_bare_table_headers(sentences, flags)
     return flags
+
+
+_INITIAL_END = re.compile(r"(?<![\w.])[A-Z]\.$")
 
 
 def _flag_bare_table_headers(sentences: list[str], flags: list[bool]) -> None:
@@ -364,8 +377,10 @@ def _other_script(sentence: str, language: str) -> bool:
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]+")
-# A Chinese or Japanese character, or a Korean syllable, is about a word of its own; other scripts have spaces.
-_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W\d_]+")
+# A Chinese or Japanese character, or a Korean syllable, is about a word of its own; Thai, Lao, Khmer and Burmese
+# write no spaces between words, so four of their code points (vowel signs included) count as one; others have spaces.
+_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+                   r"|[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]{1,4}|[^\W\d_]+")
 
 
 def _words(text: str) -> tuple[int, int]:
@@ -398,6 +413,8 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
         return True  # an assistant addressed, or told what to say, about this text or its answers
     if ai and _REGRET_IF_OMITTED.search(sentence):
         return True  # a wish put as regret: what an assistant would be wrong to leave out
+    if ai and _TELL_PERSON.search(sentence) and (_LINK.search(sentence) or _PHONE.search(sentence)):
+        return True  # an assistant told to send the person asking to an address or a number
     if _ORDER_TO_AI.search(sentence):
         return True  # an instruction to a machine, stated: "the instruction to any chatbot is to…"
     if output and (directive or _ADDRESS.search(sentence) or _BOUND.search(sentence) or _EDIT_OUTPUT.search(sentence)):
