@@ -99,7 +99,8 @@ def sidebar(library: Library, bot: Chatbot, collection, answers: list) -> tuple[
         show_retrieved = st.toggle("Show retrieved passages and scores", value=False)
 
         st.header("Add documents")
-        files = st.file_uploader("PDF, Word (.docx), OpenDocument (.odt), saved web pages, e-mails (.eml), e-books (.epub), Markdown or plain text",
+        files = st.file_uploader("PDF, Word (.docx), OpenDocument (.odt), PowerPoint (.pptx), Excel (.xlsx, .csv), saved web pages, "
+                                 "e-mails (.eml), e-books (.epub), Markdown or plain text",
                                  type=[s.lstrip(".") for s in bot.document_types], accept_multiple_files=True,
                                  key=f"upload-{state.collection}-{state.upload_round}",
                                  max_upload_size=max(1, math.ceil(bot.settings.index.max_document_mb)),  # MB, as ours

@@ -15,9 +15,11 @@ from helpers.makers import (
     OIL_FACT,
     ROUTINE_FACT,
     RUNS_ON,
+    allotment_xlsx,
     boiler_eml,
     club_odt,
     encrypted_pdf,
+    ferry_pptx,
     garden_docx,
     harbour_epub,
     lighthouse_pdf,
@@ -49,7 +51,7 @@ def block_texts(doc, kind: str) -> list[str]:
 
 
 def test_every_format_has_a_converter_behind_one_interface():
-    assert {".txt", ".md", ".pdf", ".html", ".htm", ".docx", ".odt", ".eml", ".epub"} <= set(CONVERTERS)
+    assert {".txt", ".md", ".pdf", ".html", ".htm", ".docx", ".odt", ".pptx", ".xlsx", ".csv", ".eml", ".epub"} <= set(CONVERTERS)
 
 
 def test_a_pdf_keeps_its_pages_headings_and_reading_order_and_drops_running_headers(files):
@@ -126,14 +128,14 @@ def test_bad_files_are_skipped_with_their_reason_and_the_rest_is_indexed(files, 
     encrypted_pdf(corpus / "minutes.pdf")
     (corpus / "truncated.pdf").write_bytes((files / "lighthouse.pdf").read_bytes()[:2000])
     (corpus / "broken.docx").write_bytes(b"PK\x03\x04 not really a word file")
-    (corpus / "slides.pptx").write_bytes((files / "allotment.docx").read_bytes())
+    (corpus / "budget.numbers").write_bytes((files / "allotment.docx").read_bytes())
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
     report = build_index(settings, embedder, progress=False)
     assert sorted(report.added) == ["allotment.docx", "bees.html", "lighthouse.pdf"]
     assert "password-protected" in report.skipped["minutes.pdf"]
     assert "damaged or not a PDF" in report.skipped["truncated.pdf"]
     assert "damaged or not a Word .docx file" in report.skipped["broken.docx"]
-    assert "not a format that can be read" in report.skipped["slides.pptx"] and ".pdf" in report.skipped["slides.pptx"]
+    assert "not a format that can be read" in report.skipped["budget.numbers"] and ".pdf" in report.skipped["budget.numbers"]
 
     bot = Chatbot(settings, embedder=embedder)
     top = bot.search("When was the colza oil lamp converted to paraffin?", k=1)[0].chunk
@@ -323,11 +325,56 @@ def test_an_opendocument_text_is_read_as_it_is_shown(tmp_path):
 
 
 @pytest.mark.parametrize("suffix, message", [(".odt", "damaged or not an OpenDocument text file"),
-                                             (".epub", "damaged or not an e-book"), (".docx", "damaged or not a Word")])
+                                             (".epub", "damaged or not an e-book"), (".docx", "damaged or not a Word"),
+                                             (".pptx", "damaged or not a PowerPoint"), (".xlsx", "damaged or not an Excel")])
 def test_a_cut_off_zip_based_file_says_what_is_wrong(tmp_path, suffix, message):
     (tmp_path / f"broken{suffix}").write_bytes(b"PK\x03\x04 cut off")
     with pytest.raises(ChatbotError, match=message):
         load_document(tmp_path / f"broken{suffix}")
+
+
+def test_a_presentation_is_read_slide_by_slide_as_a_slide_show_shows_it(tmp_path):
+    """One page per slide; the title a heading, then the text top to bottom (a box drawn above the bullets comes
+    first though added last), bullets of two levels, a line break kept, a table by its header, a grouped box, the
+    speaker notes; a hidden slide left out."""
+    doc = load_document(ferry_pptx(tmp_path / "ferries.pptx"))
+    assert doc.title == "Island ferries 2027" and len(doc.pages) == 3
+    assert block_texts(doc, "heading") == ["Island ferries", "Summer sailings", "Contacts"]
+    assert block_texts(doc, "list") == ["The first boat leaves at 06:50.", "Bikes travel free", "Dogs must be on a lead",
+                                        "Tickets are sold on board\nand at the pier kiosk"]
+    assert block_texts(doc, "text") == ["Timetable changes for the summer", "Sailings run from 1 June to 30 September.",
+                                        "Speaker notes: Remind everyone that the 06:50 boat does not run on Sundays.",
+                                        "The harbour master is Ewan Ross."]
+    assert block_texts(doc, "table") == ["Route: Oban to Mull | Crossing: 46 minutes"]
+    assert doc.page_at(doc.text.index("The harbour master")) == 3  # the hidden slide takes no page
+    assert "Draft fares" not in doc.text and "£9" not in doc.text
+
+
+def test_a_spreadsheet_is_read_row_by_row_under_its_header_as_it_was_last_shown(tmp_path):
+    """Each visible sheet under its name; a title line above the header is a heading, so every row carries the real
+    header; values as Excel shows them (a date, 40 not 40.0, 6.50 and 10% as formatted, a formula's saved result);
+    empty columns gone; an empty
+    cell leaves its header out; a hidden sheet is not read. A semicolon-separated file with a quoted comma is a table too."""
+    doc = load_document(allotment_xlsx(tmp_path / "allotment.xlsx"))
+    assert doc.title == "Allotment accounts"
+    assert block_texts(doc, "heading") == ["Costs", "Allotment costs 2027", "To do"]
+    assert block_texts(doc, "table") == ["Item: Plot rent | Paid on: 2027-03-01 | Cost (£): 40",
+                                         "Item: Seed potatoes | Paid on: 2027-03-14 | Cost (£): 6.50",
+                                         "Item: Total | Cost (£): 46.5", "Item: Members' discount | Cost (£): 10%",
+                                         "Task: Mend the shed door | Done: yes", "Task: Buy seeds"]
+    assert "2019" not in doc.text
+    (tmp_path / "club.csv").write_text('Name;Role;Phone\nAmara Lind;"Secretary, minutes";01632 960 118\nTom Reed;Treasurer;\n',
+                                       encoding="utf-8")
+    assert block_texts(load_document(tmp_path / "club.csv"), "table") == [
+        "Name: Amara Lind | Role: Secretary, minutes | Phone: 01632 960 118", "Name: Tom Reed | Role: Treasurer"]
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".pptx", ".xlsx"])
+def test_a_password_protected_office_file_says_so(tmp_path, suffix):
+    # Office saves a locked file as an OLE container (as the old .doc/.ppt/.xls were), not as a zip: "damaged" misled
+    (tmp_path / f"locked{suffix}").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(ChatbotError, match=f"password-protected or an old .* file.*without the password as \\{suffix}"):
+        load_document(tmp_path / f"locked{suffix}")
 
 
 def test_an_ebook_is_read_chapter_by_chapter_in_reading_order(tmp_path):

@@ -223,3 +223,86 @@ def club_odt(path: Path, password_protected: bool = False) -> Path:
         package.writestr("meta.xml", f'<?xml version="1.0" encoding="UTF-8"?><office:document-meta {ns}><office:meta>'
                          '<dc:title>Club newsletter</dc:title></office:meta></office:document-meta>')
     return path
+
+
+def ferry_pptx(path: Path) -> Path:
+    """A presentation as PowerPoint's default template makes one (python-pptx): a title slide; a slide whose text box
+    was drawn above its bullet points (two levels) after them, a table and speaker notes; a hidden slide; a grouped
+    caption and a line break inside a bullet."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    deck.core_properties.title = "Island ferries 2027"
+    first = deck.slides.add_slide(deck.slide_layouts[0])
+    first.shapes.title.text = "Island ferries"
+    first.placeholders[1].text = "Timetable changes for the summer"
+    second = deck.slides.add_slide(deck.slide_layouts[1])
+    second.shapes.title.text = "Summer sailings"
+    body = second.placeholders[1].text_frame
+    body.text = "The first boat leaves at 06:50."
+    for text, level in (("Bikes travel free", 1), ("Dogs must be on a lead", 1)):
+        paragraph = body.add_paragraph()
+        paragraph.text, paragraph.level = text, level
+    body.add_paragraph().text = "Tickets are sold on board\vand at the pier kiosk"
+    second.placeholders[1].top = Inches(3.2)
+    note = second.shapes.add_textbox(Inches(1), Inches(1.6), Inches(8), Inches(0.6))
+    note.text_frame.text = "Sailings run from 1 June to 30 September."
+    table = second.shapes.add_table(2, 2, Inches(1), Inches(6), Inches(6), Inches(0.8)).table
+    for (r, c), text in {(0, 0): "Route", (0, 1): "Crossing", (1, 0): "Oban to Mull", (1, 1): "46 minutes"}.items():
+        table.cell(r, c).text = text
+    second.notes_slide.notes_text_frame.text = "Remind everyone that the 06:50 boat does not run on Sundays."
+    hidden = deck.slides.add_slide(deck.slide_layouts[1])
+    hidden.shapes.title.text = "Draft fares"
+    hidden.placeholders[1].text = "Fares may rise to £9 in 2028."
+    hidden._element.set("show", "0")
+    third = deck.slides.add_slide(deck.slide_layouts[5])
+    third.shapes.title.text = "Contacts"
+    group = third.shapes.add_group_shape()
+    group.shapes.add_textbox(Inches(1), Inches(2), Inches(6), Inches(0.6)).text_frame.text = "The harbour master is Ewan Ross."
+    deck.save(path)
+    return path
+
+
+def allotment_xlsx(path: Path) -> Path:
+    """A workbook as Excel saves one (openpyxl): a sheet with a title line above its header, a date, a whole number
+    stored as 40.0, an amount formatted with two decimals, a percentage, a formula whose result Excel saved, an empty
+    column; a second sheet (a to-do list whose "Done" cell is empty); a hidden sheet."""
+    import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.properties.title = "Allotment accounts"
+    costs = book.active
+    costs.title = "Costs"
+    costs.append(["Allotment costs 2027"])
+    costs.append([])
+    costs.append(["Item", "Paid on", None, "Cost (£)"])
+    costs.append(["Plot rent", datetime.datetime(2027, 3, 1), None, 40.0])
+    costs.append(["Seed potatoes", datetime.datetime(2027, 3, 14), None, 6.5])
+    costs.append(["Total", None, None, "=SUM(D4:D5)"])
+    costs.append(["Members' discount", None, None, 0.1])
+    costs["D5"].number_format, costs["D7"].number_format = "#,##0.00", "0%"
+    todo = book.create_sheet("To do")
+    todo.append(["Task", "Done"])
+    todo.append(["Mend the shed door", "yes"])
+    todo.append(["Buy seeds", None])
+    secret = book.create_sheet("Old")
+    secret.append(["Plot rent in 2019", 25])
+    secret.sheet_state = "hidden"
+    book.save(path)
+    return _with_saved_result(path, "xl/worksheets/sheet1.xml", "<f>SUM(D4:D5)</f><v></v>", "<f>SUM(D4:D5)</f><v>46.5</v>")
+
+
+def _with_saved_result(path: Path, member: str, old: str, new: str) -> Path:
+    """openpyxl writes a formula without its result; Excel saves the result beside it, as this puts it."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        members = {name: package.read(name) for name in package.namelist()}
+    members[member] = members[member].replace(old.encode(), new.encode())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, content in members.items():
+            package.writestr(name, content)
+    return path

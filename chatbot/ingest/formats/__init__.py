@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import ChatbotError
-from . import docx, eml, epub, html, mhtml, odt, pdf, plain
+from . import docx, eml, epub, html, mhtml, odt, pdf, plain, pptx, sheet
 from .base import CONTENT_KINDS, Block, Converted
 
-_MODULES = (plain, pdf, html, mhtml, docx, odt, eml, epub)
+_MODULES = (plain, pdf, html, mhtml, docx, odt, pptx, sheet, eml, epub)
 CONVERTERS = {suffix: module.convert for module in _MODULES for suffix in module.SUFFIXES}
 SUPPORTED_SUFFIXES = tuple(CONVERTERS)
 

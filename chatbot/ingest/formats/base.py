@@ -1,8 +1,14 @@
 """What every converter hands on: the document's text, its structure as spans of that text, its pages."""
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...errors import ChatbotError
 
 # Block kinds: "heading", "furniture" (never indexed), and content: "text", "list" (an item), "table" (a row).
 CONTENT_KINDS = ("text", "list", "table")
@@ -94,6 +100,24 @@ def table_rows(rows: list[list[str]], has_header: bool | None = None) -> list[st
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff\u00ad]")
 _SPACES = re.compile(r"\s+")
+
+
+# A password-protected Office file (.docx, .pptx, .xlsx) is an OLE container, as the old .doc, .ppt and .xls files are.
+_OLE_FILE = b"\xd0\xcf\x11\xe0"
+
+
+def open_office_file(path: Path, data: bytes, open_file: Callable, errors: tuple, what: str, program: str,
+                     instead: str = "PDF"):
+    """An Office Open XML file opened by its library (`open_file` on a binary stream), or one sentence saying why not:
+    locked or in the old binary format, or damaged. `what` names the format ("a Word .docx file")."""
+    if data.startswith(_OLE_FILE):
+        raise ChatbotError(f"{path.name} is password-protected or an old {program} file, so it cannot be read; save a "
+                           f"copy without the password as {path.suffix}, or as {instead}.")
+    try:
+        return open_file(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError, *errors) as exc:
+        raise ChatbotError(f"{path.name} is damaged or not {what} ({exc}); save it again from {program}, or as "
+                           f"{instead}.") from None
 
 
 def inside(element, tags, stop=None) -> bool:

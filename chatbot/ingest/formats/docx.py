@@ -10,8 +10,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from ...errors import ChatbotError
-from .base import Converted, TextBuilder, inside, table_rows
+from .base import Converted, TextBuilder, inside, open_office_file, table_rows
 
 SUFFIXES = (".docx",)
 
@@ -24,11 +23,7 @@ def convert(path: Path, data: bytes) -> Converted:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ChatbotError(f"{path.name} is damaged or not a Word .docx file ({exc}); save it again from Word, "
-                           f"or as PDF.") from None
+    document = open_office_file(path, data, docx.Document, (PackageNotFoundError,), "a Word .docx file", "Word")
     builder = TextBuilder()
     for element in _blocks(document.element.body):
         if element.tag == f"{_W}tbl":
