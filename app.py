@@ -302,7 +302,7 @@ def show_answer(bot: Chatbot, answer: Answer, collection, show_retrieved: bool) 
     if answer.citations:
         st.markdown("**Sources**")
         for c in answer.citations:
-            with st.expander(f":blue-badge[{c.n}] {escape_markdown(source_label(c.title, c.section, c.page))}"):
+            with st.expander(f":blue-badge[{c.n}] {escape_markdown(source_label(c.title, c.section, c.page, c.doc_id))}"):
                 show_source(bot, c, collection.indexed_at)
     if answer.limited_to is not None:
         st.caption(f"Limited to: {escape_markdown(', '.join(answer.limited_to))}")

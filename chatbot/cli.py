@@ -305,7 +305,7 @@ def _stream_to_terminal(bot, question: str, history: list[dict], docs=None, tags
     if answer.dropped:
         print(f"(Removed {len(answer.dropped)} sentence(s) the sources do not support.)")
     for c in answer.citations:
-        print(f"  [{c.n}] {source_label(c.title, c.section, c.page)} ({c.doc_id})")
+        print(f"  [{c.n}] {source_label(c.title, c.section, c.page, c.doc_id)} ({c.doc_id})")
         for evidence in c.evidence:
             print(textwrap.indent(textwrap.fill(f"“{' '.join(evidence.split())}”", 96), "      "))
     if answer.limited_to is not None:

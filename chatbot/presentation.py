@@ -56,11 +56,12 @@ def highlighted_passage(passage: str, evidence: list[str], flagged: list[str] = 
     return "".join(out).replace("\n", "  \n")
 
 
-def source_label(title: str, section: str, page: int | None = None) -> str:
+def source_label(title: str, section: str, page: int | None = None, doc_id: str = "") -> str:
     """"Title — Section · p. 12": the section only when the passage sits under a heading of its own, the page
-    only where the format has pages."""
+    only where the format has pages; a presentation's pages are its slides ("· slide 3")."""
     label = title if not section or section == title else f"{title} — {section}"
-    return f"{label} · p. {page}" if page else label
+    unit = "slide " if doc_id.lower().endswith(".pptx") else "p. "
+    return f"{label} · {unit}{page}" if page else label
 
 
 def collection_summary(titles: list[str]) -> str:
@@ -72,7 +73,7 @@ def collection_summary(titles: list[str]) -> str:
 
 def reading_label(reading: Reading) -> str:
     """One line while the model reads: which documents (and sections) it is reading, in retrieval order."""
-    labels = list(dict.fromkeys(source_label(r.chunk.title, r.chunk.section, r.chunk.page) for r in reading.passages))
+    labels = list(dict.fromkeys(source_label(r.chunk.title, r.chunk.section, r.chunk.page, r.chunk.doc_id) for r in reading.passages))
     n = len(reading.passages)
     return f"Reading {n} passage{'s' if n != 1 else ''}: " + "; ".join(labels)
 
@@ -85,7 +86,7 @@ def conversation_markdown(answers: list[Answer], title: str, note: str) -> str:
     for answer in answers:
         lines += [f"**You:** {e(answer.question)}", "", f"**Answer:** {e(answer.text)}", ""]
         for c in answer.citations:
-            lines.append(f"- \\[{c.n}\\] {e(source_label(c.title, c.section, c.page))} ({e(c.doc_id)})")
+            lines.append(f"- \\[{c.n}\\] {e(source_label(c.title, c.section, c.page, c.doc_id))} ({e(c.doc_id)})")
             lines.extend(f"  > {e(' '.join(evidence.split()))}" for evidence in c.evidence)
         lines.append("")
     return "\n".join(lines)

@@ -34,6 +34,7 @@ from chatbot.ingest.chunking import chunk_document
 from chatbot.ingest.documents import load_document, save_document
 from chatbot.ingest.formats import CONVERTERS
 from chatbot.page_images import render_page
+from chatbot.presentation import source_label
 from chatbot.textutils import split_sentences
 
 
@@ -347,6 +348,9 @@ def test_a_presentation_is_read_slide_by_slide_as_a_slide_show_shows_it(tmp_path
                                         "The harbour master is Ewan Ross."]
     assert block_texts(doc, "table") == ["Route: Oban to Mull | Crossing: 46 minutes"]
     assert doc.page_at(doc.text.index("The harbour master")) == 3  # the hidden slide takes no page
+    chunk = next(c for c in chunk_document(doc, Settings().chunking) if "harbour master" in c.text)
+    assert source_label(chunk.title, chunk.section, chunk.page_at(chunk.text.index("harbour master")),
+                        chunk.doc_id) == "Island ferries 2027 — Contacts · slide 3"  # a citation names the slide
     assert "Draft fares" not in doc.text and "£9" not in doc.text
 
 
