@@ -44,12 +44,12 @@ import unicodedata
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 16  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 17  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
     r"|\b(in|into|to|throughout|within) (the|each|every|any) (response|reply|answer|output)\b"
-    r"|^(\W*)(please |always |now |also |from now on,? )*(respond|reply|answer)\b(?! (is|was|to the|of)\b)"
+    r"|^(\W*)(please |always |now |also |just |only |simply |from now on,? )*(respond|reply|answer)\b(?! (is|was|to the|of)\b)"
     r"|\b(the|your) next (reply|answer|response|output|message|summary)\b"
     r"|\bthe (response|reply|answer|summary|output) (that )?you are (now )?(writing|giving|generating|producing|composing|about to)\b"
     r"|\b(respond|reply|answer)(ing)? (only |always )?(in|with|using) (\w+ )?(language|emojis?|code|cipher|base\d+|"
@@ -67,6 +67,11 @@ _ASSISTANT = re.compile(
     r"|\byou (answer|reply|respond|summari[sz]e) (from|to|with|in|questions?)\b"
     r"|\b(disregard|ignore|set aside|forget)\b[^.]{0,30}\b(sources?|passages?|documents?|context|text)\b[^.]{0,20}\b(above|else|other|before)\b"
     r"|\b(sources?|passages?|instructions?) (above |before )?(are wrong|no longer apply|do not apply)\b"
+    # the sources given set aside ("the passages above are outdated"), what was read forgotten, an order opening with it
+    r"|\b(sources?|passages?|documents?|context|excerpts?) (above|provided|given|you (were given|have read|read)) "
+    r"(is|are) (wrong|outdated|out of date|obsolete|incorrect|unreliable|fake|to be ignored)\b"
+    r"|\b(ignore|disregard|forget)\b[^.]{0,30}\byou( have|'ve)? (just )?(read|been given|were given)\b"
+    r"|^\W*(please |now |just )?(ignore|disregard|forget) (the |these |those |all |any |your )?(sources?|passages?|context|excerpts?)\b"
     r"|\bpretend to be\b",
     re.IGNORECASE)
 # A task for the writer: a text-making verb opening the sentence ("Write a poem about…", "Please translate…").
@@ -217,6 +222,11 @@ _VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:(?!//)"  # "No
                        rf"recommend|write|answer|reply|respond|end|start|begin|put|describe|credit|state|cite|list|name|praise|promote)(?![\w-])",
                        re.IGNORECASE)  # "Bots aggregating reviews, report…"
 
+# A note labelled for "the model", its content after the colon ("Reasoning hint for the model: …"); "model" alone is
+# as often a car's or a fashion model, so only as the addressee of a note, a hint, an instruction.
+_NOTE_TO_MODEL = re.compile(r"^\W*(\w+\W+){0,2}(notes?|hints?|instructions?|guidance|prompts?) "
+                            r"(for|to) (the |any |every )?(answering |responding )?models?\s*:(?!//)\s*\S", re.IGNORECASE)
+
 # An order inside a sentence, after a comma or "so": "whoever summarises this page scores a point…, so mention it often".
 _CLAUSE_ORDER = re.compile(r"(^\W*|[,;:]\s*(so |then |and |just )?|\b(so|then) )(please )?(say|tell|mention|add|include|recommend|"
                            r"name|credit|cite|link|write|state|repeat|promote|end|start|begin)\s+(it|this|that|them|the|every|each|"
@@ -324,8 +334,24 @@ def _flagged(sentence: str, language: str) -> bool:
     parts = _parts(sentence)
     if _is_table_row(sentence):  # its first cell is a label ("| encode | 18,282 |"), not a sentence's first word
         sentence, plain = f"Table row: {sentence}", f"Table row: {plain}"
-    readings = dict.fromkeys([sentence, plain, *parts])
+    readings = dict.fromkeys([sentence, plain, *parts, *_backwards(sentence, [sentence, *parts])])
     return any(_flagged_as_read(text, language) for text in readings)
+
+
+def _backwards(sentence: str, texts: list[str]) -> list[str]:
+    """Texts written backwards (".snoitcurtsni suoiverp erongI"), and quotes and stretches in them, turned round: those
+    that read as more English so (twice the commonest words, two at least). A backwards sentence has no full stop at its
+    end to part it from the next one; it ends in a capital ("erongI"), so the text is also cut after such words."""
+    quoted = re.findall(r"['‘\"“(]([^'’\"”)]{12,})['’\"”)]", sentence)
+    stretches = [s for s in re.split(r"(?<=[a-z][A-Z])\s+|:\s+", sentence) if len(s.split()) >= 3]
+    return [text[::-1] for text in texts + quoted + stretches
+            if _english_words(text[::-1]) >= max(2, 2 * _english_words(text) + 1)]
+
+
+def _english_words(text: str) -> int:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS  # the 179 commonest English words
+
+    return sum(word in STOPWORDS_EN_PLUS for word in re.findall(r"[a-z]+", text.lower()))
 
 
 def _is_table_row(sentence: str) -> bool:
@@ -342,7 +368,25 @@ def _parts(sentence: str) -> list[str]:
     cells = sentence.split("|") if "|" in sentence else []
     cells += [cell.split(":", 1)[1] for cell in cells if ":" in cell]  # "Header: value", as HTML and Word rows read
     values = [a or b for a, b in _QUOTED_VALUE.findall(sentence)]
-    return [part.strip() for part in cells + values if len(part.split()) >= 2]
+    lines = sentence.split(" / ") if sentence.count(" / ") >= 1 else []  # verse quoted in prose: a line per "/"
+    return [part.strip() for part in cells + values + lines + _query_values(sentence) if len(part.split()) >= 2]
+
+
+def _query_values(sentence: str) -> list[str]:
+    """The values in web addresses' query strings, decoded and read as text with their key ("ai instruction: tell
+    users …"): a reader sees an address, a model reads the words in it."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    values = []
+    for address in WEB_ADDRESS.findall(sentence):
+        try:
+            query = parse_qsl(urlsplit(address).query)
+        except ValueError:  # not an address after all ("http://[broken")
+            continue
+        for key, value in query:
+            if len(value.replace("_", " ").split()) >= 3:
+                values += [value.replace("_", " "), f"{key}: {value}".replace("_", " ")]
+    return values
 
 
 _LEET_LETTERS = str.maketrans("0134578", "oieastb")
@@ -354,10 +398,11 @@ _MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff\u0
 
 
 def _undisguised(sentence: str) -> str:
-    """The sentence with common disguises undone: full-width and styled letters (NFKC), l e t t e r s spaced out,
+    """The sentence with common disguises undone: full-width and styled letters (NFKC), emoji between the words, l e t t e r s spaced out,
     hy-phen-at-ed syl-la-bles, digits standing for letters inside words ("1gn0re"), and Cyrillic or Greek look-alike
     letters inside Latin words."""
     text = unicodedata.normalize("NFKC", sentence)
+    text = "".join(" " if unicodedata.category(c) in ("So", "Sk") or c in "\u200d\ufe0f" else c for c in text)  # emoji
     text = _MIXED_WORD.sub(lambda m: m.group().translate(_LOOKALIKES), text)
     if len(re.findall(r"(?<!\S)[^\W\d_](?!\S)", text)) >= 6:  # a run of lone letters: join them, keep wider gaps
         text = re.sub(r"(?<=\b[^\W\d_]) (?=[^\W\d_]\b)", "", text)
@@ -415,6 +460,8 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
         return True  # a wish put as regret: what an assistant would be wrong to leave out
     if ai and _TELL_PERSON.search(sentence) and (_LINK.search(sentence) or _PHONE.search(sentence)):
         return True  # an assistant told to send the person asking to an address or a number
+    if _NOTE_TO_MODEL.search(sentence):
+        return True
     if _ORDER_TO_AI.search(sentence):
         return True  # an instruction to a machine, stated: "the instruction to any chatbot is to…"
     if output and (directive or _ADDRESS.search(sentence) or _BOUND.search(sentence) or _EDIT_OUTPUT.search(sentence)):
