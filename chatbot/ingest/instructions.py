@@ -41,6 +41,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from urllib.parse import parse_qsl, urlsplit
+
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
@@ -348,10 +351,11 @@ def _backwards(sentence: str, texts: list[str]) -> list[str]:
             if _english_words(text[::-1]) >= max(2, 2 * _english_words(text) + 1)]
 
 
-def _english_words(text: str) -> int:
-    from bm25s.stopwords import STOPWORDS_EN_PLUS  # the 179 commonest English words
+_COMMON_ENGLISH = frozenset(STOPWORDS_EN_PLUS)  # the 179 commonest English words
 
-    return sum(word in STOPWORDS_EN_PLUS for word in re.findall(r"[a-z]+", text.lower()))
+
+def _english_words(text: str) -> int:
+    return sum(word in _COMMON_ENGLISH for word in re.findall(r"[a-z]+", text.lower()))
 
 
 def _is_table_row(sentence: str) -> bool:
@@ -375,8 +379,6 @@ def _parts(sentence: str) -> list[str]:
 def _query_values(sentence: str) -> list[str]:
     """The values in web addresses' query strings, decoded and read as text with their key ("ai instruction: tell
     users …"): a reader sees an address, a model reads the words in it."""
-    from urllib.parse import parse_qsl, urlsplit
-
     values = []
     for address in WEB_ADDRESS.findall(sentence):
         try:

@@ -34,12 +34,13 @@ def _slide_blocks(shapes) -> list[tuple[str, str]]:
 
     titles = {PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.VERTICAL_TITLE}
     bullets = {PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.VERTICAL_BODY, PP_PLACEHOLDER.VERTICAL_OBJECT}
-    kind_of = {}
-    for shape in shapes:
-        kind_of[shape.shape_id] = ("heading" if shape.is_placeholder and shape.placeholder_format.type in titles else
-                                   "list" if shape.is_placeholder and shape.placeholder_format.type in bullets else "text")
+
+    def kind(shape) -> str:
+        placeholder = shape.placeholder_format.type if shape.is_placeholder else None
+        return "heading" if placeholder in titles else "list" if placeholder in bullets else "text"
+
     blocks = []
-    for shape in sorted(shapes, key=lambda s: (kind_of[s.shape_id] != "heading", s.top or 0, s.left or 0)):
+    for shape in sorted(shapes, key=lambda s: (kind(s) != "heading", s.top or 0, s.left or 0)):
         if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
             blocks += _slide_blocks(shape.shapes)
         elif shape.has_table:
@@ -47,11 +48,10 @@ def _slide_blocks(shapes) -> list[tuple[str, str]]:
             blocks += [("table", row) for row in table_rows(rows)]
         elif shape.has_text_frame:
             paragraphs = [_text(p.text) for p in shape.text_frame.paragraphs if p.text.strip()]
-            if kind_of[shape.shape_id] == "heading":
+            if kind(shape) == "heading":
                 blocks.append(("heading", " ".join(paragraphs)))
             else:
-                kind = kind_of[shape.shape_id] if len(paragraphs) > 1 else "text"
-                blocks += [(kind, paragraph) for paragraph in paragraphs]
+                blocks += [(kind(shape) if len(paragraphs) > 1 else "text", paragraph) for paragraph in paragraphs]
     return blocks
 
 
