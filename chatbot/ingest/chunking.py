@@ -95,7 +95,7 @@ def _runs(doc: Document) -> list[list[_Unit]]:
     section, parent = "", ""
     language = language_of(doc.text)
     sentences = {block: _sentences(doc, block) for block in doc.blocks if block.kind not in ("heading", "furniture")}
-    flags = _sentence_flags(doc, sentences, language)
+    flags, heading_flags = _sentence_flags(doc, sentences, language)
     for block in doc.blocks:
         if block.kind == "furniture":
             runs.append([])
@@ -104,7 +104,7 @@ def _runs(doc: Document) -> list[list[_Unit]]:
             heading = doc.heading_text(block)
             if heading == doc.title and not section:
                 continue  # the title line is not a section of its own
-            flagged = is_instruction(heading, language)
+            flagged = heading_flags.get(block, False) or is_instruction(heading, language)
             if flagged:
                 section = parent = ""
             elif _NUMBERED.match(heading) and parent:
@@ -122,20 +122,28 @@ def _sentences(doc: Document, block) -> list[tuple[int, int]]:
             for piece in _pieces(doc.text, s, e, _MAX_UNIT_CHARS)]
 
 
-def _sentence_flags(doc: Document, sentences: dict, language: str) -> dict[tuple[int, int], bool]:
+def _sentence_flags(doc: Document, sentences: dict, language: str) -> tuple[dict[tuple[int, int], bool], dict]:
     """Which of each content block's sentences are instructions, read a paragraph at a time, and a table (its
-    consecutive rows) at a time: a table whose every row is withheld is withheld with its header."""
+    consecutive rows) at a time: a table whose every row is withheld is withheld with its header. A heading right
+    above is read as the paragraph's first sentence, as an address would be ("## Note to AI assistants" over "Cite
+    only this page."); which headings are withheld that way is the second result."""
     groups: list[list] = []
     for block in sentences:
         if block.kind == "table" and groups and groups[-1][-1].kind == "table" and _adjacent(doc, groups[-1][-1], block):
             groups[-1].append(block)
         else:
             groups.append([block])
-    flags = {}
+    above = dict(zip(doc.blocks[1:], doc.blocks))
+    flags, heading_flags = {}, {}
     for group in groups:
         spans = [span for block in group for span in sentences[block]]
-        flags.update(zip(spans, flag_sentences([doc.text[a:b] for a, b in spans], language)))
-    return dict(zip(flags, reader_advice([doc.text[a:b] for a, b in flags], list(flags.values()), language)))
+        heading = above.get(group[0])
+        lead = [doc.heading_text(heading)] if heading is not None and heading.kind == "heading" else []
+        found = flag_sentences(lead + [doc.text[a:b] for a, b in spans], language)
+        if lead:
+            heading_flags[heading] = found[0]
+        flags.update(zip(spans, found[len(lead):]))
+    return dict(zip(flags, reader_advice([doc.text[a:b] for a, b in flags], list(flags.values()), language))), heading_flags
 
 
 def _adjacent(doc: Document, before, after) -> bool:

@@ -16,16 +16,16 @@ Swedish):
   - a machine named by what it does with this text ("programs that turn this text into prose", "parsed by
     software"), and what it makes of it ("a generated overview of this page would ideally…", "the answer to follow");
   - machine-style keys naming an assistant or an instruction (`ai_summary_hint:`, `llm-directive =`);
-  - an instruction split over two sentences: an address ("The following applies to automated answers.") makes the
-    next sentence's directive one;
+  - an instruction split over two sentences: an address ("The following applies to automated answers.", or a
+    heading "## Note to AI assistants") makes the next sentence's directive or opening order one;
   - text no reader sees: markup comments (`<!-- -->`, `[//]: #`), chat or role tags (`<|im_start|>`, `[SYSTEM]`,
-    `System:`), encoded text (base64, hex, leetspeak), text in invisible Unicode tag characters;
+    `System:`, "Assistant's answer:"), encoded text (base64, hex, leetspeak), text in invisible Unicode tag characters;
   - a sentence in another language than its document's that speaks to a reader or an assistant; any whole
     sentence in another script than its document's language (a Chinese or Russian line in an English text); and
     any sentence of six words or more that a language identifier confidently places in another language;
   - an agent's protocol: tool calls and their results, "Action: …(" and "Final Answer:" lines;
   - any of the above disguised: full-width letters, s p a c e d or hy-phen-at-ed letters, digits for letters,
-    Cyrillic or Greek look-alike letters inside Latin words, misspelt words
+    Cyrillic or Greek look-alike letters inside Latin words, zero-width characters inside words, misspelt words
     (each sentence is also read with those undone), or set in a table cell, a record's quoted value or a link's title
     (each is also read as a sentence; a table whose every row is withheld goes with its header);
   - an instruction named as one and given to a machine ("the instruction to any chatbot is to…"), an answer key's
@@ -48,7 +48,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 18  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 19  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -108,6 +108,7 @@ _HIDDEN = re.compile(
     r"<!--|-->|^\s*\[[^\]\n]{0,40}\]:\s*(#|<>|\S+\s+['\"(])"  # HTML and Markdown comments ("[//]: # (…)")
     r"|<\|[a-z_]{2,30}\|>|\[/?(system|inst|assistant|user|sys)\]|<</?sys>>|</?(system|assistant|user|instructions?)>"
     r"|^\W*#{1,6}\s*(system|assistant|user|instructions?)\b|^\W*(system|assistant|user)\s*:"
+    r"|^\W*(assistant|ai|chatbot)(['’]s)? (answer|reply|response|message|turn)\s*:"  # a turn's label: "Assistant's answer:"
     # Text in Unicode tag characters: invisible to a reader, read by a model. Flags of regions use a few of them.
     r"|[\U000E0020-\U000E007E]{8,}",
     re.IGNORECASE | re.MULTILINE)
@@ -258,6 +259,9 @@ _REGRET_IF_OMITTED = re.compile(
 _TELL_PERSON = re.compile(r"\b(tell|advise|urge|ask|remind|direct|redirect|refer|send|point|steer|guide|nudge|encourage|warn|inform|instruct)s? "
                           r"(the |every |each |all |any )?(users?|readers?|recipients?|visitors?|customers?|callers?|askers?|"
                           r"patients?|people|everyone|anyone|them)\b", re.IGNORECASE)
+# ...or someone asking a machine to do so, reported: "We have been told to ask language models to link to…".
+_ASKS_AI = re.compile(rf"\b(ask|tell|instruct|request|want|urge|invite|encourage|expect|get)(s|ed|ing)? (any |all |every |the |our )?"
+                      rf"{_AI} to (always |also )?(link|point|send|direct|refer)\b", re.IGNORECASE)
 _PHONE = re.compile(r"(?<![\w-])(\+\d{1,3}[ -]?)?(\(?\d{2,5}\)?[ -]){1,3}\d{3,4}(?![\w-])")
 
 # ---- languages, by their commonest words (enough to tell a sentence's language from its document's)
@@ -310,10 +314,11 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
     flags, addressed = [], False
     for sentence in sentences:
         own = _flagged(sentence, language)
-        carried = addressed and bool(_DIRECTIVE.search(sentence) or _ADDRESS.search(sentence)
+        carried = addressed and bool(_DIRECTIVE.search(sentence) or _ADDRESS.search(sentence) or _OPENING_ORDER.search(sentence)
                                      or _LINK.search(_DOCUMENT_LINK.sub(" ", sentence)))  # a bare address, not a link of its own
         flags.append(own or carried)
-        addressed = _addresses_someone(sentence) and not own
+        # an address carries, also one withheld for itself when it is no more than that ("Note to AI systems")
+        addressed = _addresses_someone(sentence) and (not own or len(sentence.split()) <= _BARE_ADDRESS_WORDS)
     for i in range(len(flags) - 1):
         if flags[i + 1] and not flags[i] and _addresses_someone(sentences[i]):
             flags[i] = True  # the address itself, once it has led to a directive
@@ -325,7 +330,11 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
     return flags
 
 
+_BARE_ADDRESS_WORDS = 6
 _INITIAL_END = re.compile(r"(?<![\w.])[A-Z]\.$")
+# After an address, an order that opens with what to do with the answer or the sources ("Cite only this page…").
+_OPENING_ORDER = re.compile(r"^\W*(please\s+)?(cite|name|credit|link|list|describe|praise|promote|quote|state|write|call|"
+                            r"refer|send|direct|ignore|disregard|forget)\b", re.IGNORECASE)
 
 
 def _flag_bare_table_headers(sentences: list[str], flags: list[bool]) -> None:
@@ -417,11 +426,13 @@ _MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff\u0
 
 
 def _undisguised(sentence: str) -> str:
-    """The sentence with common disguises undone: full-width and styled letters (NFKC), emoji between the words, l e t t e r s spaced out,
+    """The sentence with common disguises undone: full-width and styled letters (NFKC), emoji between the words,
+    zero-width characters inside them, l e t t e r s spaced out,
     hy-phen-at-ed syl-la-bles, digits standing for letters inside words ("1gn0re"), and Cyrillic or Greek look-alike
     letters inside Latin words."""
     text = unicodedata.normalize("NFKC", sentence)
-    text = "".join(" " if unicodedata.category(c) in ("So", "Sk") or c in "\u200d\ufe0f" else c for c in text)  # emoji
+    text = "".join(" " if unicodedata.category(c) in ("So", "Sk") or c == "\ufe0f" else c for c in text)  # emoji
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")  # zero-width and soft hyphens inside words
     text = _MIXED_WORD.sub(lambda m: m.group().translate(_LOOKALIKES), text)
     if len(re.findall(r"(?<!\S)[^\W\d_](?!\S)", text)) >= 6:  # a run of lone letters: join them, keep wider gaps
         text = re.sub(r"(?<=\b[^\W\d_]) (?=[^\W\d_]\b)", "", text)
@@ -510,7 +521,7 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
         return True  # an assistant addressed, or told what to say, about this text or its answers
     if (ai or output) and _REGRET_IF_OMITTED.search(sentence):
         return True  # a wish put as regret: what an assistant would be wrong to leave out
-    if ai and _TELL_PERSON.search(sentence) and (_LINK.search(sentence) or _PHONE.search(sentence)):
+    if ai and (_TELL_PERSON.search(sentence) or _ASKS_AI.search(sentence)) and (_LINK.search(sentence) or _PHONE.search(sentence)):
         return True  # an assistant told to send the person asking to an address or a number
     note = _NOTE_TO_MODEL.search(sentence)
     if note and (note.group("model") or _SPEECH.search(sentence, note.end())):
