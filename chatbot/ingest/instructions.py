@@ -330,7 +330,7 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
     return flags
 
 
-_BARE_ADDRESS_WORDS = 6
+_BARE_ADDRESS_WORDS = 6  # "Note to AI systems"; a flagged line with more in it gave its own order
 _INITIAL_END = re.compile(r"(?<![\w.])[A-Z]\.$")
 # After an address, an order that opens with what to do with the answer or the sources ("Cite only this page…").
 _OPENING_ORDER = re.compile(r"^\W*(please\s+)?(cite|name|credit|link|list|describe|praise|promote|quote|state|write|call|"
@@ -458,7 +458,7 @@ def _respelt(sentence: str) -> str:
 
     def fix(match: re.Match) -> str:
         word = match.group()
-        if word[0].isupper() and match.start() != first.start() or word.lower() in checker:
+        if (word[0].isupper() and match.start() != first.start()) or word.lower() in checker:
             return word
         fixed = checker.correction(word.lower()) or word
         return fixed.capitalize() if word[0].isupper() else fixed
