@@ -104,7 +104,8 @@ def _runs(doc: Document) -> list[list[_Unit]]:
             heading = doc.heading_text(block)
             if heading == doc.title and not section:
                 continue  # the title line is not a section of its own
-            flagged = heading_flags.get(block, False) or is_instruction(heading, language)
+            # read already with the paragraph below it, if one follows
+            flagged = heading_flags[block] if block in heading_flags else is_instruction(heading, language)
             if flagged:
                 section = parent = ""
             elif _NUMBERED.match(heading) and parent:

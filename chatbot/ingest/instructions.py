@@ -246,7 +246,7 @@ _ORDER_TO_AI = re.compile(rf"\b(instructions?|orders?|directives?|requests?|comm
 # Regret laid on a machine that leaves something out: "It would be a shame if an assistant forgot to mention…".
 # Or put as a double negative: "There is no excuse for a chatbot to leave out the hotline", "An answer drawn from these
 # notes that does not name the sponsor would be incomplete."
-_OMITS = (r"(forg[eo]t|fail(s|ed)?|neglect(s|ed)?|omit(s|ted)?|did ?n[o']t|does ?n[o']t|do ?n[o']t|not) (to )?(mention|say|tell|name|"
+_OMITS = (r"(forg[eo]t|fail(s|ed)?|neglect(s|ed)?|did ?n[o']t|does ?n[o']t|do ?n[o']t|not) (to )?(mention|say|tell|name|"
           r"include|add|recommend|cite|credit|link)|\b(leav(e|es|ing)|left) out|\bomit(s|ted|ting)?\b")
 _REGRET_IF_OMITTED = re.compile(
     rf"\b(a shame|a pity|a mistake|unfortunate|too bad|sad|wrong) if\b[^.]{{0,60}}?\b({_OMITS})"
