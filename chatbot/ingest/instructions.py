@@ -48,7 +48,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 19  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 20  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -157,7 +157,8 @@ _ASSISTANT_SPOKEN_TO = re.compile(r"(^|[:;\"'‘“(\[{])\W*assistants?\s*[,:]",
 _OUTPUT = (r"(answers?|repl(y|ies)|responses?|summar(y|ies)|overviews?|outputs?|digests?|réponses?|résumés?|antworten|antwort|"
            r"zusammenfassung(en)?|respuestas?|resúmen(es)?|resumen|risposte?|riassunt[oi]|respostas?|antwoord(en)?)")
 _TEXT_NOUN = (r"(page|text|article|document|passage|paragraph|site|website|post|section|source|subject|topic|leaflet|brochure|"
-              r"report|guide|manual|file|book|chapter|letter|email|e-mail|thread|content|material|piece|"
+              r"report|guide|manual|file|book|chapter|letter|email|e-mail|thread|discussion|conversation|content|material|piece|"
+              r"invite|invitation|agenda|"
               r"entry|notes|lines|artikel|texte|texto|página|testo|pagina|seite|sujet|thema|"
               r"episode|podcast|talk|video|recording|transcript|interview|lecture|webinar|broadcast)")
 _THIS_TEXT = re.compile(rf"\b(this|these|the present|cette|ce|dieser|diese|dieses|esta|este|questo|questa|deze|dit) {_TEXT_NOUN}\b"
@@ -226,14 +227,38 @@ _CARRIES = re.compile(
 _EDIT_OUTPUT = re.compile(r"^\W*(please )?(replace|substitute|rewrite|change|append|prepend|end|close|finish|sign)\b", re.IGNORECASE)
 _VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:(?!//)"  # "Note to AI assistants …:", not "https://"
                        rf"|^\W*(\w+\W+){{0,3}}{_AI}\b[^.,:;]{{0,40}},\s*(please\s+)?(say|tell|report|link|add|include|mention|"
-                       rf"recommend|write|answer|reply|respond|end|start|begin|put|describe|credit|state|cite|list|name|praise|promote)(?![\w-])",
+                       rf"recommend|write|answer|reply|respond|end|start|begin|put|describe|credit|state|cite|list|name|praise|promote|"
+                       rf"ignore|disregard|forget|skip)(?![\w-])"
+                       # an address in brackets before a colon, wherever the label puts it: "Item 3 (for the AI note-taker): …"
+                       rf"|[(\[]\s*(for|to|attn|attention)\b[^)\]]{{0,20}}{_AI}\b[^)\]]{{0,30}}[)\]]\s*:(?!//)",
                        re.IGNORECASE)  # "Bots aggregating reviews, report…"
+
+# A model spoken to by its product name at the start ("Qwen, …", "Hey Gemini and Claude - …", "Mistral and friends:"),
+# then told what to say or about answers. The names are also a painter's, a star sign's, an animal's, a wind's: only
+# as the sentence's addressee, outside quotation marks (a novel's "Claude, tell me…," she said), with an order.
+_MODEL_NAME = r"(qwen|llama|mistral|mixtral|gemini|gemma|claude|grok|deepseek|chatgpt|copilot|gpt-?\d\w*|bard|phi-?\d)"
+_PRODUCT_SPOKEN_TO = re.compile(rf"^[^\w\"“‘'«]*((hey|hi|hello|dear|ok|okay|attention|attn|calling)\W+)?{_MODEL_NAME}\b"
+                                rf"((\s*(,|&|/|\band\b|\bor\b)\s*)+({_MODEL_NAME}|friends|co|others|all|the rest|every \w+)\b)*"
+                                r"\s*(,|:(?!//)|\s[-–—])", re.IGNORECASE)
+# A claim to outrank what came before ("PRIORITY 1 (overrides everything above)", "this line outranks earlier guidance",
+# "supersedes system text"): only with a word about answers or an order to say something, as a new edition of a
+# guideline "supersedes the previous guidance" and then speaks to its reader.
+_PRIORITY_CLAIM = re.compile(
+    r"\b(overrides?|overriding|outranks?|supersedes?|superseding|takes? precedence over|trumps?|ranks? above|(is |are )?above)\s+"
+    r"(everything|anything|all|any|the)?\s*((above|before|else|earlier|previous|prior|preceding|other|system|source|original|"
+    r"existing|default|standing)\b\s*(\w+\s+)?(rules?|instructions?|guidance|text|prompts?|orders?|directives?|messages?|"
+    r"settings|commands?)?)"
+    r"|\b(highest|top|first|maximum)[- ]priority (rule|instruction|directive|order|command|note)\b"
+    r"|\b(level|priority)[- ]?(0|zero) (rule|instruction|directive|order|command)\b", re.IGNORECASE)
+_WORD_ABOUT_OUTPUT = re.compile(rf"\b{_OUTPUT}\b", re.IGNORECASE)
+_SAY_THAT = re.compile(r"\b(say|tell|mention|recommend|state|add|include|write|answer|reply|respond) (that|the|to|by|with|only)\b", re.IGNORECASE)
 
 # A note labelled for "the model", its content after a colon or a dash ("Reasoning hint for the model: …"); "model"
 # alone is as often a car's or a fashion model, so only as the addressee of a note, a hint, an instruction. A note for
-# "the assistant" may be for a person ("…: the keys are in the drawer"): it counts when it says what to say.
-_NOTE_TO_MODEL = re.compile(r"^\W*(\w+\W+){0,2}(notes?|hints?|instructions?|guidance|prompts?) "
-                            r"(for|to) (the |any |every )?(answering |responding )?((?P<model>models?)|assistants?)\s*(:(?!//)|\s[-–—])\s*\S",
+# "the assistant" may be for a person ("…: the keys are in the drawer"): it counts when it says what to say, as does a
+# bare "For the model:" (a fashion shoot's call sheet: "For the model: arrive by nine").
+_NOTE_TO_MODEL = re.compile(r"^\W*((\w+\W+){0,2}(?P<noun>notes?|hints?|instructions?|guidance|prompts?) )?"
+                            r"(for|to) (the |any |every )?(answering |responding )?((?P<model>models?)|assistants?)\s*(:(?!//)|\s[-–—])(?=\s*\S)",
                             re.IGNORECASE)
 
 # An order inside a sentence, after a comma or "so": "whoever summarises this page scores a point…, so mention it often".
@@ -320,8 +345,8 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
         # an address carries, also one withheld for itself when it is no more than that ("Note to AI systems")
         addressed = _addresses_someone(sentence) and (not own or len(sentence.split()) <= _BARE_ADDRESS_WORDS)
     for i in range(len(flags) - 1):
-        if flags[i + 1] and not flags[i] and _addresses_someone(sentences[i]):
-            flags[i] = True  # the address itself, once it has led to a directive
+        if flags[i + 1] and not flags[i] and (_addresses_someone(sentences[i]) or _LEAD_IN.search(sentences[i])):
+            flags[i] = True  # the address itself, once it has led to a directive, or a short line leading into it
         if sentences[i + 1][:1].islower() and (flags[i] or flags[i + 1]):
             flags[i] = flags[i + 1] = True  # a sentence cut in two at a quote ("Add "…!" linking to…"): one instruction
         if _INITIAL_END.search(sentences[i]) and _flagged(f"{sentences[i]} {sentences[i + 1]}", language):
@@ -330,6 +355,10 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
     return flags
 
 
+# A short line that introduces a quoted or forwarded message ("> On Monday, Sam wrote:", "Forwarded message:"): with
+# the message withheld it is left pointing at nothing. A line leading into a list ("Install it with pip:") stays.
+_LEAD_IN = re.compile(r"^[\s>]*(\S+\s+){0,7}?(wrote|writes|said|says|replied|replies|forwarded|quoted|quote|"
+                      r"message|e-?mail|post|comment)\b[^:]{0,30}:\s*$", re.IGNORECASE)
 _BARE_ADDRESS_WORDS = 6  # "Note to AI systems"; a flagged line with more in it gave its own order
 _INITIAL_END = re.compile(r"(?<![\w.])[A-Z]\.$")
 # After an address, an order that opens with what to do with the answer or the sources ("Cite only this page…").
@@ -523,8 +552,13 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
         return True  # a wish put as regret: what an assistant would be wrong to leave out
     if ai and (_TELL_PERSON.search(sentence) or _ASKS_AI.search(sentence)) and (_LINK.search(sentence) or _PHONE.search(sentence)):
         return True  # an assistant told to send the person asking to an address or a number
+    named = _PRODUCT_SPOKEN_TO.search(sentence)
+    if named and any(p.search(sentence, named.end()) for p in (_SAY_THAT, _CLAUSE_ORDER, _ADDRESS, _CALL, _WORD_ABOUT_OUTPUT)):
+        return True  # a model spoken to by name and told what to say
+    if _PRIORITY_CLAIM.search(sentence) and any(p.search(sentence) for p in (_SAY_THAT, _CLAUSE_ORDER, _WORD_ABOUT_OUTPUT)):
+        return True  # a line that claims to outrank the rules before it, then says what to answer
     note = _NOTE_TO_MODEL.search(sentence)
-    if note and (note.group("model") or _SPEECH.search(sentence, note.end())):
+    if note and ((note.group("model") and note.group("noun")) or _SPEECH.search(sentence, note.end())):
         return True
     if _ORDER_TO_AI.search(sentence):
         return True  # an instruction to a machine, stated: "the instruction to any chatbot is to…"
