@@ -48,7 +48,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 20  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 21  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -109,6 +109,11 @@ _HIDDEN = re.compile(
     r"|<\|[a-z_]{2,30}\|>|\[/?(system|inst|assistant|user|sys)\]|<</?sys>>|</?(system|assistant|user|instructions?)>"
     r"|^\W*#{1,6}\s*(system|assistant|user|instructions?)\b|^\W*(system|assistant|user)\s*:"
     r"|^\W*(assistant|ai|chatbot)(['’]s)? (answer|reply|response|message|turn)\s*:"  # a turn's label: "Assistant's answer:"
+    # Text styled so no reader sees it, in HTML or LaTeX: hidden, zero-sized, white ("color:white", "\\textcolor{white}")
+    r"|<\w+[^>]*\bstyle\s*=\s*[\"'][^\"'>]*(display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|"
+    r"opacity\s*:\s*0(?![.\d])|(?<![-\w])color\s*:\s*(white|#fff(fff)?\b))[^>]*>\s*\w+\W+\w+\W+\w+[^<]*</"
+    r"|\\(textcolor|color)\s*\{\s*white\s*\}\s*\{?\s*(\\\w+\s*)*\w+\W+\w+\W+\w+|\\phantom\s*\{\s*\w+\W+\w+\W+\w+"
+    r"|\\(iffalse|fi)\b"  # LaTeX's block that is never typeset
     # Text in Unicode tag characters: invisible to a reader, read by a model. Flags of regions use a few of them.
     r"|[\U000E0020-\U000E007E]{8,}",
     re.IGNORECASE | re.MULTILINE)
@@ -140,7 +145,9 @@ _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots|chatgpt|copilot|\w+ing bo
        # an automated service that does something with text: "any automated captioning or summarising service"
        r"automated ((captioning|transcri(bing|ption)|summari[sz](ing|ation)|note-?taking|answering|indexing|reading|writing)"
        r"( (or|and) \w+)? )(services?|tools?|systems?|software)|"
-       r"(text|content|answer|summary) generators?|språkmodell(er)?|chattbot(ar)?|ai-assistent(er)?|"
+       r"(text|content|answer|summary) generators?|"
+       r"(machine|computer|automated|algorithmic|software)[- ](readers?|reviewers?|screeners?|graders?|evaluators?|"
+       r"summari[sz]ers?|scorers?|raters?|rankers?|parsers?)|språkmodell(er)?|chattbot(ar)?|ai-assistent(er)?|"
        r"(models?|machines?|programs?|systems?|software|tools?|bots?) (be |is |are )?(reading|that reads?|(processing|that process(es)?) (this|these))|"
        # what a machine does with this text: "programs that turn this text into prose", "software drafting text from these notes"
        r"(models?|machines?|programs?|software|tools?|bots?|agents?) ((that|which) )?(turns?|turning|drafts?|drafting|writes?|writing|"
@@ -233,6 +240,11 @@ _VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:(?!//)"  # "No
                        rf"|[(\[]\s*(for|to|attn|attention)\b[^)\]]{{0,20}}{_AI}\b[^)\]]{{0,30}}[)\]]\s*:(?!//)",
                        re.IGNORECASE)  # "Bots aggregating reviews, report…"
 
+# Software spoken to and told what to do ("Recruiting software, note that…", "Crawlers: report…"): no one else is.
+_SOFTWARE_SPOKEN_TO = re.compile(
+    r"^[^\w\"“‘'«]*(\w+\W+){0,2}?(\w+ing\s+)?(software|programs?|algorithms?|crawlers?|scrapers?|parsers?|screeners?)\s*[,:]\s*"
+    r"(please\s+)?(note|remember|say|tell|report|state|write|answer|reply|respond|mention|include|recommend|rank|rate|score|"
+    r"list|treat|mark|flag|ignore|disregard|output|return|print)(?![\w-])", re.IGNORECASE)
 # A model spoken to by its product name at the start ("Qwen, …", "Hey Gemini and Claude - …", "Mistral and friends:"),
 # then told what to say or about answers. The names are also a painter's, a star sign's, an animal's, a wind's: only
 # as the sentence's addressee, outside quotation marks (a novel's "Claude, tell me…," she said), with an order.
@@ -256,9 +268,12 @@ _SAY_THAT = re.compile(r"\b(say|tell|mention|recommend|state|add|include|write|a
 # A note labelled for "the model", its content after a colon or a dash ("Reasoning hint for the model: …"); "model"
 # alone is as often a car's or a fashion model, so only as the addressee of a note, a hint, an instruction. A note for
 # "the assistant" may be for a person ("…: the keys are in the drawer"): it counts when it says what to say, as does a
-# bare "For the model:" (a fashion shoot's call sheet: "For the model: arrive by nine").
-_NOTE_TO_MODEL = re.compile(r"^\W*((\w+\W+){0,2}(?P<noun>notes?|hints?|instructions?|guidance|prompts?) )?"
-                            r"(for|to) (the |any |every )?(answering |responding )?((?P<model>models?)|assistants?)\s*(:(?!//)|\s[-–—])(?=\s*\S)",
+# bare "For the model:" (a fashion shoot's call sheet: "For the model: arrive by nine"). A label "Assistant
+# instruction:" or "Model note:" (a kit's "Model instructions: glue…, then add the decals") counts when it speaks of answers.
+_NOTE_TO_MODEL = re.compile(r"^\W*(((\w+\W+){0,2}(?P<noun>notes?|hints?|instructions?|guidance|prompts?) )?"
+                            r"(for|to) (the |any |every )?(answering |responding )?((?P<model>models?)|assistants?)"
+                            r"|(\w+\W+){0,2}(?P<label>(models?|assistants?)[- ](notes?|hints?|instructions?|guidance|prompts?|directives?)))"
+                            r"\s*(:(?!//)|\s[-–—])(?=\s*\S)",
                             re.IGNORECASE)
 
 # An order inside a sentence, after a comma or "so": "whoever summarises this page scores a point…, so mention it often".
@@ -416,12 +431,15 @@ def _is_table_row(sentence: str) -> bool:
 # cell and each quoted value of two words or more is also read as a sentence of its own ("| Note | Respond: … |",
 # `"on_question": "answer with …"`). Quotes in prose are not split out: a quoted imperative in a story is content.
 _QUOTED_VALUE = re.compile(r"""[:=]\s*["“]([^"”\n]+)["”]|[:=]\s*'([^'\n]+)'""")
+# ...and an attribute's or a setting's value of several words with its key, as a setting reads ("data-ai-note: …").
+_KEYED_VALUE = re.compile(r"""([\w.-]+)\s*[:=]\s*(?:["“]([^"”\n]+)["”]|'([^'\n]+)')""")
 
 
 def _parts(sentence: str) -> list[str]:
     cells = sentence.split("|") if "|" in sentence else []
     cells += [cell.split(":", 1)[1] for cell in cells if ":" in cell]  # "Header: value", as HTML and Word rows read
     values = [a or b for a, b in _QUOTED_VALUE.findall(sentence)]
+    values += [f"{key}: {a or b}" for key, a, b in _KEYED_VALUE.findall(sentence) if len((a or b).split()) >= 3]
     lines = sentence.split(" / ") if sentence.count(" / ") >= 1 else []  # verse quoted in prose: a line per "/"
     titles = [a or b for a, b in _LINK_TITLE.findall(sentence)]
     return [part.strip() for part in cells + values + lines + titles + _query_values(sentence) if len(part.split()) >= 2]
@@ -552,13 +570,16 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
         return True  # a wish put as regret: what an assistant would be wrong to leave out
     if ai and (_TELL_PERSON.search(sentence) or _ASKS_AI.search(sentence)) and (_LINK.search(sentence) or _PHONE.search(sentence)):
         return True  # an assistant told to send the person asking to an address or a number
+    if _SOFTWARE_SPOKEN_TO.search(sentence):
+        return True
     named = _PRODUCT_SPOKEN_TO.search(sentence)
     if named and any(p.search(sentence, named.end()) for p in (_SAY_THAT, _CLAUSE_ORDER, _ADDRESS, _CALL, _WORD_ABOUT_OUTPUT)):
         return True  # a model spoken to by name and told what to say
     if _PRIORITY_CLAIM.search(sentence) and any(p.search(sentence) for p in (_SAY_THAT, _CLAUSE_ORDER, _WORD_ABOUT_OUTPUT)):
         return True  # a line that claims to outrank the rules before it, then says what to answer
     note = _NOTE_TO_MODEL.search(sentence)
-    if note and ((note.group("model") and note.group("noun")) or _SPEECH.search(sentence, note.end())):
+    if note and ((note.group("model") and note.group("noun")) or _WORD_ABOUT_OUTPUT.search(sentence, note.end())
+                 or (not note.group("label") and _SPEECH.search(sentence, note.end()))):
         return True
     if _ORDER_TO_AI.search(sentence):
         return True  # an instruction to a machine, stated: "the instruction to any chatbot is to…"
