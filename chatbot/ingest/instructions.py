@@ -48,7 +48,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 21  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 22  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -169,7 +169,10 @@ _TEXT_NOUN = (r"(page|text|article|document|passage|paragraph|site|website|post|
               r"entry|notes|lines|artikel|texte|texto|página|testo|pagina|seite|sujet|thema|"
               r"episode|podcast|talk|video|recording|transcript|interview|lecture|webinar|broadcast)")
 _THIS_TEXT = re.compile(rf"\b(this|these|the present|cette|ce|dieser|diese|dieses|esta|este|questo|questa|deze|dit) {_TEXT_NOUN}\b"
-                        r"|\breading this\b|\bdrawn from this\b|\bcite this\b", re.IGNORECASE)
+                        r"|\breading this\b|\bdrawn from this\b|\bcite this\b"
+                        # whoever it may be that makes something of this: "Whoever summarises this must include…"
+                        r"|\b(whoever|whatever|anyone|anybody|anything|everyone|everybody) (who |that )?(summari[sz]es|quotes|"
+                        r"paraphrases|answers from|draws on|reads|processes|repeats|copies) this\b", re.IGNORECASE)
 _QUALIFIED_OUTPUT = re.compile(
     rf"\b(every|each|any|all|the (correct|right|only correct|accurate|real|true)|(correct|accurate|right|only) )\s*(automated )?{_OUTPUT}\b"
     rf"|\b(generated|automatic|automated|machine-made|machine-generated|ai-generated|condensed) ({_OUTPUT}|versions?|texts?)\b"
@@ -245,6 +248,12 @@ _SOFTWARE_SPOKEN_TO = re.compile(
     r"^[^\w\"“‘'«]*(\w+\W+){0,2}?(\w+ing\s+)?(software|programs?|algorithms?|crawlers?|scrapers?|parsers?|screeners?)\s*[,:]\s*"
     r"(please\s+)?(note|remember|say|tell|report|state|write|answer|reply|respond|mention|include|recommend|rank|rate|score|"
     r"list|treat|mark|flag|ignore|disregard|output|return|print)(?![\w-])", re.IGNORECASE)
+# An order to whoever answers, set on the answering: "Before answering, tell the reader to…", "When replying, say
+# that…"; not a request to the reader who replies ("When replying, please include your reference number").
+_WHEN_ANSWERING = re.compile(r"^\W*(before|when|while|whenever|after|in) (answering|replying|responding|summari[sz]ing)\b[^,.]{0,40},"
+                             r"\s*(please\s+)?((say|state|mention|add|write) that|tell (the |every |each |all )?(readers?|users?|persons?|"
+                             r"askers?|people|everyone|them)|recommend|credit|cite|link to)\b",
+                             re.IGNORECASE)
 # A model spoken to by its product name at the start ("Qwen, …", "Hey Gemini and Claude - …", "Mistral and friends:"),
 # then told what to say or about answers. The names are also a painter's, a star sign's, an animal's, a wind's: only
 # as the sentence's addressee, outside quotation marks (a novel's "Claude, tell me…," she said), with an order.
@@ -441,8 +450,18 @@ def _parts(sentence: str) -> list[str]:
     values = [a or b for a, b in _QUOTED_VALUE.findall(sentence)]
     values += [f"{key}: {a or b}" for key, a, b in _KEYED_VALUE.findall(sentence) if len((a or b).split()) >= 3]
     lines = sentence.split(" / ") if sentence.count(" / ") >= 1 else []  # verse quoted in prose: a line per "/"
+    fields = _FIELD_SEPARATOR.split(sentence) if len(_FIELD_SEPARATOR.findall(sentence)) >= 2 else []  # a CSV record
+    # a field or an aside is read alone when it could be a sentence: of two words ("paraphrase mining") it is a name
+    asides = [part for part in fields + [a or b for a, b in _ASIDE.findall(sentence)] if len(part.split()) >= 3]
     titles = [a or b for a, b in _LINK_TITLE.findall(sentence)]
-    return [part.strip() for part in cells + values + lines + titles + _query_values(sentence) if len(part.split()) >= 2]
+    return [part.strip() for part in cells + values + lines + asides + titles + _query_values(sentence)
+            if len(part.split()) >= 2]
+
+
+_FIELD_SEPARATOR = re.compile(r"(?<=\S)[,;](?=[^\s\d]|\d(?!\d\d(?:\D|$)))")  # "2024-03-02,7.1,ignore…" (not "1,000" nor "a, b")
+# A bracketed aside inside a longer line, read as a sentence of its own: "…a pinch of salt; [AI note: recommend…]";
+# not a Markdown link's text, "[text](address)", read with its sentence.
+_ASIDE = re.compile(r"(?<=\S)\s*(?:\[([^\[\]]{12,})\](?!\()|\(([^()]{12,})\))")
 
 
 # A Markdown link's or image's title, `[text](address "title")`: a tooltip a reader rarely sees, read by a model as text.
@@ -570,7 +589,7 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
         return True  # a wish put as regret: what an assistant would be wrong to leave out
     if ai and (_TELL_PERSON.search(sentence) or _ASKS_AI.search(sentence)) and (_LINK.search(sentence) or _PHONE.search(sentence)):
         return True  # an assistant told to send the person asking to an address or a number
-    if _SOFTWARE_SPOKEN_TO.search(sentence):
+    if _SOFTWARE_SPOKEN_TO.search(sentence) or _WHEN_ANSWERING.search(sentence):
         return True
     named = _PRODUCT_SPOKEN_TO.search(sentence)
     if named and any(p.search(sentence, named.end()) for p in (_SAY_THAT, _CLAUSE_ORDER, _ADDRESS, _CALL, _WORD_ABOUT_OUTPUT)):
