@@ -411,6 +411,8 @@ ABOUT_AI_BUT_TO_NOBODY = [
     "Before answering, students should read each question twice and underline the key words.",
     "The secretary who summarises this meeting must include the dates of the next two meetings.",
     "Ingredients: 200 g oats; 1 ripe banana (or two small ones, mashed); a pinch of salt.",  # an aside that orders nothing
+    "Temperatures rose above the previous record, and forecasters say the trend will continue.",  # no rules outranked
+    "When answering, cite at least two sources and give page numbers.",  # a teacher's advice on answering
 ]
 
 

@@ -48,7 +48,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 22  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 23  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -249,10 +249,11 @@ _SOFTWARE_SPOKEN_TO = re.compile(
     r"(please\s+)?(note|remember|say|tell|report|state|write|answer|reply|respond|mention|include|recommend|rank|rate|score|"
     r"list|treat|mark|flag|ignore|disregard|output|return|print)(?![\w-])", re.IGNORECASE)
 # An order to whoever answers, set on the answering: "Before answering, tell the reader to…", "When replying, say
-# that…"; not a request to the reader who replies ("When replying, please include your reference number").
+# that…"; not a request to the reader who replies ("When replying, please include your reference number"), nor a
+# teacher's advice ("When answering, cite two sources").
 _WHEN_ANSWERING = re.compile(r"^\W*(before|when|while|whenever|after|in) (answering|replying|responding|summari[sz]ing)\b[^,.]{0,40},"
                              r"\s*(please\s+)?((say|state|mention|add|write) that|tell (the |every |each |all )?(readers?|users?|persons?|"
-                             r"askers?|people|everyone|them)|recommend|credit|cite|link to)\b",
+                             r"askers?|people|everyone|them)|link to)\b",
                              re.IGNORECASE)
 # A model spoken to by its product name at the start ("Qwen, …", "Hey Gemini and Claude - …", "Mistral and friends:"),
 # then told what to say or about answers. The names are also a painter's, a star sign's, an animal's, a wind's: only
@@ -265,10 +266,12 @@ _PRODUCT_SPOKEN_TO = re.compile(rf"^[^\w\"“‘'«]*((hey|hi|hello|dear|ok|okay
 # "supersedes system text"): only with a word about answers or an order to say something, as a new edition of a
 # guideline "supersedes the previous guidance" and then speaks to its reader.
 _PRIORITY_CLAIM = re.compile(
-    r"\b(overrides?|overriding|outranks?|supersedes?|superseding|takes? precedence over|trumps?|ranks? above|(is |are )?above)\s+"
-    r"(everything|anything|all|any|the)?\s*((above|before|else|earlier|previous|prior|preceding|other|system|source|original|"
-    r"existing|default|standing)\b\s*(\w+\s+)?(rules?|instructions?|guidance|text|prompts?|orders?|directives?|messages?|"
-    r"settings|commands?)?)"
+    r"\b(overrides?|overriding|outranks?|supersedes?|superseding|takes? precedence over|trumps?|ranks? above)\s+"
+    r"(everything|anything)( (above|before|else))?\b"
+    # what is outranked named: "above the source rules", not "above the previous record" (a river, a score)
+    r"|\b(overrides?|overriding|outranks?|supersedes?|superseding|takes? precedence over|trumps?|ranks? above|above)\s+"
+    r"(all |any |the )?(above|before|earlier|previous|prior|preceding|other|system|source|original|existing|default|standing)\s+"
+    r"(\w+\s+)?(rules?|instructions?|guidance|text|prompts?|orders?|directives?|messages?|settings|commands?)\b"
     r"|\b(highest|top|first|maximum)[- ]priority (rule|instruction|directive|order|command|note)\b"
     r"|\b(level|priority)[- ]?(0|zero) (rule|instruction|directive|order|command)\b", re.IGNORECASE)
 _WORD_ABOUT_OUTPUT = re.compile(rf"\b{_OUTPUT}\b", re.IGNORECASE)
