@@ -585,7 +585,7 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
     directive, speech = bool(_DIRECTIVE.search(sentence)), bool(_SPEECH.search(sentence))
     carries = speech or bool(_CARRIES.search(sentence))
     if ai and (output or _VOCATIVE.search(sentence) or _ASSISTANT_SPOKEN_TO.search(sentence)
-               or (directive and (carries or re.search(rf"\b{_OUTPUT}\b", sentence, re.IGNORECASE)))
+               or (directive and (carries or _WORD_ABOUT_OUTPUT.search(sentence)))
                or ((_THIS_TEXT.search(sentence) or _ABOUT_THIS.search(sentence)) and (directive or speech or ":" in sentence))):
         return True  # an assistant addressed, or told what to say, about this text or its answers
     if (ai or output) and _REGRET_IF_OMITTED.search(sentence):
@@ -593,7 +593,7 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
     if ai and (_TELL_PERSON.search(sentence) or _ASKS_AI.search(sentence)) and (_LINK.search(sentence) or _PHONE.search(sentence)):
         return True  # an assistant told to send the person asking to an address or a number
     if _SOFTWARE_SPOKEN_TO.search(sentence) or _WHEN_ANSWERING.search(sentence):
-        return True
+        return True  # software told what to do, or whoever answers told what to say
     named = _PRODUCT_SPOKEN_TO.search(sentence)
     if named and any(p.search(sentence, named.end()) for p in (_SAY_THAT, _CLAUSE_ORDER, _ADDRESS, _CALL, _WORD_ABOUT_OUTPUT)):
         return True  # a model spoken to by name and told what to say
