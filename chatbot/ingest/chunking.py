@@ -140,7 +140,7 @@ def _sentence_flags(doc: Document, sentences: dict, language: str) -> tuple[dict
         spans = [span for block in group for span in sentences[block]]
         heading = above.get(group[0])
         lead = [doc.heading_text(heading)] if heading is not None and heading.kind == "heading" else []
-        found = flag_sentences(lead + [doc.text[a:b] for a, b in spans], language)
+        found = flag_sentences(lead + [doc.text[a:b] for a, b in spans], language, headings=len(lead))
         if lead:
             heading_flags[heading] = found[0]
         flags.update(zip(spans, found[len(lead):]))

@@ -48,7 +48,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 23  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 24  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -170,6 +170,9 @@ _TEXT_NOUN = (r"(page|text|article|document|passage|paragraph|site|website|post|
               r"episode|podcast|talk|video|recording|transcript|interview|lecture|webinar|broadcast)")
 _THIS_TEXT = re.compile(rf"\b(this|these|the present|cette|ce|dieser|diese|dieses|esta|este|questo|questa|deze|dit) {_TEXT_NOUN}\b"
                         r"|\breading this\b|\bdrawn from this\b|\bcite this\b"
+                        # quoting or citing "from here": this text as a place ("quotes any figure from here"), not
+                        # "download the figures from here"
+                        r"|\b(quot|cit)(e|es|ed|ing) (\w+ ){0,3}?from here\b"
                         # whoever it may be that makes something of this: "Whoever summarises this must include…"
                         r"|\b(whoever|whatever|anyone|anybody|anything|everyone|everybody) (who |that )?(summari[sz]es|quotes|"
                         r"paraphrases|answers from|draws on|reads|processes|repeats|copies) this\b", re.IGNORECASE)
@@ -185,7 +188,8 @@ _QUALIFIED_OUTPUT = re.compile(
     re.IGNORECASE)
 _DIRECTIVE = re.compile(
     r"\b(must|should|shall|need(s)? to|ha(s|ve) to|(is|are) to|(is|are) required|required to|always|never|"
-    r"make sure|ensure|remember to|be sure to|(do not|don't) forget to|doi(t|vent|vez)|faut|toujours|jamais|muss|müssen|soll(en)?|immer|niemals|stets|"
+    r"make sure|ensure|remember to|be sure to|(do not|don't) forget to|"
+    r"deemed to (have )?(agreed|accepted|consented|undertaken)|doi(t|vent|vez)|faut|toujours|jamais|muss|müssen|soll(en)?|immer|niemals|stets|"
     r"deben?|debes|siempre|nunca|tiene que|tienen que|obligatorio|deve|devono|devem|sempre|mai|moet(en)?|altijd|nooit)\b"
     r"|\b(is|are|será|est|ist|es|è) (that|que|dass|che|forty|the answer|la réponse|die antwort|la respuesta)\b",
     re.IGNORECASE)
@@ -290,7 +294,7 @@ _NOTE_TO_MODEL = re.compile(r"^\W*(((\w+\W+){0,2}(?P<noun>notes?|hints?|instruct
 
 # An order inside a sentence, after a comma or "so": "whoever summarises this page scores a point…, so mention it often".
 _CLAUSE_ORDER = re.compile(r"(^\W*|[,;:]\s*(so |then |and |just )?|\b(so|then) )(please )?(say|tell|mention|add|include|recommend|"
-                           r"name|credit|cite|link|write|state|repeat|promote|end|start|begin)\s+(it|this|that|them|the|every|each|"
+                           r"name|credit|cite|reference|attribute|acknowledge|link|write|state|repeat|promote|end|start|begin)\s+(it|this|that|them|the|every|each|"
                            r"all|our|my|a|an)\b", re.IGNORECASE)
 # An instruction named as such and given to a machine ("the instruction to any machine translator or chatbot is to…").
 _ORDER_TO_AI = re.compile(rf"\b(instructions?|orders?|directives?|requests?|commands?|briefs?|briefing) (to|for) (any |every |all |each |the |an? )?"
@@ -314,6 +318,11 @@ _TELL_PERSON = re.compile(r"\b(tell|advise|urge|ask|remind|direct|redirect|refer
 # ...or someone asking a machine to do so, reported: "We have been told to ask language models to link to…".
 _ASKS_AI = re.compile(rf"\b(ask|tell|instruct|request|want|urge|invite|encourage|expect|get)(s|ed|ing)? (any |all |every |the |our )?"
                       rf"{_AI} to (always |also )?(link|point|send|direct|refer)\b", re.IGNORECASE)
+# This text set to answer questions, on a condition: "…whenever it is used to answer a question" lays an order on
+# whoever answers from it (not "This guide is used to answer staff questions", a fact; nor "…to answer a complaint").
+_USED_TO_ANSWER = re.compile(r"\b(whenever|when|if|each time|every time|wherever) (it|this|these|they|this \w+|these \w+) (is|are|gets?) "
+                             r"(used|quoted|drawn on|relied on|consulted) (to answer|in answering|for answering|to respond to) "
+                             r"(a |an |any |the |all |every )?(\w+ )?(questions?|quer(y|ies)|prompts?)\b", re.IGNORECASE)
 _PHONE = re.compile(r"(?<![\w-])(\+\d{1,3}[ -]?)?(\(?\d{2,5}\)?[ -]){1,3}\d{3,4}(?![\w-])")
 
 # ---- languages, by their commonest words (enough to tell a sentence's language from its document's)
@@ -360,9 +369,10 @@ def is_instruction(sentence: str, language: str = "en") -> bool:
     return flag_sentences([sentence], language)[0]
 
 
-def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
-    """Which sentences, read in order, are instructions; `language` is their document's ('' to judge each alone).
-    An address without a directive ("A note for assistants.") makes the next sentence's directive an instruction."""
+def flag_sentences(sentences: list[str], language: str = "", headings: int = 0) -> list[bool]:
+    """Which sentences, read in order, are instructions; `language` is their document's ('' to judge each alone),
+    the first `headings` are the headings read above a paragraph. An address without a directive ("A note for
+    assistants.") makes the next sentence's directive an instruction."""
     flags, addressed = [], False
     for sentence in sentences:
         own = _flagged(sentence, language)
@@ -379,7 +389,7 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
         if _INITIAL_END.search(sentences[i]) and _flagged(f"{sentences[i]} {sentences[i + 1]}", language):
             flags[i] = flags[i + 1] = True  # cut in two at a name's initial ("…'Approved by R. Okafor' to every…")
     _flag_bare_table_headers(sentences, flags)
-    return flags
+    return _with_labels(sentences, flags, headings)
 
 
 # A short line that introduces a quoted or forwarded message ("> On Monday, Sam wrote:", "Forwarded message:"): with
@@ -387,10 +397,38 @@ def flag_sentences(sentences: list[str], language: str = "") -> list[bool]:
 _LEAD_IN = re.compile(r"^[\s>]*(\S+\s+){0,7}?(wrote|writes|said|says|replied|replies|forwarded|quoted|quote|"
                       r"message|e-?mail|post|comment)\b[^:]{0,30}:\s*$", re.IGNORECASE)
 _BARE_ADDRESS_WORDS = 6  # "Note to AI systems"; a flagged line with more in it gave its own order
+_LABEL_WORDS = 3  # "12.4 Automated Processing.", "IMPORTANT!!!", "<details>": a label, not a sentence
+_TAG = re.compile(r"</?\w+\s*/?>")  # bare: "<details>", "</p>", "<br/>"; an <img alt="…"> says something
+_KEY_VALUE = re.compile(r":\s*\S")  # "Skills: Python, SQL.", "LOCATION:Room 4": a record's field is content
+_LIST_ITEM = re.compile(r"^\s*([-*•+]|\d{1,3}[.)])\s")  # "- a yoga mat"; also an item after its bare number ("2.")
 _INITIAL_END = re.compile(r"(?<![\w.])[A-Z]\.$")
 # After an address, an order that opens with what to do with the answer or the sources ("Cite only this page…").
 _OPENING_ORDER = re.compile(r"^\W*(please\s+)?(cite|name|credit|link|list|describe|praise|promote|quote|state|write|call|"
                             r"refer|send|direct|ignore|disregard|forget)\b", re.IGNORECASE)
+
+
+def _with_labels(sentences: list[str], flags: list[bool], headings: int) -> list[bool]:
+    """The flags, with what only framed a withheld sentence: lines of bare markup or numbers beside it ("<details>",
+    "</details>", a caption's "14" and time code) and a short label right before it ("12.4 Automated Processing.",
+    "IMPORTANT!!!"). Left in view they frame nothing and show the model where an instruction was cut out. Not a
+    heading above the paragraph (it heads what follows too), a list's item ("- a yoga mat"), a field ("Skills:
+    Python, SQL.") nor a table's row (a table is withheld whole only when its every row is, its header apart)."""
+    own, bare = list(flags), [_words_of(s) == 0 and "|" not in s for s in sentences]
+    out = list(flags)
+    for i, sentence in enumerate(sentences):
+        if own[i] or i < headings:
+            continue
+        after = next((j for j in range(i + 1, len(sentences)) if own[j] or not bare[j]), len(sentences))
+        before = next((j for j in range(i - 1, -1, -1) if own[j] or not bare[j]), -1)
+        frames_next = after < len(sentences) and own[after]
+        label = ("|" not in sentence and _words_of(sentence) <= _LABEL_WORDS and not _KEY_VALUE.search(sentence)
+                 and not _LIST_ITEM.match(sentence) and not (i > 0 and _LIST_ITEM.match(sentences[i - 1] + " ")))
+        out[i] = (bare[i] and (frames_next or (before >= 0 and own[before]))) or (frames_next and label)
+    return out
+
+
+def _words_of(sentence: str) -> int:
+    return len(re.findall(r"[^\W\d_]+", _TAG.sub(" ", sentence)))
 
 
 def _flag_bare_table_headers(sentences: list[str], flags: list[bool]) -> None:
@@ -409,6 +447,8 @@ def _flag_bare_table_headers(sentences: list[str], flags: list[bool]) -> None:
 def _flagged(sentence: str, language: str) -> bool:
     plain = _undisguised(sentence)
     if _other_script(plain, language):  # read undisguised: full-width Latin letters are still Latin
+        return True
+    if _other_language(plain, language, language_of(plain)):  # asked once a sentence (0.06 ms), not for each reading
         return True
     parts = _parts(sentence)
     if _is_table_row(sentence):  # its first cell is a label ("| encode | 18,282 |"), not a sentence's first word
@@ -605,13 +645,15 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
         return True
     if _ORDER_TO_AI.search(sentence):
         return True  # an instruction to a machine, stated: "the instruction to any chatbot is to…"
+    if _USED_TO_ANSWER.search(sentence) and (directive or _ADDRESS.search(sentence) or _CLAUSE_ORDER.search(sentence)):
+        return True  # what to do whenever this text answers a question
     if output and (directive or _ADDRESS.search(sentence) or _BOUND.search(sentence) or _EDIT_OUTPUT.search(sentence)):
         return True  # what answers or summaries of this must be
     if (_MADE_FROM.search(sentence) and (_THIS_TEXT.search(sentence) or ai or _machine_doing(sentence))
             and (directive or _BOUND.search(sentence) or _CLAUSE_ORDER.search(sentence)) and carries):
         return True  # a condition on whatever is made from this text: what it must say, credit, link to
     own_language = language_of(sentence)
-    if _other_language(sentence, language, own_language):
+    if own_language != language and _other_language(sentence, language, own_language):
         return True
     if language and own_language and own_language != language:  # another language than the document's: speaking to whom?
         return bool(ai or output or _FOREIGN_CUES[own_language].search(sentence))
@@ -620,6 +662,9 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
 
 _MIN_IDENTIFIED_WORDS = 6  # shorter runs (names, titles, a quoted phrase) are not told apart reliably
 _MIN_LANGUAGE_PROBABILITY = 0.8  # clean English sentences never reach it (highest of 7,019 measured: 0.72)
+# Overruling the common words takes more: Finnish "on" ("is") passes for English, but an English sentence naming
+# dishes ("coq au vin, bœuf bourguignon, tarte Tatin") is placed in French at 0.81.
+_MIN_OVERRULING_PROBABILITY = 0.99
 
 
 def _other_language(sentence: str, language: str, own_language: str) -> bool:
@@ -627,13 +672,14 @@ def _other_language(sentence: str, language: str, own_language: str) -> bool:
     document's (any of 97, not only those with word lists here): as with another script, nothing tells what it says
     to whom, and it is no evidence for answers written in the document's language. Shorter or less certain ones fall
     to the word lists above, which ask for a word that speaks to someone."""
-    if language not in _FUNCTION_WORDS or own_language == language:
+    if language not in _FUNCTION_WORDS:
         return False
     latin, words = _words(sentence)
     if latin < _MIN_IDENTIFIED_WORDS or latin < words:
         return False
     identified, probability = _language_identifier().classify(sentence)
-    return identified != language and probability >= _MIN_LANGUAGE_PROBABILITY
+    needed = _MIN_OVERRULING_PROBABILITY if own_language == language else _MIN_LANGUAGE_PROBABILITY
+    return identified != language and probability >= needed
 
 
 @functools.cache
