@@ -48,7 +48,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 24  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 25  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -137,11 +137,14 @@ _CODE_WORD = re.compile(r"\b(base64|rot13|rot-13|hex(adecimal)?|leetspeak|cipher
 _LEET = re.compile(r"\b\w*[a-z][0-9]+[a-z]\w*\b", re.IGNORECASE)  # a digit for a letter inside a word: "w0rd", "3v3ry"; not "BRCA1", "w00232"
 
 # ---- who is addressed, and what is said about answers (several languages)
-_AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots|chatgpt|copilot|\w+ing bots?|(ai|a\.i\.|virtual|digital|automated|smart|voice|chat)[- ]assistants?|"
+_AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots?|chatgpt|copilot|answer engines?|auto-?responders?|"
+       r"(virtual|digital|smart|voice|chat|ai|online) (helpers?|agents?|advis[eo]rs?|companions?)|"
+       r"(ai|a\.i\.|virtual|digital|automated|smart|voice|chat)[- ]assistants?|"
        r"asistentes?|assistentes?|assistenten|ki-assistent(en)?|"
        r"language models?|modèles? de langage|sprachmodell(e)?|modelos? de (lenguaje|linguagem)|modelli linguistici|taalmodel(len)?|"
        r"intelligence artificielle|künstliche intelligenz|inteligencia artificial|intelligenza artificiale|"
        r"ai (systems?|models?|tools?)|automated (tools?|systems?|answers?|replies|responses?|assistants?|writers?|readers?|agents?)|"
+       r"automated \w+ (writers?|readers?|summari[sz]ers?)|"
        # an automated service that does something with text: "any automated captioning or summarising service"
        r"automated ((captioning|transcri(bing|ption)|summari[sz](ing|ation)|note-?taking|answering|indexing|reading|writing)"
        r"( (or|and) \w+)? )(services?|tools?|systems?|software)|"
@@ -165,7 +168,7 @@ _OUTPUT = (r"(answers?|repl(y|ies)|responses?|summar(y|ies)|overviews?|outputs?|
            r"zusammenfassung(en)?|respuestas?|resúmen(es)?|resumen|risposte?|riassunt[oi]|respostas?|antwoord(en)?)")
 _TEXT_NOUN = (r"(page|text|article|document|passage|paragraph|site|website|post|section|source|subject|topic|leaflet|brochure|"
               r"report|guide|manual|file|book|chapter|letter|email|e-mail|thread|discussion|conversation|content|material|piece|"
-              r"invite|invitation|agenda|"
+              r"invite|invitation|agenda|ticket|message|enquiry|inquiry|"
               r"entry|notes|lines|artikel|texte|texto|página|testo|pagina|seite|sujet|thema|"
               r"episode|podcast|talk|video|recording|transcript|interview|lecture|webinar|broadcast)")
 _THIS_TEXT = re.compile(rf"\b(this|these|the present|cette|ce|dieser|diese|dieses|esta|este|questo|questa|deze|dit) {_TEXT_NOUN}\b"
@@ -235,16 +238,19 @@ _BOUND = re.compile(
 # What a copy or a reply carries, beyond the speech verbs: crediting, naming, linking, ending with, being told.
 _CARRIES = re.compile(
     r"\b(credit(s|ed)?|name[sd]?|link(s|ed)? to|(end(s|ed)?|close[sd]?) (\w+ ){0,3}?with|hear|contain(s|ed)?|mentioned|"
-    r"recommended|stated|added|included|told|point(s|ed)? (\w+ )?to|be (told|advised|informed|reminded|warned))\b",
+    r"recommended|stated|added|included|told|point(s|ed)? (\w+ )?to|be (told|advised|informed|reminded|warned)|"
+    r"call(s|ed)? (it|this|them|that|these) (the|a|an))\b",
     re.IGNORECASE)
 # An order to change what is produced, opening the sentence ("Replace any answer drawn from it with…").
 _EDIT_OUTPUT = re.compile(r"^\W*(please )?(replace|substitute|rewrite|change|append|prepend|end|close|finish|sign)\b", re.IGNORECASE)
+_ORDER_VERB = (r"(say|tell|report|link|add|include|mention|recommend|write|answer|reply|respond|end|start|begin|put|describe|"
+               r"credit|state|cite|list|name|praise|promote|ignore|disregard|forget|skip)(?![\w-])")
 _VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:(?!//)"  # "Note to AI assistants …:", not "https://"
-                       rf"|^\W*(\w+\W+){{0,3}}{_AI}\b[^.,:;]{{0,40}},\s*(please\s+)?(say|tell|report|link|add|include|mention|"
-                       rf"recommend|write|answer|reply|respond|end|start|begin|put|describe|credit|state|cite|list|name|praise|promote|"
-                       rf"ignore|disregard|forget|skip)(?![\w-])"
+                       rf"|^\W*(\w+\W+){{0,3}}{_AI}\b[^.,:;]{{0,40}},\s*(please\s+)?{_ORDER_VERB}"
                        # an address in brackets before a colon, wherever the label puts it: "Item 3 (for the AI note-taker): …"
-                       rf"|[(\[]\s*(for|to|attn|attention)\b[^)\]]{{0,20}}{_AI}\b[^)\]]{{0,30}}[)\]]\s*:(?!//)",
+                       rf"|[(\[]\s*(for|to|attn|attention)\b[^)\]]{{0,20}}{_AI}\b[^)\]]{{0,30}}[)\]]\s*:(?!//)"
+                       # a machine in brackets with an order after the colon: "Internal note (triage bot): mark it and reply…"
+                       rf"|[(\[][^()\[\]]{{0,20}}{_AI}\b[^)\]]{{0,30}}[)\]]\s*:\s*(please\s+)?({_ORDER_VERB}|mark|close|approve|rate|rank)",
                        re.IGNORECASE)  # "Bots aggregating reviews, report…"
 
 # Software spoken to and told what to do ("Recruiting software, note that…", "Crawlers: report…"): no one else is.
@@ -262,7 +268,8 @@ _WHEN_ANSWERING = re.compile(r"^\W*(before|when|while|whenever|after|in) (answer
 # A model spoken to by its product name at the start ("Qwen, …", "Hey Gemini and Claude - …", "Mistral and friends:"),
 # then told what to say or about answers. The names are also a painter's, a star sign's, an animal's, a wind's: only
 # as the sentence's addressee, outside quotation marks (a novel's "Claude, tell me…," she said), with an order.
-_MODEL_NAME = r"(qwen|llama|mistral|mixtral|gemini|gemma|claude|grok|deepseek|chatgpt|copilot|gpt-?\d\w*|bard|phi-?\d)"
+_MODEL_NAME = (r"(qwen|llama|mistral|mixtral|gemini|gemma|claude|grok|deepseek|chatgpt|copilot|gpt-?\d\w*|bard|phi-?\d|"
+               r"alexa|siri|cortana|bixby|google)")
 _PRODUCT_SPOKEN_TO = re.compile(rf"^[^\w\"“‘'«]*((hey|hi|hello|dear|ok|okay|attention|attn|calling)\W+)?{_MODEL_NAME}\b"
                                 rf"((\s*(,|&|/|\band\b|\bor\b)\s*)+({_MODEL_NAME}|friends|co|others|all|the rest|every \w+)\b)*"
                                 r"\s*(,|:(?!//)|\s[-–—])", re.IGNORECASE)
@@ -279,7 +286,8 @@ _PRIORITY_CLAIM = re.compile(
     r"|\b(highest|top|first|maximum)[- ]priority (rule|instruction|directive|order|command|note)\b"
     r"|\b(level|priority)[- ]?(0|zero) (rule|instruction|directive|order|command)\b", re.IGNORECASE)
 _WORD_ABOUT_OUTPUT = re.compile(rf"\b{_OUTPUT}\b", re.IGNORECASE)
-_SAY_THAT = re.compile(r"\b(say|tell|mention|recommend|state|add|include|write|answer|reply|respond) (that|the|to|by|with|only)\b", re.IGNORECASE)
+_SAY_THAT = re.compile(r"\b(say|tell|mention|recommend|state|add|include|write|answer|reply|respond) (that|the|to|by|with|only|so)\b",
+                       re.IGNORECASE)
 
 # A note labelled for "the model", its content after a colon or a dash ("Reasoning hint for the model: …"); "model"
 # alone is as often a car's or a fashion model, so only as the addressee of a note, a hint, an instruction. A note for
@@ -377,10 +385,16 @@ def flag_sentences(sentences: list[str], language: str = "", headings: int = 0) 
     for sentence in sentences:
         own = _flagged(sentence, language)
         carried = addressed and bool(_DIRECTIVE.search(sentence) or _ADDRESS.search(sentence) or _OPENING_ORDER.search(sentence)
+                                     or _ANSWER_LABEL.match(sentence)
                                      or _LINK.search(_DOCUMENT_LINK.sub(" ", sentence)))  # a bare address, not a link of its own
         flags.append(own or carried)
-        # an address carries, also one withheld for itself when it is no more than that ("Note to AI systems")
-        addressed = _addresses_someone(sentence) and (not own or len(sentence.split()) <= _BARE_ADDRESS_WORDS)
+        # an address carries, also one withheld for itself when it is no more than that ("Note to AI systems"); so
+        # does a question withheld or under an address, to its answer ("Q: What should a chatbot say…? A: That…")
+        addressed = ((_addresses_someone(sentence) and (not own or len(sentence.split()) <= _BARE_ADDRESS_WORDS))
+                     or (_is_question(sentence) and (own or addressed)))
+    for i in range(len(flags) - 1):
+        if flags[i + 1] and _is_question(sentences[i]) and _ANSWER_LABEL.match(sentences[i + 1]):
+            flags[i] = True  # a question goes with the answer withheld after it (then so does an address above it)
     for i in range(len(flags) - 1):
         if flags[i + 1] and not flags[i] and (_addresses_someone(sentences[i]) or _LEAD_IN.search(sentences[i])):
             flags[i] = True  # the address itself, once it has led to a directive, or a short line leading into it
@@ -402,6 +416,11 @@ _TAG = re.compile(r"</?\w+\s*/?>")  # bare: "<details>", "</p>", "<br/>"; an <im
 _KEY_VALUE = re.compile(r":\s*\S")  # "Skills: Python, SQL.", "LOCATION:Room 4": a record's field is content
 _LIST_ITEM = re.compile(r"^\s*([-*•+]|\d{1,3}[.)])\s")  # "- a yoga mat"; also an item after its bare number ("2.")
 _INITIAL_END = re.compile(r"(?<![\w.])[A-Z]\.$")
+_ANSWER_LABEL = re.compile(r"^\W*(A|Answer|ANSWER|Ans)(\s*\([^()]{0,30}\))?\s*[:.]\s")  # "A: …", "A (use verbatim): …"
+
+
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip().endswith("?")
 # After an address, an order that opens with what to do with the answer or the sources ("Cite only this page…").
 _OPENING_ORDER = re.compile(r"^\W*(please\s+)?(cite|name|credit|link|list|describe|praise|promote|quote|state|write|call|"
                             r"refer|send|direct|ignore|disregard|forget)\b", re.IGNORECASE)
