@@ -48,7 +48,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 25  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 26  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -154,7 +154,9 @@ _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots?|chatgpt|copilot|answer e
        r"(models?|machines?|programs?|systems?|software|tools?|bots?) (be |is |are )?(reading|that reads?|(processing|that process(es)?) (this|these))|"
        # what a machine does with this text: "programs that turn this text into prose", "software drafting text from these notes"
        r"(models?|machines?|programs?|software|tools?|bots?|agents?) ((that|which) )?(turns?|turning|drafts?|drafting|writes?|writing|"
-       r"generates?|generating|summari[sz](es?|ing)|parses?|parsing|answers?|answering|repl(ies|ying)|respond(s|ing)?) (\w+ ){0,3}?(this|these)\b|"
+       r"generates?|generating|summari[sz](es?|ing)|parses?|parsing|answers?|answering|repl(ies|ying)|respond(s|ing)?|"
+       r"translat(es?|ing)|locali[sz](es?|ing)|rewrit(es?|ing)) (\w+ ){0,3}?(this|these)\b|"
+       r"(price[- ])?comparison engines?|recommendation engines?|deepl|"
        r"(parsed|processed|crawled|scraped|ingested) by (software|a program|a machine|a bot|an? ai|a model|machines?)|"
        r"(machine|program|software|computer|bot) is (the one )?(answering|replying|responding|writing|summari[sz]ing)|"
        r"(responding|answering|replying) (models?|programs?|software|bots?|ai|assistants?))")
@@ -163,12 +165,14 @@ _ADDRESSED_AI = re.compile(rf"(?<![\w.]){_AI}\b(?!\.\w)", re.IGNORECASE)  # not 
 # text ("assistants asked about this text", "this paragraph is for assistants") or when spoken to.
 _ASSISTANT_WORD = re.compile(r"\bassistants?\b", re.IGNORECASE)
 _ABOUT_THIS = re.compile(r"\b(about|on|of|from|for|with|reading|quoting|summari[sz]ing|transcribing|captioning) this\b", re.IGNORECASE)
+_MENTIONED_MACHINE = re.compile(r"(?<![\w@])@(\w*(bot|assistant|gpt|ai)|qwen|llama|gemini|claude|grok|copilot|chatgpt|alexa|siri)(?![\w-])",
+                                re.IGNORECASE)
 _ASSISTANT_SPOKEN_TO = re.compile(r"(^|[:;\"'‘“(\[{])\W*assistants?\s*[,:]", re.IGNORECASE)  # "Assistants, …", "(Assistant: …"
 _OUTPUT = (r"(answers?|repl(y|ies)|responses?|summar(y|ies)|overviews?|outputs?|digests?|réponses?|résumés?|antworten|antwort|"
            r"zusammenfassung(en)?|respuestas?|resúmen(es)?|resumen|risposte?|riassunt[oi]|respostas?|antwoord(en)?)")
 _TEXT_NOUN = (r"(page|text|article|document|passage|paragraph|site|website|post|section|source|subject|topic|leaflet|brochure|"
               r"report|guide|manual|file|book|chapter|letter|email|e-mail|thread|discussion|conversation|content|material|piece|"
-              r"invite|invitation|agenda|ticket|message|enquiry|inquiry|"
+              r"invite|invitation|agenda|ticket|message|enquiry|inquiry|release|announcement|statement|bulletin|newsletter|"
               r"entry|notes|lines|artikel|texte|texto|página|testo|pagina|seite|sujet|thema|"
               r"episode|podcast|talk|video|recording|transcript|interview|lecture|webinar|broadcast)")
 _THIS_TEXT = re.compile(rf"\b(this|these|the present|cette|ce|dieser|diese|dieses|esta|este|questo|questa|deze|dit) {_TEXT_NOUN}\b"
@@ -181,7 +185,8 @@ _THIS_TEXT = re.compile(rf"\b(this|these|the present|cette|ce|dieser|diese|diese
                         r"paraphrases|answers from|draws on|reads|processes|repeats|copies) this\b", re.IGNORECASE)
 _QUALIFIED_OUTPUT = re.compile(
     rf"\b(every|each|any|all|the (correct|right|only correct|accurate|real|true)|(correct|accurate|right|only) )\s*(automated )?{_OUTPUT}\b"
-    rf"|\b(generated|automatic|automated|machine-made|machine-generated|ai-generated|condensed) ({_OUTPUT}|versions?|texts?)\b"
+    rf"|\b(generated|automatic|automated|machine-made|machine-generated|ai-generated|condensed) (\w+ )?({_OUTPUT}|versions?|texts?|"
+    rf"rewrites?|translations?)\b"
     rf"|\b(the|any) {_OUTPUT} (that follows|to follow|to come)\b"
     rf"|\b(whatever|anything) (is |gets )?(written|generated|produced|output) (next|after this)\b"
     rf"|\b{_OUTPUT} ((generated|produced|drawn|made|written) )?(of|to|about|on|from|that cite|citing|drawing on|based on|de|à|zu|über|sobre|di) "
@@ -331,6 +336,10 @@ _ASKS_AI = re.compile(rf"\b(ask|tell|instruct|request|want|urge|invite|encourage
 _USED_TO_ANSWER = re.compile(r"\b(whenever|when|if|each time|every time|wherever) (it|this|these|they|this \w+|these \w+) (is|are|gets?) "
                              r"(used|quoted|drawn on|relied on|consulted) (to answer|in answering|for answering|to respond to) "
                              r"(a |an |any |the |all |every )?(\w+ )?(questions?|quer(y|ies)|prompts?)\b", re.IGNORECASE)
+# A label for what a machine makes, an order after its colon ("For automated rewrites of this release: keep the
+# claim…"); not "For all answers: use blue ink" (an exam sheet speaks to people).
+_FOR_MACHINE_OUTPUT = re.compile(rf"^\W*for (any |all |every )?(generated|automatic|automated|machine-made|machine-generated|ai-generated) "
+                                 rf"(\w+ )?({_OUTPUT}|versions?|texts?|rewrites?|translations?)\b[^:.]{{0,60}}:\s*\S", re.IGNORECASE)
 _PHONE = re.compile(r"(?<![\w-])(\+\d{1,3}[ -]?)?(\(?\d{2,5}\)?[ -]){1,3}\d{3,4}(?![\w-])")
 
 # ---- languages, by their commonest words (enough to tell a sentence's language from its document's)
@@ -645,7 +654,8 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
     carries = speech or bool(_CARRIES.search(sentence))
     if ai and (output or _VOCATIVE.search(sentence) or _ASSISTANT_SPOKEN_TO.search(sentence)
                or (directive and (carries or _WORD_ABOUT_OUTPUT.search(sentence)))
-               or ((_THIS_TEXT.search(sentence) or _ABOUT_THIS.search(sentence)) and (directive or speech or ":" in sentence))):
+               or ((_THIS_TEXT.search(sentence) or _ABOUT_THIS.search(sentence))
+                   and (directive or speech or ":" in sentence or _BOUND.search(sentence)))):
         return True  # an assistant addressed, or told what to say, about this text or its answers
     if (ai or output) and _REGRET_IF_OMITTED.search(sentence):
         return True  # a wish put as regret: what an assistant would be wrong to leave out
@@ -653,6 +663,8 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
         return True  # an assistant told to send the person asking to an address or a number
     if _SOFTWARE_SPOKEN_TO.search(sentence) or _WHEN_ANSWERING.search(sentence):
         return True  # software told what to do, or whoever answers told what to say
+    if _MENTIONED_MACHINE.search(sentence) and any(p.search(sentence) for p in (_SAY_THAT, _CLAUSE_ORDER, _ADDRESS, _TELL_PERSON)):
+        return True  # a machine @-mentioned in a chat and told what to say
     named = _PRODUCT_SPOKEN_TO.search(sentence)
     if named and any(p.search(sentence, named.end()) for p in (_SAY_THAT, _CLAUSE_ORDER, _ADDRESS, _CALL, _WORD_ABOUT_OUTPUT)):
         return True  # a model spoken to by name and told what to say
@@ -662,8 +674,8 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
     if note and ((note.group("model") and note.group("noun")) or _WORD_ABOUT_OUTPUT.search(sentence, note.end())
                  or (not note.group("label") and _SPEECH.search(sentence, note.end()))):
         return True
-    if _ORDER_TO_AI.search(sentence):
-        return True  # an instruction to a machine, stated: "the instruction to any chatbot is to…"
+    if _ORDER_TO_AI.search(sentence) or _FOR_MACHINE_OUTPUT.search(sentence):
+        return True  # an instruction to a machine, stated ("the instruction to any chatbot is to…") or labelled
     if _USED_TO_ANSWER.search(sentence) and (directive or _ADDRESS.search(sentence) or _CLAUSE_ORDER.search(sentence)):
         return True  # what to do whenever this text answers a question
     if output and (directive or _ADDRESS.search(sentence) or _BOUND.search(sentence) or _EDIT_OUTPUT.search(sentence)):
