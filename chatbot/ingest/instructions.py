@@ -165,6 +165,7 @@ _ADDRESSED_AI = re.compile(rf"(?<![\w.]){_AI}\b(?!\.\w)", re.IGNORECASE)  # not 
 # text ("assistants asked about this text", "this paragraph is for assistants") or when spoken to.
 _ASSISTANT_WORD = re.compile(r"\bassistants?\b", re.IGNORECASE)
 _ABOUT_THIS = re.compile(r"\b(about|on|of|from|for|with|reading|quoting|summari[sz]ing|transcribing|captioning) this\b", re.IGNORECASE)
+# A machine @-mentioned in a chat line ("@assistant", "@MetaAI", "@ferrybot"); not a handle that goes on ("@ai-man-codes").
 _MENTIONED_MACHINE = re.compile(r"(?<![\w@])@(\w*(bot|assistant|gpt|ai)|qwen|llama|gemini|claude|grok|copilot|chatgpt|alexa|siri)(?![\w-])",
                                 re.IGNORECASE)
 _ASSISTANT_SPOKEN_TO = re.compile(r"(^|[:;\"'‘“(\[{])\W*assistants?\s*[,:]", re.IGNORECASE)  # "Assistants, …", "(Assistant: …"
