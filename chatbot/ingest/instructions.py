@@ -457,7 +457,7 @@ def _with_labels(sentences: list[str], flags: list[bool], headings: int) -> list
 
 
 def _words_of(sentence: str) -> int:
-    return len(re.findall(r"[^\W\d_]+", _TAG.sub(" ", sentence)))
+    return _words(_TAG.sub(" ", sentence))[1]
 
 
 def _flag_bare_table_headers(sentences: list[str], flags: list[bool]) -> None:
@@ -685,8 +685,6 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
             and (directive or _BOUND.search(sentence) or _CLAUSE_ORDER.search(sentence)) and carries):
         return True  # a condition on whatever is made from this text: what it must say, credit, link to
     own_language = language_of(sentence)
-    if own_language != language and _other_language(sentence, language, own_language):
-        return True
     if language and own_language and own_language != language:  # another language than the document's: speaking to whom?
         return bool(ai or output or _FOREIGN_CUES[own_language].search(sentence))
     return False
