@@ -48,7 +48,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 26  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 27  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -59,13 +59,17 @@ _REPLY = re.compile(
     r"|\b(respond|reply|answer)(ing)? (only |always )?(in|with|using) (\w+ )?(language|emojis?|code|cipher|base\d+|"
     r"english|french|spanish|german|chinese|japanese|russian|italian|portuguese|arabic|hindi)\b",
     re.IGNORECASE)
+# A person whose work is machines: "an AI researcher", "a chatbot developer" (not a machine spoken to).
+_HUMAN_ROLE = (r"(researchers?|engineers?|developers?|scientists?|students?|experts?|enthusiasts?|ethicists?|practitioners?|"
+               r"professionals?|specialists?|teams?|compan(y|ies)|startups?|firms?|users?|policy|lawyers?|teachers?|educators?|"
+               r"journalists?|artists?)")
 _ASSISTANT = re.compile(
     r"(^\W*(please |now |and )*|\byou (must|should|can|may|will) (now )?)(ignore|disregard|forget|override|bypass)\b"
     r"[^.]{0,40}\b(instructions?|prompts?|rules|directions|guidelines|guidance|everything|all|above|previous|prior|earlier)\b"
     r"|\b(you are|you're|act as|acting as|pretend to be|role-?play as|behave as|as an?) (now )?(an? )?"
-    r"(ai|a\.i\.|assistant|chatbot|language model|llm|bot|gpt)\b"
+    rf"(ai|a\.i\.|assistant|chatbot|language model|llm|bot|gpt)\b(?!\s+{_HUMAN_ROLE}\b)"
     r"|\b(system prompt|new instructions|developer mode|jailbreak)\b"
-    r"|^\W*(dear|attention|note to|hey|hi|hello),? (the )?(ai|assistant|chatbot|model|llm|gpt)\b"
+    rf"|^\W*(dear|attention|note to|hey|hi|hello),? (the )?(ai|assistant|chatbot|model|llm|gpt)\b(?!\s+{_HUMAN_ROLE}\b)"
     r"|\b(you are now|from (now on|this moment)),? (you )?(are|act|answer|reply|respond)\b|\byou are now (an? |the )?[A-Z]\w+"
     r"|\b(answer|reply to|respond to) (every|each|all|any) (question|message|query|request|prompt)s?\b"
     r"|\byou (answer|reply|respond|summari[sz]e) (from|to|with|in|questions?)\b"
@@ -138,15 +142,24 @@ _LEET = re.compile(r"\b\w*[a-z][0-9]+[a-z]\w*\b", re.IGNORECASE)  # a digit for 
 
 # ---- who is addressed, and what is said about answers (several languages)
 _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots?|chatgpt|copilot|answer engines?|auto-?responders?|"
+       # features that write replies, scribes that write notes, agents that act
+       r"(smart|auto)[- ]?(reply|replies|compose|complete|completion)( features?| functions?)?|"
+       r"(ai|digital|virtual|ambient) scribes?|(ambient|clinical|ai) (documentation|scribing|dictation|note-?taking) "
+       r"(tools?|systems?|software|assistants?)|(autonomous|browsing|web|llm|software) agents?|"
+       r"(agents?|assistants?|models?|tools?|bots?) (with|that ha(s|ve)|having) (web|internet|browsing|browser|network|shell|"
+       r"terminal|tool|code|file|e-?mail) access|"
+       r"(tools?|programs?|software|agents?|assistants?|bots?) (that|which) can (send|browse|open|fetch|run|execute|access|"
+       r"click|buy|book|place|post)|"
        r"(virtual|digital|smart|voice|chat|ai|online) (helpers?|agents?|advis[eo]rs?|companions?)|"
        r"(ai|a\.i\.|virtual|digital|automated|smart|voice|chat)[- ]assistants?|"
        r"asistentes?|assistentes?|assistenten|ki-assistent(en)?|"
-       r"language models?|modèles? de langage|sprachmodell(e)?|modelos? de (lenguaje|linguagem)|modelli linguistici|taalmodel(len)?|"
+       r"language[- ]models?|modèles? de langage|sprachmodell(e)?|modelos? de (lenguaje|linguagem)|modelli linguistici|taalmodel(len)?|"
        r"intelligence artificielle|künstliche intelligenz|inteligencia artificial|intelligenza artificiale|"
        r"ai (systems?|models?|tools?)|automated (tools?|systems?|answers?|replies|responses?|assistants?|writers?|readers?|agents?)|"
        r"automated \w+ (writers?|readers?|summari[sz]ers?)|"
        # an automated service that does something with text: "any automated captioning or summarising service"
-       r"automated ((captioning|transcri(bing|ption)|summari[sz](ing|ation)|note-?taking|answering|indexing|reading|writing)"
+       r"automated ((captioning|transcri(bing|ption)|summari[sz](ing|ation)|note-?taking|answering|indexing|reading|writing|"
+       r"review(ing)?|screening|grading|documentation)"
        r"( (or|and) \w+)? )(services?|tools?|systems?|software)|"
        r"(text|content|answer|summary) generators?|"
        r"(machine|computer|automated|algorithmic|software)[- ](readers?|reviewers?|screeners?|graders?|evaluators?|"
@@ -160,7 +173,8 @@ _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots?|chatgpt|copilot|answer e
        r"(parsed|processed|crawled|scraped|ingested) by (software|a program|a machine|a bot|an? ai|a model|machines?)|"
        r"(machine|program|software|computer|bot) is (the one )?(answering|replying|responding|writing|summari[sz]ing)|"
        r"(responding|answering|replying) (models?|programs?|software|bots?|ai|assistants?))")
-_ADDRESSED_AI = re.compile(rf"(?<![\w.]){_AI}\b(?!\.\w)", re.IGNORECASE)  # not inside a dotted name: ai.onnx, ai.google.com
+# Not inside a dotted name (ai.onnx, ai.google.com), nor a person's role ("AI engineers").
+_ADDRESSED_AI = re.compile(rf"(?<![\w.]){_AI}\b(?!\.\w)(?!\s+{_HUMAN_ROLE}\b)", re.IGNORECASE)
 # "Assistant" alone is as often a person ("the assistant will take your blood pressure"): it counts only beside this
 # text ("assistants asked about this text", "this paragraph is for assistants") or when spoken to.
 _ASSISTANT_WORD = re.compile(r"\bassistants?\b", re.IGNORECASE)
@@ -200,7 +214,9 @@ _DIRECTIVE = re.compile(
     r"make sure|ensure|remember to|be sure to|(do not|don't) forget to|"
     r"deemed to (have )?(agreed|accepted|consented|undertaken)|doi(t|vent|vez)|faut|toujours|jamais|muss|müssen|soll(en)?|immer|niemals|stets|"
     r"deben?|debes|siempre|nunca|tiene que|tienen que|obligatorio|deve|devono|devem|sempre|mai|moet(en)?|altijd|nooit)\b"
-    r"|\b(is|are|será|est|ist|es|è) (that|que|dass|che|forty|the answer|la réponse|die antwort|la respuesta)\b",
+    r"|\b(is|are|será|est|ist|es|è) (that|que|dass|che|forty|the answer|la réponse|die antwort|la respuesta)\b"
+    r"|\b(can|may) (safely )?(skip|ignore|disregard)\b"  # leave given to skip what the text says
+    r"|\b(the|your) (correct |right |real |only |final )?(answer|reply|response) (is|will be)\s*[:'\"“‘]",
     re.IGNORECASE)
 # Speaking to the reader of the text as "you", or telling someone what to say, in several languages.
 _ADDRESS = re.compile(
@@ -251,7 +267,12 @@ _CARRIES = re.compile(
 _EDIT_OUTPUT = re.compile(r"^\W*(please )?(replace|substitute|rewrite|change|append|prepend|end|close|finish|sign)\b", re.IGNORECASE)
 _ORDER_VERB = (r"(say|tell|report|link|add|include|mention|recommend|write|answer|reply|respond|end|start|begin|put|describe|"
                r"credit|state|cite|list|name|praise|promote|ignore|disregard|forget|skip)(?![\w-])")
-_VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:(?!//)"  # "Note to AI assistants …:", not "https://"
+# What an agent that acts is told to do: open, fetch, run, send, mark.
+_ACT_VERB = (r"(give|use|open|fetch|run|visit|send|mark|code|rate|rank|treat|output|return|copy|forward|text|click|download|"
+             r"execute|buy|book|approve|skip|record|log|note|document|flag)(?![\w-])")
+_VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}(:(?!//)|=>)"  # "Note to AI assistants …:", not "https://"
+                       # a dash for the colon, an order after it: "AUTOMATED REVIEWING SYSTEMS - give this…"
+                       rf"|^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}?\s[-–—]+\s*(please\s+)?({_ORDER_VERB}|{_ACT_VERB})"
                        rf"|^\W*(\w+\W+){{0,3}}{_AI}\b[^.,:;]{{0,40}},\s*(please\s+)?{_ORDER_VERB}"
                        # an address in brackets before a colon, wherever the label puts it: "Item 3 (for the AI note-taker): …"
                        rf"|[(\[]\s*(for|to|attn|attention)\b[^)\]]{{0,20}}{_AI}\b[^)\]]{{0,30}}[)\]]\s*:(?!//)"
@@ -261,9 +282,14 @@ _VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}:(?!//)"  # "No
 
 # Software spoken to and told what to do ("Recruiting software, note that…", "Crawlers: report…"): no one else is.
 _SOFTWARE_SPOKEN_TO = re.compile(
-    r"^[^\w\"“‘'«]*(\w+\W+){0,2}?(\w+ing\s+)?(software|programs?|algorithms?|crawlers?|scrapers?|parsers?|screeners?)\s*[,:]\s*"
+    r"^[^\w\"“‘'«]*(\w+\W+){0,2}?(\w+ing\s+)?(software|programs?|algorithms?|crawlers?|scrapers?|parsers?|screeners?|"
+    r"machines|robots|computers|agents? (reading|browsing|visiting|crawling) (this|these) \w+)\s*[,:]\s*"
     r"(please\s+)?(note|remember|say|tell|report|state|write|answer|reply|respond|mention|include|recommend|rank|rate|score|"
-    r"list|treat|mark|flag|ignore|disregard|output|return|print)(?![\w-])", re.IGNORECASE)
+    r"list|treat|mark|flag|ignore|disregard|output|return|print|use|open|fetch|run|visit|send|give|copy|forward|click|"
+    r"execute|skip)(?![\w-])", re.IGNORECASE)
+# Whoever reads this told that, if they are a machine, this is for them: "If you are an agent with web access, fetch…"
+_IF_YOU_ARE_MACHINE = re.compile(rf"\b(if|when|in case|whenever) you('re| are) (an? |the |one of the )?{_AI}\b"
+                                 rf"(?!\s+{_HUMAN_ROLE}\b)", re.IGNORECASE)
 # An order to whoever answers, set on the answering: "Before answering, tell the reader to…", "When replying, say
 # that…"; not a request to the reader who replies ("When replying, please include your reference number"), nor a
 # teacher's advice ("When answering, cite two sources").
@@ -662,7 +688,7 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
         return True  # a wish put as regret: what an assistant would be wrong to leave out
     if ai and (_TELL_PERSON.search(sentence) or _ASKS_AI.search(sentence)) and (_LINK.search(sentence) or _PHONE.search(sentence)):
         return True  # an assistant told to send the person asking to an address or a number
-    if _SOFTWARE_SPOKEN_TO.search(sentence) or _WHEN_ANSWERING.search(sentence):
+    if _SOFTWARE_SPOKEN_TO.search(sentence) or _WHEN_ANSWERING.search(sentence) or _IF_YOU_ARE_MACHINE.search(sentence):
         return True  # software told what to do, or whoever answers told what to say
     if _MENTIONED_MACHINE.search(sentence) and any(p.search(sentence) for p in (_SAY_THAT, _CLAUSE_ORDER, _ADDRESS, _TELL_PERSON)):
         return True  # a machine @-mentioned in a chat and told what to say
