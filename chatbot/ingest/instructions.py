@@ -48,7 +48,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 27  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 28  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -141,7 +141,7 @@ _CODE_WORD = re.compile(r"\b(base64|rot13|rot-13|hex(adecimal)?|leetspeak|cipher
 _LEET = re.compile(r"\b\w*[a-z][0-9]+[a-z]\w*\b", re.IGNORECASE)  # a digit for a letter inside a word: "w0rd", "3v3ry"; not "BRCA1", "w00232"
 
 # ---- who is addressed, and what is said about answers (several languages)
-_AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots?|chatgpt|copilot|answer engines?|auto-?responders?|"
+_AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots?|chatgpt|copilots?|answer engines?|auto-?responders?|"
        # features that write replies, scribes that write notes, agents that act
        r"(smart|auto)[- ]?(reply|replies|compose|complete|completion)( features?| functions?)?|"
        r"(ai|digital|virtual|ambient) scribes?|(ambient|clinical|ai) (documentation|scribing|dictation|note-?taking) "
@@ -156,7 +156,7 @@ _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots?|chatgpt|copilot|answer e
        r"language[- ]models?|modèles? de langage|sprachmodell(e)?|modelos? de (lenguaje|linguagem)|modelli linguistici|taalmodel(len)?|"
        r"intelligence artificielle|künstliche intelligenz|inteligencia artificial|intelligenza artificiale|"
        r"ai (systems?|models?|tools?)|automated (tools?|systems?|answers?|replies|responses?|assistants?|writers?|readers?|agents?)|"
-       r"automated \w+ (writers?|readers?|summari[sz]ers?)|"
+       r"automated \w+ (writers?|readers?|summari[sz]ers?|processors?|checkers?|analy[sz]ers?)|"
        # an automated service that does something with text: "any automated captioning or summarising service"
        r"automated ((captioning|transcri(bing|ption)|summari[sz](ing|ation)|note-?taking|answering|indexing|reading|writing|"
        r"review(ing)?|screening|grading|documentation)"
@@ -283,10 +283,12 @@ _VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}(:(?!//)|=>)"  
 # Software spoken to and told what to do ("Recruiting software, note that…", "Crawlers: report…"): no one else is.
 _SOFTWARE_SPOKEN_TO = re.compile(
     r"^[^\w\"“‘'«]*(\w+\W+){0,2}?(\w+ing\s+)?(software|programs?|algorithms?|crawlers?|scrapers?|parsers?|screeners?|"
-    r"machines|robots|computers|agents? (reading|browsing|visiting|crawling) (this|these) \w+)\s*[,:]\s*"
+    r"machines|robots|computers|agents? (reading|browsing|visiting|crawling) (this|these) \w+|"
+    r"(models?|programs?|software|bots?|machines?|scripts?) \w+ing (this|these) \w+|"  # "any model triaging this log:"
+    r"(?<=to )(the )?([\w-]+ )?automation|(?<=for )(the )?([\w-]+ )?automation)\s*[,:]\s*"  # "Note to billing automation:"
     r"(please\s+)?(note|remember|say|tell|report|state|write|answer|reply|respond|mention|include|recommend|rank|rate|score|"
     r"list|treat|mark|flag|ignore|disregard|output|return|print|use|open|fetch|run|visit|send|give|copy|forward|click|"
-    r"execute|skip)(?![\w-])", re.IGNORECASE)
+    r"execute|skip|approve|pay)(?![\w-])", re.IGNORECASE)
 # Whoever reads this told that, if they are a machine, this is for them: "If you are an agent with web access, fetch…"
 _IF_YOU_ARE_MACHINE = re.compile(rf"\b(if|when|in case|whenever) you('re| are) (an? |the |one of the )?{_AI}\b"
                                  rf"(?!\s+{_HUMAN_ROLE}\b)", re.IGNORECASE)
@@ -548,6 +550,7 @@ def _parts(sentence: str) -> list[str]:
     values = [a or b for a, b in _QUOTED_VALUE.findall(sentence)]
     values += [f"{key}: {a or b}" for key, a, b in _KEYED_VALUE.findall(sentence) if len((a or b).split()) >= 3]
     lines = sentence.split(" / ") if sentence.count(" / ") >= 1 else []  # verse quoted in prose: a line per "/"
+    lines += sentence.split(" :: ")[1:]  # a log line's message after its prefix ("E 14:02:11 worker-7 :: …")
     fields = _FIELD_SEPARATOR.split(sentence) if len(_FIELD_SEPARATOR.findall(sentence)) >= 2 else []  # a CSV record
     # a field or an aside is read alone when it could be a sentence: of two words ("paraphrase mining") it is a name
     asides = [part for part in fields + [a or b for a, b in _ASIDE.findall(sentence)] if len(part.split()) >= 3]
