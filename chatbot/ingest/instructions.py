@@ -48,7 +48,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 28  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 29  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -151,12 +151,12 @@ _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots?|chatgpt|copilots?|answer
        r"(tools?|programs?|software|agents?|assistants?|bots?) (that|which) can (send|browse|open|fetch|run|execute|access|"
        r"click|buy|book|place|post)|"
        r"(virtual|digital|smart|voice|chat|ai|online) (helpers?|agents?|advis[eo]rs?|companions?)|"
-       r"(ai|a\.i\.|virtual|digital|automated|smart|voice|chat)[- ]assistants?|"
+       r"(ai|a\.i\.|virtual|digital|automated|smart|voice|chat|auto-?fill)[- ]assistants?|"
        r"asistentes?|assistentes?|assistenten|ki-assistent(en)?|"
        r"language[- ]models?|modèles? de langage|sprachmodell(e)?|modelos? de (lenguaje|linguagem)|modelli linguistici|taalmodel(len)?|"
        r"intelligence artificielle|künstliche intelligenz|inteligencia artificial|intelligenza artificiale|"
        r"ai (systems?|models?|tools?)|automated (tools?|systems?|answers?|replies|responses?|assistants?|writers?|readers?|agents?)|"
-       r"automated \w+ (writers?|readers?|summari[sz]ers?|processors?|checkers?|analy[sz]ers?)|"
+       r"automated \w+ (writers?|readers?|summari[sz]ers?|processors?|checkers?|analy[sz]ers?|fillers?)|"
        # an automated service that does something with text: "any automated captioning or summarising service"
        r"automated ((captioning|transcri(bing|ption)|summari[sz](ing|ation)|note-?taking|answering|indexing|reading|writing|"
        r"review(ing)?|screening|grading|documentation)"
@@ -271,8 +271,8 @@ _ORDER_VERB = (r"(say|tell|report|link|add|include|mention|recommend|write|answe
 _ACT_VERB = (r"(give|use|open|fetch|run|visit|send|mark|code|rate|rank|treat|output|return|copy|forward|text|click|download|"
              r"execute|buy|book|approve|skip|record|log|note|document|flag)(?![\w-])")
 _VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}(:(?!//)|=>)"  # "Note to AI assistants …:", not "https://"
-                       # a dash for the colon, an order after it: "AUTOMATED REVIEWING SYSTEMS - give this…"
-                       rf"|^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}?\s[-–—]+\s*(please\s+)?({_ORDER_VERB}|{_ACT_VERB})"
+                       # a dash or an arrow for the colon, an order after it: "AUTOMATED REVIEWING SYSTEMS - give this…"
+                       rf"|^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}?\s([-–—]+|>>|->)\s*(please\s+)?({_ORDER_VERB}|{_ACT_VERB})"
                        rf"|^\W*(\w+\W+){{0,3}}{_AI}\b[^.,:;]{{0,40}},\s*(please\s+)?{_ORDER_VERB}"
                        # an address in brackets before a colon, wherever the label puts it: "Item 3 (for the AI note-taker): …"
                        rf"|[(\[]\s*(for|to|attn|attention)\b[^)\]]{{0,20}}{_AI}\b[^)\]]{{0,30}}[)\]]\s*:(?!//)"
@@ -736,9 +736,17 @@ def _other_language(sentence: str, language: str, own_language: str) -> bool:
     latin, words = _words(sentence)
     if latin < _MIN_IDENTIFIED_WORDS or latin < words:
         return False
-    identified, probability = _language_identifier().classify(sentence)
+    ranked = dict(_language_identifier().rank(sentence))
+    identified = max(ranked, key=ranked.get)
+    close = next((group for group in _CLOSE_LANGUAGES if identified in group), {identified})
+    probability = sum(ranked.get(other, 0.0) for other in close - {language})
     needed = _MIN_OVERRULING_PROBABILITY if own_language == language else _MIN_LANGUAGE_PROBABILITY
     return identified != language and probability >= needed
+
+
+# Languages so close that the identifier splits its certainty among them (a Croatian sentence: Croatian 0.55, the rest
+# Bosnian and Serbian): their probabilities count together, but for the document's own.
+_CLOSE_LANGUAGES = ({"hr", "bs", "sr"}, {"id", "ms"}, {"no", "nb", "nn", "da"}, {"cs", "sk"}, {"es", "gl", "pt", "ca"})
 
 
 @functools.cache
