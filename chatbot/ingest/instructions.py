@@ -725,6 +725,10 @@ _MIN_LANGUAGE_PROBABILITY = 0.8  # clean English sentences never reach it (highe
 # dishes ("coq au vin, bœuf bourguignon, tarte Tatin") is placed in French at 0.81.
 _MIN_OVERRULING_PROBABILITY = 0.99
 
+# Languages so close that the identifier splits its certainty among them (a Croatian sentence: Croatian 0.55, the rest
+# Bosnian and Serbian): their probabilities count together, but for the document's own.
+_CLOSE_LANGUAGES = ({"hr", "bs", "sr"}, {"id", "ms"}, {"no", "nb", "nn", "da"}, {"cs", "sk"}, {"es", "gl", "pt", "ca"})
+
 
 def _other_language(sentence: str, language: str, own_language: str) -> bool:
     """A whole sentence in Latin letters that a language identifier confidently places in another language than its
@@ -742,11 +746,6 @@ def _other_language(sentence: str, language: str, own_language: str) -> bool:
     probability = sum(ranked.get(other, 0.0) for other in close - {language})
     needed = _MIN_OVERRULING_PROBABILITY if own_language == language else _MIN_LANGUAGE_PROBABILITY
     return identified != language and probability >= needed
-
-
-# Languages so close that the identifier splits its certainty among them (a Croatian sentence: Croatian 0.55, the rest
-# Bosnian and Serbian): their probabilities count together, but for the document's own.
-_CLOSE_LANGUAGES = ({"hr", "bs", "sr"}, {"id", "ms"}, {"no", "nb", "nn", "da"}, {"cs", "sk"}, {"es", "gl", "pt", "ca"})
 
 
 @functools.cache
