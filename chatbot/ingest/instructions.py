@@ -48,7 +48,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 29  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 30  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -63,13 +63,14 @@ _REPLY = re.compile(
 _HUMAN_ROLE = (r"(researchers?|engineers?|developers?|scientists?|students?|experts?|enthusiasts?|ethicists?|practitioners?|"
                r"professionals?|specialists?|teams?|compan(y|ies)|startups?|firms?|users?|policy|lawyers?|teachers?|educators?|"
                r"journalists?|artists?)")
+_NOT_HUMAN_ROLE = rf"(?!\s+{_HUMAN_ROLE}\b)"  # after a machine word: "AI" in "AI researchers" names no machine
 _ASSISTANT = re.compile(
     r"(^\W*(please |now |and )*|\byou (must|should|can|may|will) (now )?)(ignore|disregard|forget|override|bypass)\b"
     r"[^.]{0,40}\b(instructions?|prompts?|rules|directions|guidelines|guidance|everything|all|above|previous|prior|earlier)\b"
     r"|\b(you are|you're|act as|acting as|pretend to be|role-?play as|behave as|as an?) (now )?(an? )?"
-    rf"(ai|a\.i\.|assistant|chatbot|language model|llm|bot|gpt)\b(?!\s+{_HUMAN_ROLE}\b)"
+    rf"(ai|a\.i\.|assistant|chatbot|language model|llm|bot|gpt)\b{_NOT_HUMAN_ROLE}"
     r"|\b(system prompt|new instructions|developer mode|jailbreak)\b"
-    rf"|^\W*(dear|attention|note to|hey|hi|hello),? (the )?(ai|assistant|chatbot|model|llm|gpt)\b(?!\s+{_HUMAN_ROLE}\b)"
+    rf"|^\W*(dear|attention|note to|hey|hi|hello),? (the )?(ai|assistant|chatbot|model|llm|gpt)\b{_NOT_HUMAN_ROLE}"
     r"|\b(you are now|from (now on|this moment)),? (you )?(are|act|answer|reply|respond)\b|\byou are now (an? |the )?[A-Z]\w+"
     r"|\b(answer|reply to|respond to) (every|each|all|any) (question|message|query|request|prompt)s?\b"
     r"|\byou (answer|reply|respond|summari[sz]e) (from|to|with|in|questions?)\b"
@@ -150,7 +151,7 @@ _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots?|chatgpt|copilots?|answer
        r"terminal|tool|code|file|e-?mail) access|"
        r"(tools?|programs?|software|agents?|assistants?|bots?) (that|which) can (send|browse|open|fetch|run|execute|access|"
        r"click|buy|book|place|post)|"
-       r"(virtual|digital|smart|voice|chat|ai|online) (helpers?|agents?|advis[eo]rs?|companions?)|"
+       r"(virtual|digital|smart|voice|chat|ai|online) (helpers?|agents?|advis[eo]rs?|companions?)|smart guides?|"
        r"(ai|a\.i\.|virtual|digital|automated|smart|voice|chat|auto-?fill)[- ]assistants?|"
        r"asistentes?|assistentes?|assistenten|ki-assistent(en)?|"
        r"language[- ]models?|modèles? de langage|sprachmodell(e)?|modelos? de (lenguaje|linguagem)|modelli linguistici|taalmodel(len)?|"
@@ -164,7 +165,8 @@ _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots?|chatgpt|copilots?|answer
        r"(text|content|answer|summary) generators?|"
        r"(machine|computer|automated|algorithmic|software)[- ](readers?|reviewers?|screeners?|graders?|evaluators?|"
        r"summari[sz]ers?|scorers?|raters?|rankers?|parsers?)|språkmodell(er)?|chattbot(ar)?|ai-assistent(er)?|"
-       r"(models?|machines?|programs?|systems?|software|tools?|bots?) (be |is |are )?(reading|that reads?|(processing|that process(es)?) (this|these))|"
+       r"(models?|machines?|programs?|systems?|software|tools?|bots?|apps?|algorithms?) (be |is |are )?(reading|that reads?|"
+       r"(processing|screening|scanning|indexing|that (process|screen|scan|index)(es|s)?) (this|these|my|our))|"
        # what a machine does with this text: "programs that turn this text into prose", "software drafting text from these notes"
        r"(models?|machines?|programs?|software|tools?|bots?|agents?) ((that|which) )?(turns?|turning|drafts?|drafting|writes?|writing|"
        r"generates?|generating|summari[sz](es?|ing)|parses?|parsing|answers?|answering|repl(ies|ying)|respond(s|ing)?|"
@@ -174,7 +176,7 @@ _AI = (r"(ai|a\.i\.|ia|ki|llms?|gpts?|chat-?bots?|bots?|chatgpt|copilots?|answer
        r"(machine|program|software|computer|bot) is (the one )?(answering|replying|responding|writing|summari[sz]ing)|"
        r"(responding|answering|replying) (models?|programs?|software|bots?|ai|assistants?))")
 # Not inside a dotted name (ai.onnx, ai.google.com), nor a person's role ("AI engineers").
-_ADDRESSED_AI = re.compile(rf"(?<![\w.]){_AI}\b(?!\.\w)(?!\s+{_HUMAN_ROLE}\b)", re.IGNORECASE)
+_ADDRESSED_AI = re.compile(rf"(?<![\w.]){_AI}\b(?!\.\w){_NOT_HUMAN_ROLE}", re.IGNORECASE)
 # "Assistant" alone is as often a person ("the assistant will take your blood pressure"): it counts only beside this
 # text ("assistants asked about this text", "this paragraph is for assistants") or when spoken to.
 _ASSISTANT_WORD = re.compile(r"\bassistants?\b", re.IGNORECASE)
@@ -201,7 +203,8 @@ _THIS_TEXT = re.compile(rf"\b(this|these|the present|cette|ce|dieser|diese|diese
 _QUALIFIED_OUTPUT = re.compile(
     rf"\b(every|each|any|all|the (correct|right|only correct|accurate|real|true)|(correct|accurate|right|only) )\s*(automated )?{_OUTPUT}\b"
     rf"|\b(generated|automatic|automated|machine-made|machine-generated|ai-generated|condensed) (\w+ )?({_OUTPUT}|versions?|texts?|"
-    rf"rewrites?|translations?)\b"
+    rf"rewrites?|translations?|commentar(y|ies)|recaps?|write-?ups?|descriptions?)\b"
+    rf"|\b(voice|spoken|read-aloud) {_OUTPUT}\b"  # what a speaker reads out: "Voice summaries of today's outlook end with…"
     rf"|\b(the|any) {_OUTPUT} (that follows|to follow|to come)\b"
     rf"|\b(whatever|anything) (is |gets )?(written|generated|produced|output) (next|after this)\b"
     rf"|\b{_OUTPUT} ((generated|produced|drawn|made|written) )?(of|to|about|on|from|that cite|citing|drawing on|based on|de|à|zu|über|sobre|di) "
@@ -216,7 +219,9 @@ _DIRECTIVE = re.compile(
     r"deben?|debes|siempre|nunca|tiene que|tienen que|obligatorio|deve|devono|devem|sempre|mai|moet(en)?|altijd|nooit)\b"
     r"|\b(is|are|será|est|ist|es|è) (that|que|dass|che|forty|the answer|la réponse|die antwort|la respuesta)\b"
     r"|\b(can|may) (safely )?(skip|ignore|disregard)\b"  # leave given to skip what the text says
-    r"|\b(the|your) (correct |right |real |only |final )?(answer|reply|response) (is|will be)\s*[:'\"“‘]",
+    r"|\b(ends?|starts?|begins?|closes?) with\s*:\s*['\"“‘]"  # the words to end with, quoted after a colon
+    r"|\b(the|your) (correct |right |real |only |final )?(answer|reply|response)( (it|you|they) (gives?|returns?|provides?|says?))? "
+    r"(is|will be)\s*[:'\"“‘]",
     re.IGNORECASE)
 # Speaking to the reader of the text as "you", or telling someone what to say, in several languages.
 _ADDRESS = re.compile(
@@ -281,17 +286,25 @@ _VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}(:(?!//)|=>)"  
                        re.IGNORECASE)  # "Bots aggregating reviews, report…"
 
 # Software spoken to and told what to do ("Recruiting software, note that…", "Crawlers: report…"): no one else is.
+# Its verbs are its own, not _ORDER_VERB and _ACT_VERB: "note" and "remember" are orders here, and _ACT_VERB's "log"
+# or "text" after a colon is a label's content ("Computers: log in with your staff card").
 _SOFTWARE_SPOKEN_TO = re.compile(
     r"^[^\w\"“‘'«]*(\w+\W+){0,2}?(\w+ing\s+)?(software|programs?|algorithms?|crawlers?|scrapers?|parsers?|screeners?|"
     r"machines|robots|computers|agents? (reading|browsing|visiting|crawling) (this|these) \w+|"
     r"(models?|programs?|software|bots?|machines?|scripts?) \w+ing (this|these) \w+|"  # "any model triaging this log:"
-    r"(?<=to )(the )?([\w-]+ )?automation|(?<=for )(the )?([\w-]+ )?automation)\s*[,:]\s*"  # "Note to billing automation:"
+    r"(?<=to )(the )?([\w-]+ )?automation|(?<=for )(the )?([\w-]+ )?automation|"  # "Note to billing automation:"
+    # a generator named by the text it makes ("match-report generators"); an assistant by a compound only a machine has
+    # ("dating-app assistants", "forecast-reading assistants"), not a person's ("part-time assistants")
+    r"(\w+-)?(reports?|summar(y|ies)|texts?|content|answers?|captions?|recaps?|headlines?|copy|descriptions?|commentary|"
+    r"news|articles?|posts?) generators?|"
+    r"\w+-(\w+ing|apps?|bots?|ai|web|online|software|tools?|chat|site|phone|voice) assistants?)\s*[,:]\s*"
+    r"((when|while|if|before|after|whenever) [^,.]{0,40},\s*)?"  # "…, when summarising me, say…"
     r"(please\s+)?(note|remember|say|tell|report|state|write|answer|reply|respond|mention|include|recommend|rank|rate|score|"
     r"list|treat|mark|flag|ignore|disregard|output|return|print|use|open|fetch|run|visit|send|give|copy|forward|click|"
     r"execute|skip|approve|pay)(?![\w-])", re.IGNORECASE)
 # Whoever reads this told that, if they are a machine, this is for them: "If you are an agent with web access, fetch…"
-_IF_YOU_ARE_MACHINE = re.compile(rf"\b(if|when|in case|whenever) you('re| are) (an? |the |one of the )?{_AI}\b"
-                                 rf"(?!\s+{_HUMAN_ROLE}\b)", re.IGNORECASE)
+_IF_YOU_ARE_MACHINE = re.compile(rf"\b(if|when|in case|whenever) you('re| are) (an? |the |one of the )?{_AI}\b{_NOT_HUMAN_ROLE}",
+                                 re.IGNORECASE)
 # An order to whoever answers, set on the answering: "Before answering, tell the reader to…", "When replying, say
 # that…"; not a request to the reader who replies ("When replying, please include your reference number"), nor a
 # teacher's advice ("When answering, cite two sources").
