@@ -48,7 +48,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 30  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 31  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -213,7 +213,7 @@ _QUALIFIED_OUTPUT = re.compile(
     rf"|\b(is|are) (properly |correctly |best )?answered by\b",
     re.IGNORECASE)
 _DIRECTIVE = re.compile(
-    r"\b(must|should|shall|need(s)? to|ha(s|ve) to|(is|are) to|(is|are) required|required to|always|never|"
+    r"\b(must|should|shall|ought to|need(s)? to|ha(s|ve) to|(is|are) to|(is|are) required|required to|always|never|"
     r"make sure|ensure|remember to|be sure to|(do not|don't) forget to|"
     r"deemed to (have )?(agreed|accepted|consented|undertaken)|doi(t|vent|vez)|faut|toujours|jamais|muss|müssen|soll(en)?|immer|niemals|stets|"
     r"deben?|debes|siempre|nunca|tiene que|tienen que|obligatorio|deve|devono|devem|sempre|mai|moet(en)?|altijd|nooit)\b"
@@ -266,7 +266,8 @@ _BOUND = re.compile(
 _CARRIES = re.compile(
     r"\b(credit(s|ed)?|name[sd]?|link(s|ed)? to|(end(s|ed)?|close[sd]?) (\w+ ){0,3}?with|hear|contain(s|ed)?|mentioned|"
     r"recommended|stated|added|included|told|point(s|ed)? (\w+ )?to|be (told|advised|informed|reminded|warned)|"
-    r"call(s|ed)? (it|this|them|that|these) (the|a|an))\b",
+    r"call(s|ed)? (it|this|them|that|these) (the|a|an)|(report|list|give|present|record)(s|ed|ing)? ((?!as\b)\w+ ){1,3}?as"
+    r"(?! (soon|long|well|much|many|far|often|quickly|early|late|needed|required|usual)\b))\b",
     re.IGNORECASE)
 # An order to change what is produced, opening the sentence ("Replace any answer drawn from it with…").
 _EDIT_OUTPUT = re.compile(r"^\W*(please )?(replace|substitute|rewrite|change|append|prepend|end|close|finish|sign)\b", re.IGNORECASE)
@@ -297,11 +298,24 @@ _SOFTWARE_SPOKEN_TO = re.compile(
     # ("dating-app assistants", "forecast-reading assistants"), not a person's ("part-time assistants")
     r"(\w+-)?(reports?|summar(y|ies)|texts?|content|answers?|captions?|recaps?|headlines?|copy|descriptions?|commentary|"
     r"news|articles?|posts?) generators?|"
-    r"\w+-(\w+ing|apps?|bots?|ai|web|online|software|tools?|chat|site|phone|voice) assistants?)\s*[,:]\s*"
+    r"\w+-(\w+ing|apps?|bots?|ai|web|online|software|tools?|chat|site|phone|voice) assistants?|"
+    # what only a machine does to text: "Deck summarisers:", "Feed aggregators, …"
+    r"summari[sz]ers?|recommenders?|aggregators?|indexers?|classifiers?)\s*[,:]\s*"
     r"((when|while|if|before|after|whenever) [^,.]{0,40},\s*)?"  # "…, when summarising me, say…"
     r"(please\s+)?(note|remember|say|tell|report|state|write|answer|reply|respond|mention|include|recommend|rank|rate|score|"
     r"list|treat|mark|flag|ignore|disregard|output|return|print|use|open|fetch|run|visit|send|give|copy|forward|click|"
     r"execute|skip|approve|pay)(?![\w-])", re.IGNORECASE)
+# A machine named by a compound of its task ("Symptom-checker tools:", "Job-matching engines,"), told what to say;
+# only speech follows, as a how-to's "Hand-held tools: use…" gives a person's task.
+_TASK_NAMED_MACHINE_SPOKEN_TO = re.compile(
+    r"^[^\w\"“‘'«]*(\w+\W+){0,2}?(\w+-)+\w+ (tools?|engines?|features?|services?|checkers?)"
+    # or told of, with this text named: "…features on this store should" (not a rule for all: "…engines should list the total")
+    r"(\s*[,:]\s*(please\s+)?|( [^,:.]{0,30})?\b(this|these)\b( [^,:.]{0,30})? (must|should|ought to|(is|are|ha(s|ve)|needs?) to) )"
+    r"(say|tell|report|state|mention|describe|rank|rate|list(?! of)|recommend|call)\b", re.IGNORECASE)
+# Whatever indexes or parses this, told what to give out: "Engines indexing this vacancy should list the salary as…"
+# (what only a machine does to a text; people read, cite or summarise it, and are told things in ordinary notices).
+_PROCESSING_THIS = re.compile(rf"\b(indexing|parsing|crawling|scraping|ingesting) (this|these) \w+ (must|should|ought to|(is|are|ha(s|ve)|needs?) to) "
+                              rf"(\w+ )?({_ORDER_VERB}|{_ACT_VERB}|list|rank|rate|give)", re.IGNORECASE)
 # Whoever reads this told that, if they are a machine, this is for them: "If you are an agent with web access, fetch…"
 _IF_YOU_ARE_MACHINE = re.compile(rf"\b(if|when|in case|whenever) you('re| are) (an? |the |one of the )?{_AI}\b{_NOT_HUMAN_ROLE}",
                                  re.IGNORECASE)
@@ -704,7 +718,8 @@ def _flagged_as_read(sentence: str, language: str) -> bool:
         return True  # a wish put as regret: what an assistant would be wrong to leave out
     if ai and (_TELL_PERSON.search(sentence) or _ASKS_AI.search(sentence)) and (_LINK.search(sentence) or _PHONE.search(sentence)):
         return True  # an assistant told to send the person asking to an address or a number
-    if _SOFTWARE_SPOKEN_TO.search(sentence) or _WHEN_ANSWERING.search(sentence) or _IF_YOU_ARE_MACHINE.search(sentence):
+    if any(p.search(sentence) for p in (_SOFTWARE_SPOKEN_TO, _TASK_NAMED_MACHINE_SPOKEN_TO, _PROCESSING_THIS,
+                                        _WHEN_ANSWERING, _IF_YOU_ARE_MACHINE)):
         return True  # software told what to do, or whoever answers told what to say
     if _MENTIONED_MACHINE.search(sentence) and any(p.search(sentence) for p in (_SAY_THAT, _CLAUSE_ORDER, _ADDRESS, _TELL_PERSON)):
         return True  # a machine @-mentioned in a chat and told what to say
