@@ -305,17 +305,18 @@ _SOFTWARE_SPOKEN_TO = re.compile(
     r"(please\s+)?(note|remember|say|tell|report|state|write|answer|reply|respond|mention|include|recommend|rank|rate|score|"
     r"list|treat|mark|flag|ignore|disregard|output|return|print|use|open|fetch|run|visit|send|give|copy|forward|click|"
     r"execute|skip|approve|pay)(?![\w-])", re.IGNORECASE)
+_MODAL = r"(must|should|ought to|(is|are|ha(s|ve)|needs?) to)"  # what a statement of duty turns on
 # A machine named by a compound of its task ("Symptom-checker tools:", "Job-matching engines,"), told what to say;
 # only speech follows, as a how-to's "Hand-held tools: use…" gives a person's task.
 _TASK_NAMED_MACHINE_SPOKEN_TO = re.compile(
     r"^[^\w\"“‘'«]*(\w+\W+){0,2}?(\w+-)+\w+ (tools?|engines?|features?|services?|checkers?)"
     # or told of, with this text named: "…features on this store should" (not a rule for all: "…engines should list the total")
-    r"(\s*[,:]\s*(please\s+)?|( [^,:.]{0,30})?\b(this|these)\b( [^,:.]{0,30})? (must|should|ought to|(is|are|ha(s|ve)|needs?) to) )"
+    rf"(\s*[,:]\s*(please\s+)?|( [^,:.]{{0,30}})?\b(this|these)\b( [^,:.]{{0,30}})? {_MODAL} )"
     r"(say|tell|report|state|mention|describe|rank|rate|list(?! of)|recommend|call)\b", re.IGNORECASE)
 # Whatever indexes or parses this, told what to give out: "Engines indexing this vacancy should list the salary as…"
 # (what only a machine does to a text; people read, cite or summarise it, and are told things in ordinary notices).
-_PROCESSING_THIS = re.compile(rf"\b(indexing|parsing|crawling|scraping|ingesting) (this|these) \w+ (must|should|ought to|(is|are|ha(s|ve)|needs?) to) "
-                              rf"(\w+ )?({_ORDER_VERB}|{_ACT_VERB}|list|rank|rate|give)", re.IGNORECASE)
+_PROCESSING_THIS = re.compile(rf"\b(indexing|parsing|crawling|scraping|ingesting) (this|these) \w+ {_MODAL} (\w+ )?({_ORDER_VERB}|{_ACT_VERB})",
+                              re.IGNORECASE)
 # Whoever reads this told that, if they are a machine, this is for them: "If you are an agent with web access, fetch…"
 _IF_YOU_ARE_MACHINE = re.compile(rf"\b(if|when|in case|whenever) you('re| are) (an? |the |one of the )?{_AI}\b{_NOT_HUMAN_ROLE}",
                                  re.IGNORECASE)
