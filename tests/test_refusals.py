@@ -97,6 +97,14 @@ def test_a_quantity_question_needs_a_quantity_in_its_answer(question, sentences,
     ("Some bakers need a rye starter for flavour.", "Why might a baker need a rye starter?", False),
     ("Rye starters are sour.", "Why do bakers use a rye starter?", False),
     ("The bakery was underfunded.", "Why did the bakery close?", False),
+    # a heading that announces a topic answers nothing; a colon's list or a sentence after it may
+    ("When to Replace Your Starter", "When should a sourdough starter be replaced?", True),
+    ("How to shape a boule.", "How is a boule shaped?", True),
+    ("How to shape a boule: fold the edges to the centre.", "How is a boule shaped?", False),
+    ("When the starter smells of acetone, replace it.", "When should a sourdough starter be replaced?", False),
+    # "one of" counts nothing, so it is no number of its own; "one" as a count still is
+    ("This method is one of the most common shaping methods.", "What is a common shaping method?", True),
+    ("This recipe needs one egg.", "How many eggs does the recipe need?", False),
 ])
 def test_an_answer_must_say_something_the_question_did_not(sentence, question, restates):
     from chatbot.answer.refusals import adds_nothing
