@@ -105,6 +105,12 @@ def test_a_quantity_question_needs_a_quantity_in_its_answer(question, sentences,
     # "one of" counts nothing, so it is no number of its own; "one" as a count still is
     ("This method is one of the most common shaping methods.", "What is a common shaping method?", True),
     ("This recipe needs one egg.", "How many eggs does the recipe need?", False),
+    # praise, degree, connectives and light verbs name nothing; the noun beside them may
+    ("It's also important to knead the dough properly.", "How should dough be kneaded?", True),
+    ("The oven is being replaced with a new oven.", "When will the oven be replaced?", True),
+    ("For example,", "Which flours make a good rye bread?", True),
+    ("It is important to perform a windowpane test.", "How can you tell the dough is kneaded?", False),
+    ("Additional steam gives a thinner crust.", "How does steam change the crust?", False),
 ])
 def test_an_answer_must_say_something_the_question_did_not(sentence, question, restates):
     from chatbot.answer.refusals import adds_nothing

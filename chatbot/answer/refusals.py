@@ -48,13 +48,17 @@ _TIME_QUANTITY = re.compile(r"\b(every|each|daily|weekly|monthly|hourly|minutes?
 # verbs, question words, "type", "option", "help") do not count as something new. Written as words and stemmed as
 # keyword_tokens stems them ("several" is left out: it stems to "sever", as "severe" does).
 _EMPTY_WORDS = frozenset(keyword_tokens([" ".join([
-    "can could may might will would should must shall do does did done has have had get got",  # modal and auxiliary verbs
+    "can could may might will would should must shall do does did done has have had get got be being been",  # modal and auxiliary verbs
     "which what who whom whose when where why how",  # question words
     "help consider use make type kind way option thing one also often usually general typically possible possibly",
     "include includes including involve involves various different multiple numerous",
     "certain particular specific sometimes many some well really actually",
     "reduce risk prevent avoid lower improve",  # the aim of the asking ("to avoid pain"), not the way to it
     "information mentioned indicated source sources",  # said of the sources, never of the subject
+    "example instance addition additionally furthermore moreover however",  # connectives: they lead to a thing, name none
+    "new good better best important essential crucial vital necessary appropriate proper properly regular regularly "
+    "further additional other more most generally especially",  # praise and degree: how much, never what
+    "perform performed performing undertake",  # light verbs: the noun after them names the thing
 ])])[0])
 # Talk about the sources ("as described in the first source", "this is found in sources") says where, not what.
 _ABOUT_SOURCES = re.compile(
