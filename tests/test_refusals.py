@@ -47,6 +47,8 @@ def test_ordinary_questions_pass(text):
     # after what the sources do say, or as "no information in the sources"
     ("The documents describe how to store flour, but do not mention how long it keeps.", True),
     ("There is no specific information in the provided sources about the price of a loaf.", True),
+    ("The information provided covers proofing times, but does not mention oven temperatures.", True),
+    ("Information on rye is scarce, but monks did not bake it [1].", False),
     ("The texts describe rye bread, but wheat bread does not rise the same way [2].", False),
     ("Bakers with no formal training learned from the articles of the guild [1].", False),
 ])
@@ -111,6 +113,8 @@ def test_a_quantity_question_needs_a_quantity_in_its_answer(question, sentences,
     ("For example,", "Which flours make a good rye bread?", True),
     ("It is important to perform a windowpane test.", "How can you tell the dough is kneaded?", False),
     ("Additional steam gives a thinner crust.", "How does steam change the crust?", False),
+    # a time quantity answers "how often…?" as a number does
+    ("This should be done every morning.", "How often should a starter be fed?", False),
 ])
 def test_an_answer_must_say_something_the_question_did_not(sentence, question, restates):
     from chatbot.answer.refusals import adds_nothing

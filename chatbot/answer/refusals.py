@@ -26,12 +26,13 @@ _INSTRUCTION = re.compile(
 )
 
 # Generate: how a small model phrases "the sources don't say" when it does not use the exact sentence, also after
-# what they do say ("The sources describe X, but do not mention Y") and as "no (direct) information in the sources".
+# what they do say ("The sources describe X, but do not mention Y", "The information provided discusses X, but…") and
+# as "no (direct) information in the sources".
 _SOURCES = r"(sources?|documents?|context|text|articles?|passages?)"
 _NOT_SAY = r"(do|does)(n't| not) (contain|mention|provide|say|include|specify|state|address|discuss|give)"
 _MODEL_REFUSAL = re.compile(
     rf"can(no|')t answer|unable to answer|({_SOURCES}|information) (provided )?{_NOT_SAY}"
-    rf"|\b{_SOURCES}\b[^.]{{0,120}}\b(but|yet)\s+{_NOT_SAY}"
+    rf"|\b({_SOURCES}|information)\b[^.]{{0,120}}\b(but|yet)\s+{_NOT_SAY}"
     rf"|(is|are) not (mentioned|provided|specified|stated|given|available) in|no information (about|on)"
     rf"|\bno (\w+ )?(information|mention|details?)\b[^.]{{0,40}}\b(in|from) the (provided |given )?{_SOURCES}",
     re.IGNORECASE,
@@ -112,6 +113,8 @@ def adds_nothing(sentence: str, question: str) -> bool:
         return True
     if numbers_in(_ONE_OF.sub(" ", sentence)) - numbers_in(question):
         return False
+    if _ASKS_QUANTITY.search(question) and set(_TIME_QUANTITY.findall(sentence.lower())) - set(_TIME_QUANTITY.findall(question.lower())):
+        return False  # "every hour" answers "how often…?" as a number does
     asked = set(keyword_tokens([question])[0])
     empty = _EMPTY_WORDS if re.match(r"\s*who", question, re.IGNORECASE) else _EMPTY_WORDS | _PERSON_WORDS
     said = {w for w in keyword_tokens([_ABOUT_SOURCES.sub(" ", sentence)])[0] if w not in empty}
