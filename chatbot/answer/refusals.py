@@ -80,13 +80,13 @@ _BARE_DEMONSTRATIVE = re.compile(
 _AT_MOST_NEW_AFTER_DEMONSTRATIVE = 2
 # A lead-in whose list never came ("It is essential to explore treatment options:") says as little.
 _LEAD_IN = re.compile(r":\s*$")
+# ...unless its one or two words are a name: "This is called osmosis.", "This was founded by Eliot."
+_NAMING = re.compile(r"\b(called|named|known as|termed|referred to as)\b", re.IGNORECASE)
 # A topic rather than a statement: a heading that is an indirect question ("When to Seek Help", "How to Lift") and
 # nothing else names what it announces.
 _TOPIC_HEADING = re.compile(r"^\W*(when|how|why|what|where|which|who|whom)\s+to(\s+[^\s.:;!?…]+){1,6}[.!]?\s*$", re.IGNORECASE)
 # "One of the most common…" counts no thing: a number word there names no quantity.
 _ONE_OF = re.compile(r"\bone\s+(of|another)\b", re.IGNORECASE)
-# ...unless its one or two words are a name: "This is called osmosis.", "This was founded by Eliot."
-_NAMING = re.compile(r"\b(called|named|known as|termed|referred to as)\b", re.IGNORECASE)
 # Where an answer's own words are counted, English function words are not words of its own: "all over your" in "This
 # happens all over your body." names nothing. NLTK's list as bm25s ships it, without the halves of contractions
 # ("won" of "won't" is a verb too).
