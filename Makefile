@@ -14,7 +14,7 @@ INDEX_PORT ?= 19530
 EMBED_PORT ?= 8081
 SLOTS ?= 4
 
-.PHONY: run test test-fast test-explore lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load bench-injection bench-llama-build bench-milvus bench-milvus-overlap bench-milvus-index bench-agreement bench-embeddings bench-filter bench-detector bench-furniture bench-non-answers serve serve-model serve-index serve-embeddings
+.PHONY: run test test-fast test-explore lint docs setup rebuild-llama llama-server ocr browser eval bench bench-scale bench-pdf bench-formats bench-load bench-injection bench-llama-build bench-milvus bench-milvus-overlap bench-milvus-index bench-agreement bench-embeddings bench-filter bench-detector bench-furniture bench-non-answers bench-answer-selection bench-fine-tuned-screen serve serve-model serve-index serve-embeddings
 
 # Headless: a first, non-headless start would stop to ask for an e-mail address.
 run: setup
@@ -157,6 +157,10 @@ bench-furniture: $(STAMP)
 	$(PY) -m benchmarks.bench_furniture
 bench-non-answers: $(STAMP)
 	$(PY) -m benchmarks.bench_non_answers
+bench-answer-selection: $(STAMP)
+	$(PY) -m benchmarks.bench_answer_selection $(ARGS)
+bench-fine-tuned-screen: $(STAMP)
+	$(PY) -m benchmarks.bench_fine_tuned_screen $(ARGS)
 
 # This venv's llama.cpp build against others built by hand (BUILDS="native=/tmp/llama-native ...").
 bench-llama-build: setup
