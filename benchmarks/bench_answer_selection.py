@@ -15,25 +15,20 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
-import string
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 from benchmarks.bench_injection import SHARED
 from benchmarks.bench_non_answers import LABELLED, read
 from benchmarks.fine_tune import Example, fine_tuned, scores
 from chatbot.answer.refusals import adds_nothing, model_refused
+from chatbot.evaluation.metrics import contains_answer
 from chatbot.textutils import split_sentences
 
 HELD_OUT_ARTICLES = ("Harvard_University", "Packet_switching")
 NEGATIVES_PER_POSITIVE = 3
 POINTERS = ("this", "it", "that", "something", "these", "some of them")
-
-
-def _normalised(text: str) -> str:
-    text = "".join(ch for ch in text.lower() if ch not in string.punctuation)
-    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
 
 
 def squad_pairs(blanked: bool, rng: random.Random) -> tuple[list[Example], list[Example]]:
@@ -46,7 +41,7 @@ def squad_pairs(blanked: bool, rng: random.Random) -> tuple[list[Example], list[
             sentence = paragraph[a:b].strip()
             if len(sentence.split()) < 4:
                 continue
-            answered = any(_normalised(s) in _normalised(sentence) for s in spans)
+            answered = contains_answer(sentence, spans)
             pairs = [Example(row["question"], float(answered), sentence)]
             found = [s for s in sorted(spans, key=len, reverse=True) if s.lower() in sentence.lower()]
             if blanked and answered and found:
@@ -60,11 +55,10 @@ def squad_pairs(blanked: bool, rng: random.Random) -> tuple[list[Example], list[
 
 
 def auc(positive: np.ndarray, negative: np.ndarray) -> float:
-    """The chance that a random positive outscores a random negative (ties count half)."""
+    """The chance that a random positive outscores a random negative."""
     if not len(positive) or not len(negative):
         return float("nan")
-    greater = (positive[:, None] > negative[None, :]).mean()
-    return float(greater + 0.5 * (positive[:, None] == negative[None, :]).mean())
+    return float(roc_auc_score(np.r_[np.ones(len(positive)), np.zeros(len(negative))], np.r_[positive, negative]))
 
 
 def main() -> None:

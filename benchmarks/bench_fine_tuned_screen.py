@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_detector import NEAR_MISSES, attack_texts, calibration_articles, package_documentation, sentences_of
-from benchmarks.bench_injection import SHARED
+from benchmarks.bench_detector import attack_texts, package_documentation, sentences_of
 from benchmarks.fine_tune import Example, fine_tuned, scores
 from chatbot.config import Settings
 from chatbot.index.embeddings import make_embedder
-from tools.fit_instruction_screen import clean_sentences, fitted
+from tools.fit_instruction_screen import clean_groups, clean_sentences, fitted
 
 ROOT = Path(__file__).resolve().parent.parent
 EVERYDAY = ROOT / "benchmarks" / "data" / "everyday_sentences.txt"
@@ -37,24 +35,14 @@ GENRE_MIX = ("calibration, other half", "documents fixtures", "everyday sentence
 
 
 def clean_sets(tmp: Path) -> tuple[list[str], dict[str, list[str]]]:
-    """(clean sentences to fit on, {name: clean sentences never fitted on})."""
-    from benchmarks.bench_furniture import fixtures
-
-    calibration = clean_sentences(calibration_articles(tmp / "calibration"))
-    fitting = set(sorted({d for d, _ in calibration})[::2])
-    (tmp / "fixtures").mkdir()
-    (tmp / "near").mkdir()
-    shutil.copy(NEAR_MISSES, tmp / "near")
+    """(clean sentences to fit on, {name: clean sentences never fitted on}): the shipped screen's, and two more groups."""
+    calibration, unseen = clean_groups(tmp)
     everyday = [line.strip() for line in EVERYDAY.read_text(encoding="utf-8").splitlines()
                 if line.strip() and not line.startswith("#")]
-    unseen = {"calibration, other half": [s for d, s in calibration if d not in fitting],
-              "bundled collection": [s for _, s in clean_sentences(ROOT / "corpus")],
-              "squad2-dev articles": [s for _, s in clean_sentences(SHARED / "squad2-dev/corpus")],
-              "documents fixtures": [s for _, s in clean_sentences(fixtures(tmp / "fixtures"))],
-              "near misses": [s for _, s in clean_sentences(tmp / "near")],
-              "everyday sentences": everyday,
-              "mixed collection": [s for _, s in clean_sentences(ROOT / "benchmarks/data/mixed/corpus")]}
-    return [s for d, s in calibration if d in fitting] + [s for _, s in package_documentation()], unseen
+    groups = {"calibration, other half": unseen.pop("calibration, other half")} | unseen
+    return [s for _, s in calibration] + [s for _, s in package_documentation()], {
+        **{name: [s for _, s in group] for name, group in groups.items()}, "everyday sentences": everyday,
+        "mixed collection": [s for _, s in clean_sentences(ROOT / "benchmarks/data/mixed/corpus")]}
 
 
 def main() -> None:

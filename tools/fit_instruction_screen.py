@@ -51,6 +51,24 @@ def clean_sentences(folder: Path) -> list[tuple[str, str]]:
     return out
 
 
+def clean_groups(tmp: Path) -> tuple[list[tuple[str, str]], dict[str, list[tuple[str, str]]]]:
+    """(document, sentence) of the clean text the screen is fitted on (half the calibration articles), and by name the
+    clean groups never fitted on, whose false flags are reported."""
+    from benchmarks.bench_furniture import fixtures
+
+    calibration = clean_sentences(calibration_articles(tmp / "calibration"))
+    fitting = set(sorted({d for d, _ in calibration})[::2])
+    (tmp / "fixtures").mkdir()
+    (tmp / "near").mkdir()
+    shutil.copy(NEAR_MISSES, tmp / "near")
+    return [s for s in calibration if s[0] in fitting], {
+        "bundled collection": clean_sentences(ROOT / "corpus"),
+        "squad2-dev articles": clean_sentences(SHARED / "squad2-dev/corpus"),
+        "calibration, other half": [s for s in calibration if s[0] not in fitting],
+        "documents fixtures": clean_sentences(fixtures(tmp / "fixtures")),
+        "near misses": clean_sentences(tmp / "near")}
+
+
 def fitted(clean: np.ndarray, instructions: np.ndarray, false_flag_rate: float = FALSE_FLAG_RATE):
     """A logistic regression, and the score above which out-of-fold clean sentences are flagged at most
     `false_flag_rate` of the time (5 folds)."""
@@ -78,21 +96,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         rules = {r["id"]: r["detected"] for r in detection(texts, tmp)}
-        calibration = clean_sentences(calibration_articles(tmp / "calibration"))
-        fitting = set(sorted({d for d, _ in calibration})[::2])
-        from benchmarks.bench_furniture import fixtures
-        (tmp / "fixtures").mkdir()
-        (tmp / "near").mkdir()
-        shutil.copy(NEAR_MISSES, tmp / "near")
-        unseen = {"bundled collection": clean_sentences(ROOT / "corpus"),
-                  "squad2-dev articles": clean_sentences(SHARED / "squad2-dev/corpus"),
-                  "calibration, other half": [s for s in calibration if s[0] not in fitting],
-                  "documents fixtures": clean_sentences(fixtures(tmp / "fixtures")),
-                  "near misses": clean_sentences(tmp / "near")}
+        calibration, unseen = clean_groups(tmp)
     # English texts only: the screen reads English passages (MiniLM is an English model), and another language's
     # vectors taught it to flag short English fragments (bullet items) instead.
     positives = [(t["style"], t["id"], s) for t in texts if t["lang"] == "en" for s in sentences_of(t["text"])]
-    neg_x = embedder.embed([s for d, s in calibration if d in fitting] + [s for _, s in package_documentation()])
+    neg_x = embedder.embed([s for _, s in calibration] + [s for _, s in package_documentation()])
     pos_x = embedder.embed([s for *_, s in positives])
     unseen_x = {name: embedder.embed([s for _, s in group]) for name, group in unseen.items()}
     styles = sorted({p[0] for p in positives})
