@@ -1,8 +1,9 @@
 """Would a fine-tuned MiniLM find injected instructions of batches it never saw better than the shipped screen's
-logistic regression over frozen vectors? (issue 27; not adopted, docs/results/2026-12-04-fine-tuned-minilm.md)
+logistic regression over frozen vectors? (issue 27; not adopted, docs/results/2026-12-04-fine-tuned-minilm.md and
+2026-12-04-fine-tuned-screen-with-rules.md)
 
     .venv/bin/python -m benchmarks.bench_fine_tuned_screen [--first-test 26] [--show] [--with-rules]
-        [--top-layers N | --lora-rank R] [--learning-rate X]                                            # about 8 minutes here
+        [--top-layers N | --lora-rank R] [--learning-rate X]     # about 8 minutes here; 13-15 with --with-rules
 
 A time split, as the batches were written: both classifiers fit on the English sentences of every batch of
 benchmarks/data/injections.jsonl before `held_out_<first-test>` and BIPIA's training attacks, against the clean
@@ -17,7 +18,8 @@ A text counts when any of its sentences is flagged (the order is withheld) and w
 cut: each later text planted in an article and chunked with the rules, detected when 90 % of it is withheld
 (bench_detector's measure), beside the rules alone and the rules with the shipped screen (fitted on every batch, so
 favoured); and the sentences the rules and the classifier together withhold in the bundled collection, squad2-dev,
-the documents fixtures and the mixed collection, read as chunks (headings and list numbers included).
+the documents fixtures and the mixed collection, read as chunks (headings and list numbers included); with --show,
+those sentences (of the unrestricted classifier).
 --top-layers N trains only the last N of MiniLM's six layers and the head; --lora-rank R a low-rank update of every
 layer and the head: each a file small enough to ship.
 """
@@ -60,8 +62,9 @@ def main() -> None:
     parser.add_argument("--first-test", type=int, default=26, help="the first held_out_N batch scored, not fitted")
     parser.add_argument("--show", action="store_true", help="print the clean sentences each classifier flags most")
     parser.add_argument("--with-rules", action="store_true", help="the rules with the fine-tuned classifier, through the chunker")
-    parser.add_argument("--top-layers", type=int, help="train only the last N layers and the head (default: all)")
-    parser.add_argument("--lora-rank", type=int, help="train a low-rank update of every layer and the head")
+    small = parser.add_mutually_exclusive_group()  # default: every layer fine-tuned
+    small.add_argument("--top-layers", type=int, help="train only the last N layers and the head")
+    small.add_argument("--lora-rank", type=int, help="train a low-rank update of every layer and the head")
     parser.add_argument("--learning-rate", type=float, default=3e-5)
     args = parser.parse_args()
     texts = attack_texts()
