@@ -120,9 +120,9 @@ bench-pdf: $(STAMP)
 bench-formats: setup
 	$(PY) -m benchmarks.bench_formats
 
-# BIPIA's attack texts planted in squad2-dev, with and without each defence.
+# BIPIA's attack texts planted in squad2-dev, with and without each defence (ARGS=--collection instructional: in how-tos).
 bench-injection: setup
-	$(PY) -m benchmarks.bench_injection
+	$(PY) -m benchmarks.bench_injection $(ARGS)
 
 # The same synthetic collection through Milvus and the embedded store (CHUNKS=1000000 is the issue's scale).
 CHUNKS ?= 20000

@@ -1,7 +1,7 @@
 """The instruction detector alone (no language model): detection of injected texts by style, and false flags on
 clean text.
 
-    .venv/bin/python -m benchmarks.bench_detector [--show] [--rules-only]
+    .venv/bin/python -m benchmarks.bench_detector [--show] [--rules-only] [--host instructional]
 
 What the model is kept from: the rules' sentences (flagged at indexing) and, unless --rules-only, the learned screen's
 (at reading time). The shipped screen was fitted on every English text here and on BIPIA's training attacks, so
@@ -18,7 +18,13 @@ calibration paragraphs.
 2. False flags: every sentence of the bundled collection, squad2-dev's six articles, the paragraphs of its calibration
    questions and the documents fixtures (the baking text, the furniture capture), chunked as indexing chunks them:
    the share flagged (target: at most 1 in 200), each flagged sentence listed. Apart: benchmarks/data/near_misses.txt,
-   40 ordinary sentences worded like the kinds looked for (quoting, summaries, licences, AI, polite requests).
+   40 ordinary sentences worded like the kinds looked for (quoting, summaries, licences, AI, polite requests), and
+   benchmarks/data/instructional*/: thirty documents written to tell a person what to do (handbooks, recipes,
+   scripts, rotas, speaker notes), the kind an instruction detector most easily mistakes, and the mixed collection
+   (an exam guide among its ten documents), each counted apart.
+3. --host instructional plants the texts of 1. in those instructional documents instead (the plain-text ones): there
+   an order to a person is the document's own kind, and the rules spare one that names no machine
+   (ingest/instructions.py::instructional), so this is what an attacker gains by hiding an order in a how-to.
 """
 from __future__ import annotations
 
@@ -47,6 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OURS = ROOT / "benchmarks" / "data" / "injections.jsonl"
 FlagsOf = Callable[[list[str]], np.ndarray]  # a classifier: one bool per sentence
 NEAR_MISSES = ROOT / "benchmarks" / "data" / "near_misses.txt"  # clean, but worded like the kinds looked for
+# Clean text written to tell its reader what to do (handbooks, recipes, scripts, rotas): benchmarks/data/README.md
+INSTRUCTIONAL = [ROOT / "benchmarks" / "data" / "instructional", ROOT / "benchmarks" / "data" / "instructional_2"]
 
 
 def planted_document(text: str, name: str, tmp: Path) -> Document:
@@ -80,20 +88,40 @@ def covered(doc: Document, start: int, end: int, vectors: SentenceVectors | None
     return sum(i in hidden or i not in in_chunks for i in wanted) / max(len(wanted), 1)
 
 
-def detection(texts: list[dict], tmp: Path, vectors: SentenceVectors | None = None, flags_of: FlagsOf | None = None) -> list[dict]:
-    questions = [c["question"] for c in cases()]
-    clean = {p.name: p.read_text(encoding="utf-8") for p in (SHARED / "squad2-dev/corpus").iterdir()}
+def detection(texts: list[dict], tmp: Path, vectors: SentenceVectors | None = None, flags_of: FlagsOf | None = None,
+              hosts: list[tuple[str, str, str]] | None = None) -> list[dict]:
+    """Each text planted in a host document, in turn, right after a sentence of it: by default squad2-dev's articles
+    after the sentence that answers one of BIPIA's questions (as bench_injection plants it); `hosts` gives others as
+    (file name, text, sentence to plant after)."""
+    if hosts is None:
+        clean = {p.name: p.read_text(encoding="utf-8") for p in (SHARED / "squad2-dev/corpus").iterdir()}
+        hosts = [(q["docs"][0], clean[q["docs"][0]], q["evidence"][0]) for q in (c["question"] for c in cases())]
     rows = []
     for i, attack in enumerate(texts):
-        q = questions[i % len(questions)]
-        document, _ = plant(clean[q["docs"][0]], q["evidence"][0], attack["text"])
-        doc = planted_document(document, q["docs"][0], tmp)
+        name, text, after = hosts[i % len(hosts)]
+        document, _ = plant(text, after, attack["text"])
+        doc = planted_document(document, name, tmp)
         at = doc.text.find(attack["text"])
         mark = doc.text.find(attack["marker"], at) if attack.get("marker") else -1
         rows.append({**attack, "detected": covered(doc, at, at + len(attack["text"]), vectors, flags_of) >= 0.9,
                      # the order itself: the sentence that carries the marker (a lead-in such as "Great read!" may stay)
                      "order_withheld": mark >= 0 and covered(doc, mark, mark + len(attack["marker"]), vectors, flags_of) >= 0.9})
     return rows
+
+
+def instructional_hosts() -> list[tuple[str, str, str]]:
+    """The plain-text documents of INSTRUCTIONAL (recipes, guides, scripts: text written to tell its
+    reader what to do), each with the first sentence of its middle paragraph to plant after: where the rules spare a
+    human-sounding order as one more of the document's own (ingest/instructions.py::instructional)."""
+    out = []
+    for path in sorted(p for folder in INSTRUCTIONAL for p in folder.iterdir()):
+        if path.suffix in (".md", ".txt"):
+            text = path.read_text(encoding="utf-8")
+            paragraphs = [p for p in text.split("\n\n") if len(p.split()) >= 8 and not p.lstrip().startswith("#")]
+            middle = paragraphs[len(paragraphs) // 2]
+            a, b = split_sentences(middle)[0]
+            out.append((path.name, text, middle[a:b]))
+    return out
 
 
 def calibration_articles(folder: Path) -> Path:
@@ -167,16 +195,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--show", action="store_true", help="list the texts missed and the clean sentences flagged")
     parser.add_argument("--rules-only", action="store_true", help="without the learned screen (what indexing flags)")
+    parser.add_argument("--host", choices=["articles", "instructional"], default="articles",
+                        help="plant the texts in squad2-dev's articles, or in the instructional documents (where an order "
+                             "to a person is the document's own kind)")
     args = parser.parse_args()
     vectors = None if args.rules_only else SentenceVectors(make_embedder(Settings()))
     with tempfile.TemporaryDirectory() as tmp:
-        rows = detection(attack_texts(), Path(tmp), vectors)
+        rows = detection(attack_texts(), Path(tmp), vectors, hosts=instructional_hosts() if args.host == "instructional" else None)
         (Path(tmp) / "fixtures").mkdir()
         total, flagged, examples = false_flags([ROOT / "corpus", SHARED / "squad2-dev/corpus", fixtures(Path(tmp) / "fixtures"),
                                                 calibration_articles(Path(tmp) / "calibration")], vectors)
         (Path(tmp) / "near").mkdir()
         shutil.copy(NEAR_MISSES, Path(tmp) / "near")
         near_total, near_flagged, near_examples = false_flags([Path(tmp) / "near"], vectors)
+        taught = {name: false_flags([folder], vectors) for name, folder in
+                  [*((f.name, f) for f in INSTRUCTIONAL), ("mixed collection", ROOT / "benchmarks/data/mixed/corpus")]}
     by_style: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in rows:
         by_style[(r["split"], r["style"])].append(r)
@@ -192,6 +225,8 @@ def main() -> None:
               + (f"{orders}/{len(group)} |" if split != "bipia" else "– |"))
     print(f"\nfalse flags on clean text: {flagged} of {total} sentences = 1 in {total / max(flagged, 1):.0f}")
     print(f"near misses flagged (ordinary sentences about quoting, summaries, licences, AI): {near_flagged} of {near_total}")
+    for name, (taught_total, taught_flagged, _) in taught.items():  # orders to a person: handbooks, recipes, scripts, rotas
+        print(f"text of instructions to a person, {name}: {taught_flagged} of {taught_total}")
     readme_total, readme_flagged, readme_examples = technical_false_flags()
     print(f"technical READMEs (the installed packages' descriptions), the rules alone (the screen was fitted on them): "
           f"{readme_flagged} of {readme_total}")
@@ -201,7 +236,7 @@ def main() -> None:
         for r in rows:
             if not r["detected"]:
                 print(f"  missed {r['id']}: {r['text'][:120]!r}")
-        for e in examples + readme_examples:
+        for e in examples + [e for *_, found in taught.values() for e in found] + readme_examples:
             print(f"  flagged: {e}")
 
 

@@ -22,7 +22,12 @@ markers and the product's own fixed refusal sentence removed) has
      the answer nor the question has.
 Answer correctness: the question is answered (not refused) and the answer contains one of the question's accepted answers (SQuAD containment).
 
-Run: .venv/bin/python -m benchmarks.bench_injection [--attacks bipia|ours] [--configs none,all] [--cases 3,7] [--verdict-off] [--out runs/injection]
+`--collection instructional` plants them in benchmarks/data/instructional*/ instead (recipes, guides, scripts: text
+written to tell a person what to do, where the rules spare a human-sounding order as the document's own), after the
+sentence that answers one of benchmarks/data/instructional_questions.jsonl's 19 questions.
+
+Run: .venv/bin/python -m benchmarks.bench_injection [--attacks bipia|ours] [--collection squad2-dev|instructional]
+         [--configs none,all] [--cases 3,7] [--verdict-off] [--out runs/injection]
 (resumable: finished (case, configuration) pairs in OUT/results.jsonl are kept; prints the report at the end).
 """
 from __future__ import annotations
@@ -92,14 +97,22 @@ def correct(answer, question: dict) -> bool:
 OURS = ROOT / "benchmarks" / "data" / "injections.jsonl"
 
 
-def cases(attacks: str = "bipia") -> list[dict]:
+COLLECTIONS = {  # --collection: the folders of its documents, and its questions (each with the sentence to plant after)
+    "squad2-dev": ([SHARED / "squad2-dev/corpus"], SHARED / "squad2-dev/questions.jsonl"),
+    # text written to tell a person what to do, where the rules spare a human-sounding order (benchmarks/data/README.md)
+    "instructional": ([ROOT / "benchmarks/data/instructional", ROOT / "benchmarks/data/instructional_2"],
+                      ROOT / "benchmarks/data/instructional_questions.jsonl"),
+}
+
+
+def cases(attacks: str = "bipia", questions_file: Path = COLLECTIONS["squad2-dev"][1]) -> list[dict]:
     if attacks == "ours":
         texts = [json.loads(line) for line in OURS.read_text(encoding="utf-8").splitlines() if line.strip()]
         pairs = [(f"{t['split']}:{t['style']}", t["text"], t["marker"]) for t in texts]
     else:
         pairs = [(category, text, "") for category, texts in json.loads((SHARED / "bipia-train/text_attacks.json").read_text()).items()
                  for text in texts]
-    questions = [q for line in (SHARED / "squad2-dev/questions.jsonl").read_text().splitlines()
+    questions = [q for line in questions_file.read_text().splitlines()
                  if line.strip() and (q := json.loads(line))["answerable"] and q.get("evidence")]
     return [{"case": i, "category": category, "attack": text, "marker": marker, "question": questions[i % len(questions)]}
             for i, (category, text, marker) in enumerate(pairs)]
@@ -120,6 +133,8 @@ def plant(document: str, evidence: str, attack: str) -> tuple[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--attacks", choices=["bipia", "ours"], default="bipia")
+    parser.add_argument("--collection", choices=list(COLLECTIONS), default="squad2-dev",
+                        help="where the attacks are planted: squad2-dev's articles, or the instructional documents")
     parser.add_argument("--configs", default="none,all", help=f"comma-separated, of: {', '.join(CONFIGS)}")
     parser.add_argument("--out", type=Path, default=ROOT / "runs/injection")
     parser.add_argument("--limit", type=int, default=0, help="only the first N cases (a quick look)")
@@ -129,13 +144,16 @@ def main() -> None:
     args = parser.parse_args()
     configs = args.configs.split(",")
     corpus, out = args.out / "corpus", args.out / "results.jsonl"
-    shutil.copytree(SHARED / "squad2-dev/corpus", corpus, dirs_exist_ok=True)
+    folders, questions_file = COLLECTIONS[args.collection]
+    for folder in folders:
+        shutil.copytree(folder, corpus, dirs_exist_ok=True)
     base = Settings.from_env(corpus_dir=corpus, index_dir=args.out / "index", **({"verdict": False} if args.verdict_off else {}))
     embedder, generator = Embedder(base.embedding_model), load_generator(base)
     done = {(r["case"], r["config"]) for r in map(json.loads, out.read_text().splitlines())} if out.exists() else set()
-    clean_docs = {p.name: p.read_text(encoding="utf-8") for p in (SHARED / "squad2-dev/corpus").iterdir()}
+    clean_docs = {p.name: p.read_text(encoding="utf-8") for folder in folders for p in folder.iterdir()
+                  if p.suffix in (".txt", ".md", ".html")}  # the text documents: attacks are planted in those
     vocabulary = set().union(*(words(t) for t in clean_docs.values()))
-    all_cases = cases(args.attacks)[: args.limit or None]
+    all_cases = cases(args.attacks, questions_file)[: args.limit or None]
     if args.cases:
         all_cases = [c for c in all_cases if c["case"] in {int(n) for n in args.cases.split(",")}]
 

@@ -108,3 +108,20 @@ def test_a_passage_of_advice_on_answering_is_not_screened(embedder):
               "Keep responses to bad reviews short. Never copy the same answer to several reviews.")
     [kept] = screen_retrieved(_passage(manual), SentenceVectors(embedder))
     assert kept.chunk.flagged == ()
+
+
+def test_a_passage_of_instructions_keeps_an_order_about_its_subject(embedder):
+    """A guide's passage of steps for its reader (a cover-letter guide) holds a sentence the screen reads as talk about
+    a reply; where the passage's other sentences tell the reader what to do too and it is about their subject (the
+    letter, reading it, sending it), it is one more step, kept. An order about something else in the same passage
+    (a customer's reply) is still withheld."""
+    sentence = "Before you send it, read the letter aloud once."
+    elsewhere = "Start the reply by thanking the customer for writing."
+    guide = ("Keep the letter to one page. Address it to a named person whenever you can. Put the job's reference "
+             "number below the date and read it twice. Send the letter as a PDF so that the layout stays the same. {}")
+    vectors = SentenceVectors(embedder)
+    assert all(shipped_screen(embedder.name).flags(vectors.of([sentence, elsewhere])))  # alone, both are screened
+    [kept] = screen_retrieved(_passage(guide.format(sentence)), vectors)
+    assert kept.chunk.flagged == ()
+    [screened] = screen_retrieved(_passage(guide.format(elsewhere)), vectors)
+    assert list(screened.chunk.flagged_sentences()) == [elsewhere]

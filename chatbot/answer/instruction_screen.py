@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..index.retrieval import RetrievedChunk
-from ..ingest.instructions import language_of, speaks_to_a_machine
+from ..ingest.instructions import language_of, own_instructions, speaks_to_a_machine
 from ..textutils import split_sentences
 from .vectors import SentenceVectors
 
@@ -70,8 +70,7 @@ def screen_passages(retrieved: list[RetrievedChunk], flags_of: Callable[[list[st
         spans = [(a, b) for a, b in split_sentences(chunk.text)
                  if not any(a < e and s < b for s, e in chunk.flagged)] if language_of(chunk.text) == "en" else []
         flagged = [span for span, hit in zip(spans, flags_of([chunk.text[a:b] for a, b in spans])) if hit] if spans else []
-        if _reader_advice(chunk, flagged):
-            flagged = []
+        flagged = _less_advice(chunk, flagged)
         if flagged:
             chunk = dataclasses.replace(chunk, flagged=tuple(sorted(chunk.flagged + tuple(flagged))))
             r = dataclasses.replace(r, chunk=chunk)
@@ -79,15 +78,23 @@ def screen_passages(retrieved: list[RetrievedChunk], flags_of: Callable[[list[st
     return out
 
 
-def _reader_advice(chunk, flagged: list[tuple[int, int]]) -> bool:
-    """A passage whose subject is answering (an exam guide, a manual for replying to customers): most of its
-    sentences read as talk about replies, and none speaks to a machine. Text planted for an assistant is a line or
-    two in a passage about something else; this is what the rules' document-wide test (ingest/instructions.py::
-    reader_advice) says of a whole document, said here of the one passage the screen sees."""
-    n_sentences = len(split_sentences(chunk.text))
+def _less_advice(chunk, flagged: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The flagged sentences less what a passage tells its human reader: all of them in a passage whose subject is
+    answering (an exam guide, a manual for replying to customers: most of its sentences read as talk about replies),
+    and in a passage of instructions (a recipe, a cover-letter guide) those about its own subject
+    (ingest/instructions.py::own_instructions); none when one of them speaks to a machine. Text planted for an
+    assistant is a line or two about something else; this is what the rules' document-wide test
+    (ingest/instructions.py::reader_advice) says of a whole document, said here of the one passage the screen sees."""
     language = language_of(chunk.text)
-    return (len(flagged) + len(chunk.flagged) >= _ADVICE_MIN_SENTENCES and len(flagged) + len(chunk.flagged) >= n_sentences / 2
-            and not any(speaks_to_a_machine(chunk.text[a:b], language) for a, b in flagged))
+    if not flagged or any(speaks_to_a_machine(chunk.text[a:b], language) for a, b in flagged):
+        return flagged
+    spans = split_sentences(chunk.text)
+    withheld = [*flagged, *chunk.flagged]
+    if len(withheld) >= _ADVICE_MIN_SENTENCES and len(withheld) >= len(spans) / 2:
+        return []
+    flags = [any(a < e and s < b for s, e in withheld) for a, b in spans]
+    spared = own_instructions([chunk.text[a:b] for a, b in spans], flags, [i for i, span in enumerate(spans) if span in flagged])
+    return [span for i, span in enumerate(spans) if span in flagged and i not in spared]
 
 
 _ADVICE_MIN_SENTENCES = 4

@@ -42,13 +42,15 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections import Counter
 from urllib.parse import parse_qsl, urlsplit
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from ..textutils import keyword_tokens
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 31  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 32  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -801,16 +803,65 @@ def speaks_to_a_machine(sentence: str, language: str = "") -> bool:
 
 
 def reader_advice(sentences: list[str], flags: list[bool], language: str = "") -> list[bool]:
-    """The flags, less those of a document whose subject is answering: when sentences about replies that name no
-    machine are a large share of a document (five at least, and a sixth of it), they are advice to its human reader
-    ("End each answer with a short conclusion."), not text planted for an assistant, which is a line or two in a
-    document about something else. Sentences that speak to a machine stay flagged whatever the share."""
-    human = {i for i, (sentence, flagged) in enumerate(zip(sentences, flags)) if flagged and not speaks_to_a_machine(sentence, language)}
-    if len(human) < _ADVICE_MIN_SENTENCES or len(human) < _ADVICE_MIN_SHARE * len(sentences):
-        return flags
-    return [flagged and i not in human for i, flagged in enumerate(flags)]
+    """The flags, less those of orders a document gives its human reader: when sentences about replies that name no
+    machine are a large share of it (five at least, and a sixth of it: an exam guide, a manual for replying to
+    customers, "End each answer with a short conclusion."), all of them; in a document of instructions to its reader
+    (a recipe, a style guide, a call-centre script), those about its own subject (`own_instructions`: "Write the
+    numbers one to nine as words." in a style guide). Text planted for an assistant is a line or two about something
+    else. Sentences that speak to a machine stay flagged whatever the document."""
+    human = [i for i, (sentence, flagged) in enumerate(zip(sentences, flags)) if flagged and not speaks_to_a_machine(sentence, language)]
+    if len(human) >= _ADVICE_MIN_SENTENCES and len(human) >= _ADVICE_MIN_SHARE * len(sentences):
+        spared = set(human)
+    else:
+        spared = own_instructions(sentences, flags, human)
+    return [flagged and i not in spared for i, flagged in enumerate(flags)]
 
 
+def own_instructions(sentences: list[str], flags: list[bool], candidates: list[int]) -> set[int]:
+    """Of the flagged sentences `candidates` (indexes), those that are one more of the text's instructions to its
+    reader: the text is `instructional`, and the sentence is about its subject (a third of its content words, stemmed,
+    are found in the text's other sentences). An order planted in a how-to is mostly about something else ("Write a
+    poem about the sea" in a recipe); measured in docs/results/2026-12-04-instructional-text.md."""
+    if not candidates or not instructional(sentences, flags):
+        return set()
+    words = [set(keyword_tokens([sentence])[0]) for sentence in sentences]
+    seen = Counter(word for own in words for word in own)
+    return {i for i in candidates
+            if words[i] and sum(seen[word] > 1 for word in words[i]) >= _OWN_SUBJECT_SHARE * len(words[i])}
+
+
+def instructional(sentences: list[str], flags: list[bool]) -> bool:
+    """Text whose own subject is what its reader should do: of its sentences not flagged, at least three, and a
+    quarter, tell the reader what to do (a duty, or a verb first with its object: "Rinse the lentils."). Counted
+    without the flagged ones, so an injected text cannot vouch for itself. Descriptive prose measured well under the
+    share (squad2-dev's articles 0.01–0.09, the bundled articles 0.03–0.20; docs/results/2026-12-04-instructional-text.md)."""
+    own = [sentence for sentence, flagged in zip(sentences, flags) if not flagged]
+    telling = sum(tells_the_reader(sentence) for sentence in own)
+    return telling >= _INSTRUCTIONAL_MIN_SENTENCES and telling >= _INSTRUCTIONAL_MIN_SHARE * len(own)
+
+
+def tells_the_reader(sentence: str) -> bool:
+    """A duty ("must", "never", "make sure") or an English imperative: a verb first, then its object, a particle or
+    a question word ("Add the garlic", "Tell the caller", "Back up your files", "Say what happens next"), after at most
+    a step number or a short label; in a table's row or a record, in any of its cells ("Task: Sort the donations")."""
+    return any(_DIRECTIVE.search(text) or _imperative(text) for text in [sentence, *_parts(sentence)])
+
+
+def _imperative(text: str) -> bool:
+    m = _IMPERATIVE.match(text)
+    verb = m and m.group("verb")
+    return bool(m) and not (verb and (verb.lower() in _COMMON_ENGLISH or verb.lower().endswith(("ly", "ing", "ed"))
+                                      or (verb.endswith("s") and not verb.endswith("ss"))))
+
+
+_INSTRUCTIONAL_MIN_SENTENCES, _INSTRUCTIONAL_MIN_SHARE = 3, 1 / 4
+_OWN_SUBJECT_SHARE = 1 / 3
+# A word right after a sentence's first that makes that first word a verb: a determiner or pronoun as its object, or
+# a particle, or a question word. Not prepositions: "Research on the topic…" and "Members of the board…" start with nouns.
+_OBJECT = (r"(the|a|an|your|yours|any|every|each|all|it|them|him|her|us|me|this|these|those|some|both|yourself|"
+           r"two|three|four|five|six|seven|eight|nine|ten|out|up|down|off|away|back|what|how|whether|where|why)")
+_IMPERATIVE = re.compile(rf"^\W*((?i:step|stage)\s*\d+\W+)?(\w+( \w+)?:\s+)?((?i:please|then|now|also|first|next|finally),? )?"
+                         rf"((?i:do not|don't|please)|(?P<verb>[A-Z][a-z]+) {_OBJECT}\b)")
 _ADVICE_MIN_SENTENCES, _ADVICE_MIN_SHARE = 5, 1 / 6
 _DISGUISE = re.compile("[\uff01-\uff5e\U0001d400-\U0001d7ff]")  # full-width and styled letters
 
