@@ -68,7 +68,7 @@ def screen_passages(retrieved: list[RetrievedChunk], flags_of: Callable[[list[st
     for r in retrieved:
         chunk = r.chunk
         spans = [(a, b) for a, b in split_sentences(chunk.text)
-                 if not any(a < e and s < b for s, e in chunk.flagged)] if language_of(chunk.text) == "en" else []
+                 if not _overlaps((a, b), chunk.flagged)] if language_of(chunk.text) == "en" else []
         flagged = [span for span, hit in zip(spans, flags_of([chunk.text[a:b] for a, b in spans])) if hit] if spans else []
         flagged = _less_advice(chunk, flagged)
         if flagged:
@@ -92,9 +92,13 @@ def _less_advice(chunk, flagged: list[tuple[int, int]]) -> list[tuple[int, int]]
     withheld = [*flagged, *chunk.flagged]
     if len(withheld) >= _ADVICE_MIN_SENTENCES and len(withheld) >= len(spans) / 2:
         return []
-    flags = [any(a < e and s < b for s, e in withheld) for a, b in spans]
+    flags = [_overlaps(span, withheld) for span in spans]
     spared = own_instructions([chunk.text[a:b] for a, b in spans], flags, [i for i, span in enumerate(spans) if span in flagged])
     return [span for i, span in enumerate(spans) if span in flagged and i not in spared]
+
+
+def _overlaps(span: tuple[int, int], spans) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in spans)
 
 
 _ADVICE_MIN_SENTENCES = 4

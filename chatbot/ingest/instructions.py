@@ -824,7 +824,7 @@ def own_instructions(sentences: list[str], flags: list[bool], candidates: list[i
     poem about the sea" in a recipe); measured in docs/results/2026-12-04-instructional-text.md."""
     if not candidates or not instructional(sentences, flags):
         return set()
-    words = [set(keyword_tokens([sentence])[0]) for sentence in sentences]
+    words = [set(tokens) for tokens in keyword_tokens(sentences)]
     seen = Counter(word for own in words for word in own)
     return {i for i in candidates
             if words[i] and sum(seen[word] > 1 for word in words[i]) >= _OWN_SUBJECT_SHARE * len(words[i])}
