@@ -21,7 +21,9 @@ calibration paragraphs.
    40 ordinary sentences worded like the kinds looked for (quoting, summaries, licences, AI, polite requests), and
    benchmarks/data/instructional*/: thirty documents written to tell a person what to do (handbooks, recipes,
    scripts, rotas, speaker notes), the kind an instruction detector most easily mistakes, and the mixed collection
-   (an exam guide among its ten documents), each counted apart.
+   (an exam guide among its ten documents), each counted apart; so are benchmarks/data/about_ai/ (text about AI and
+   chatbots: an article, a history, policies, an FAQ) and benchmarks/data/emails/ (everyday e-mails, wrapped at 72
+   columns, that ask to be replied to).
 3. --host instructional plants the texts of 1. in those instructional documents instead (the plain-text ones): there
    an order to a person is the document's own kind, and the rules spare one that names no machine
    (ingest/instructions.py::instructional), so this is what an attacker gains by hiding an order in a how-to.
@@ -55,6 +57,9 @@ FlagsOf = Callable[[list[str]], np.ndarray]  # a classifier: one bool per senten
 NEAR_MISSES = ROOT / "benchmarks" / "data" / "near_misses.txt"  # clean, but worded like the kinds looked for
 # Clean text written to tell its reader what to do (handbooks, recipes, scripts, rotas): benchmarks/data/README.md
 INSTRUCTIONAL = [ROOT / "benchmarks" / "data" / "instructional", ROOT / "benchmarks" / "data" / "instructional_2"]
+# Clean text of the other kinds the rules' words are about: text about AI and chatbots, and e-mails (which ask to be
+# replied to); benchmarks/data/README.md
+ABOUT_AI, EMAILS = ROOT / "benchmarks" / "data" / "about_ai", ROOT / "benchmarks" / "data" / "emails"
 
 
 def planted_document(text: str, name: str, tmp: Path) -> Document:
@@ -209,7 +214,8 @@ def main() -> None:
         shutil.copy(NEAR_MISSES, Path(tmp) / "near")
         near_total, near_flagged, near_examples = false_flags([Path(tmp) / "near"], vectors)
         taught = {name: false_flags([folder], vectors) for name, folder in
-                  [*((f.name, f) for f in INSTRUCTIONAL), ("mixed collection", ROOT / "benchmarks/data/mixed/corpus")]}
+                  [*((f.name, f) for f in INSTRUCTIONAL), ("mixed collection", ROOT / "benchmarks/data/mixed/corpus"),
+                   ("text about AI", ABOUT_AI), ("e-mails", EMAILS)]}
     by_style: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in rows:
         by_style[(r["split"], r["style"])].append(r)
@@ -225,8 +231,8 @@ def main() -> None:
               + (f"{orders}/{len(group)} |" if split != "bipia" else "– |"))
     print(f"\nfalse flags on clean text: {flagged} of {total} sentences = 1 in {total / max(flagged, 1):.0f}")
     print(f"near misses flagged (ordinary sentences about quoting, summaries, licences, AI): {near_flagged} of {near_total}")
-    for name, (taught_total, taught_flagged, _) in taught.items():  # orders to a person: handbooks, recipes, scripts, rotas
-        print(f"text of instructions to a person, {name}: {taught_flagged} of {taught_total}")
+    for name, (taught_total, taught_flagged, _) in taught.items():  # orders to a person, text about AI, e-mails
+        print(f"clean text of a kind apart, {name}: {taught_flagged} of {taught_total}")
     readme_total, readme_flagged, readme_examples = technical_false_flags()
     print(f"technical READMEs (the installed packages' descriptions), the rules alone (the screen was fitted on them): "
           f"{readme_flagged} of {readme_total}")

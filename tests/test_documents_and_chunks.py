@@ -146,6 +146,49 @@ def test_lines_of_notes_and_wrapped_prose_are_never_web_chrome(tmp_path):
         assert line.strip() in kept, line
 
 
+WRAPPED_LETTER = (
+    "Dear members,\n\n"
+    "The hall committee met on Monday and agreed to replace the boiler before the winter lettings begin. Quotes from "
+    "three engineers were compared, and the lowest, from Harper Heating, was accepted at a cost of 4,200 pounds. Work "
+    "starts on 3 November and takes two days, so the Tuesday yoga class moves to the library for that week.\n\n"
+    "Please note:\n- the car park stays open\n- the kitchen is closed on both days\n\n"
+    "Date: 3 November\nContact: Ruth Ellis\n\n"
+    "Best wishes,\nRuth\n")
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".eml"])
+def test_a_hard_wrapped_text_is_read_in_whole_sentences(tmp_path, suffix):
+    """A text file or an e-mail wrapped at 72 columns is read as its writer wrote it: a sentence that runs over two lines is
+    one sentence (a citation quotes it whole; the instruction rules read it whole, not "…agreed to replace the" and
+    "boiler…"), while a list's items, fields, a signature and short lines stay lines. The offsets are the file's: a
+    wrap is read as the space it stands for."""
+    import textwrap
+    from email.message import EmailMessage
+
+    from chatbot.textutils import split_sentences
+
+    paragraphs = WRAPPED_LETTER.split("\n\n")
+    wrapped = "\n\n".join(textwrap.fill(p, 72) if i == 1 else p for i, p in enumerate(paragraphs))
+    assert wrapped.count("\n") >= WRAPPED_LETTER.count("\n") + 4  # the letter's paragraph really is wrapped
+    path = tmp_path / f"letter{suffix}"
+    if suffix == ".eml":
+        mail = EmailMessage()
+        mail["From"], mail["Subject"], mail["Date"] = "ruth@example.org", "Boiler works", "Mon, 20 Oct 2025 09:00:00 +0000"
+        mail.set_content(wrapped)
+        path.write_bytes(bytes(mail))
+    else:
+        path.write_text(wrapped, encoding="utf-8")
+    doc = load_document(path)
+    sentences = [" ".join(c.text[a:b].split()) for c in chunk_document(doc, ChunkingSettings()) for a, b in split_sentences(c.text)]
+    for sentence in [s for a, b in split_sentences(paragraphs[1]) if (s := paragraphs[1][a:b])]:
+        assert sentence in sentences, sentence
+    for line in ("Please note:", "- the car park stays open", "- the kitchen is closed on both days", "Date: 3 November",
+                 "Contact: Ruth Ellis", "Best wishes,", "Ruth"):
+        assert line in sentences, line
+    if suffix == ".txt":
+        assert len(doc.text) == len(wrapped) and doc.text.replace(" ", "\n") != doc.text  # same offsets, breaks read as spaces
+
+
 # A text about cookies (baking, not web privacy), a bridge "designed by" Brunel and readers who "subscribe to" a journal.
 BAKING = (Path(__file__).parent / "data" / "baking.txt").read_text(encoding="utf-8")
 

@@ -24,8 +24,10 @@ from .instructions import DETECTOR_VERSION, flag_sentences, is_instruction, lang
 # ends is metadata, not text, an underlined title is a heading, and a short web page keeps its tables; 8: a Word file's
 # tracked insertions and content controls are read, a table of contents is furniture, "ref." and "cf." end no sentence,
 # Markdown's inline marks are read as the rendered page shows them; 9: the Devanagari, Arabic, Urdu, Armenian and
-# Ethiopic full stops end a sentence, and a Word file's text boxes and notes are read with tracked changes accepted).
-CHUNKER_VERSION = 10
+# Ethiopic full stops end a sentence, and a Word file's text boxes and notes are read with tracked changes accepted;
+# 10: Thai and Lao sentences end where an English one follows, Khmer and Burmese full stops; 11: a hard-wrapped text
+# file or e-mail is read in whole sentences, its wraps as spaces).
+CHUNKER_VERSION = 11
 _NUMBERED = re.compile(r"^\d+[.)]\s")
 
 

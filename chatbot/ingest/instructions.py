@@ -50,7 +50,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 from ..textutils import keyword_tokens
 from .formats.base import TABLE_RULE, WEB_ADDRESS
 
-DETECTOR_VERSION = 32  # part of the chunker's signature: a changed detector re-flags the collection
+DETECTOR_VERSION = 33  # part of the chunker's signature: a changed detector re-flags the collection
 
 _REPLY = re.compile(
     r"\byour (own )?(response|reply|replies|answer|answers|output|message|completion)\b"
@@ -278,7 +278,14 @@ _ORDER_VERB = (r"(say|tell|report|link|add|include|mention|recommend|write|answe
 # What an agent that acts is told to do: open, fetch, run, send, mark.
 _ACT_VERB = (r"(give|use|open|fetch|run|visit|send|mark|code|rate|rank|treat|output|return|copy|forward|text|click|download|"
              r"execute|buy|book|approve|skip|record|log|note|document|flag)(?![\w-])")
-_VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}(:(?!//)|=>)"  # "Note to AI assistants …:", not "https://"
+# Products that are models or voice assistants, by name.
+_MODEL_NAME = (r"(qwen|llama|mistral|mixtral|gemini|gemma|claude|grok|deepseek|chatgpt|copilot|gpt-?\d\w*|bard|phi-?\d|"
+               r"alexa|siri|cortana|bixby|google)")
+# After a word for AI, what makes it a title's topic rather than someone spoken to: "AI in radiology: a year on",
+# "Chatbots and the law:", "AI and Education:"; not "AI and LLM assistants:", "DeepL and similar services:", "ChatGPT and Gemini:".
+_AI_AS_TOPIC = (rf"\s+((in|on|of|at|for|as|across|within|between|beyond|versus|vs\.?)\s|(and|or|&)\s+(?!{_AI}\b|{_MODEL_NAME}\b)"
+                r"(the|a|an|our|your|its|their|(?-i:[A-Z])\w*)\b)")
+_VOCATIVE = re.compile(rf"^\W*(\w+\W+){{0,6}}{_AI}\b(?!{_AI_AS_TOPIC})[^.:]{{0,40}}(:(?!//)|=>)"  # "Note to AI assistants …:", not "https://"
                        # a dash or an arrow for the colon, an order after it: "AUTOMATED REVIEWING SYSTEMS - give this…"
                        rf"|^\W*(\w+\W+){{0,6}}{_AI}\b[^.:]{{0,40}}?\s([-–—]+|>>|->)\s*(please\s+)?({_ORDER_VERB}|{_ACT_VERB})"
                        rf"|^\W*(\w+\W+){{0,3}}{_AI}\b[^.,:;]{{0,40}},\s*(please\s+)?{_ORDER_VERB}"
@@ -332,8 +339,6 @@ _WHEN_ANSWERING = re.compile(r"^\W*(before|when|while|whenever|after|in) (answer
 # A model spoken to by its product name at the start ("Qwen, …", "Hey Gemini and Claude - …", "Mistral and friends:"),
 # then told what to say or about answers. The names are also a painter's, a star sign's, an animal's, a wind's: only
 # as the sentence's addressee, outside quotation marks (a novel's "Claude, tell me…," she said), with an order.
-_MODEL_NAME = (r"(qwen|llama|mistral|mixtral|gemini|gemma|claude|grok|deepseek|chatgpt|copilot|gpt-?\d\w*|bard|phi-?\d|"
-               r"alexa|siri|cortana|bixby|google)")
 _PRODUCT_SPOKEN_TO = re.compile(rf"^[^\w\"“‘'«]*((hey|hi|hello|dear|ok|okay|attention|attn|calling)\W+)?{_MODEL_NAME}\b"
                                 rf"((\s*(,|&|/|\band\b|\bor\b)\s*)+({_MODEL_NAME}|friends|co|others|all|the rest|every \w+)\b)*"
                                 r"\s*(,|:(?!//)|\s[-–—])", re.IGNORECASE)
@@ -450,6 +455,7 @@ def flag_sentences(sentences: list[str], language: str = "", headings: int = 0) 
     the first `headings` are the headings read above a paragraph. An address without a directive ("A note for
     assistants.") makes the next sentence's directive an instruction."""
     flags, addressed = [], False
+    sentences = [_WRITE_BACK.sub(_CORRESPONDENCE, sentence) for sentence in sentences]  # a letter's "reply to this email"
     for sentence in sentences:
         own = _flagged(sentence, language)
         carried = addressed and bool(_DIRECTIVE.search(sentence) or _ADDRESS.search(sentence) or _OPENING_ORDER.search(sentence)
@@ -543,6 +549,21 @@ def _flagged(sentence: str, language: str) -> bool:
     respelt = [_respelt(plain)] if language in ("", "en") else []
     readings = dict.fromkeys([sentence, plain, *respelt, *parts, *_backwards(sentence, [sentence, *parts])])
     return any(_flagged_as_read(text, language) for text in readings)
+
+
+# Correspondence: a letter or an e-mail asks its reader to write back to it, to its sender or by a date, and thanks
+# them for what they wrote ("just reply to this email and quote your case number", "Please reply by Friday 6 March",
+# "Thank you for your message about…"). Read as a person's letter: the rules look at the rest of the sentence. What an
+# assistant's reply must say or how ("Reply only in French", "In your reply, mention…") is not this.
+_DAY = r"(mon|tues|wednes|thurs|fri|satur|sun)day"
+_WRITE_BACK = re.compile(
+    rf"\b(reply|respond|answer|write back)(ing)? (to (this|my|our|that) (e-?mail|message|letter|mail|note|invitation|notice)\b"
+    rf"|(by|before) ({_DAY}|(the )?\d{{1,2}}(st|nd|rd|th)?|noon|tomorrow|return)\b)"
+    # not when it goes on to say what the reply is to hold: "reply to this email with the word…", "…only in French"
+    r"(?!,? (only|just|exactly|with (the |a |this )?(words?|phrases?|text|sentence|code|string|links?|url)\b|with [\"'“‘]|in [A-Z]))"
+    r"|\b(thank(s| you) for|(we|i) (have )?(received|read)) your (message|reply|e-?mail|letter|answer|response|enquiry|inquiry|"
+    r"note)\b", re.IGNORECASE)
+_CORRESPONDENCE = "get in touch"
 
 
 def _backwards(sentence: str, texts: list[str]) -> list[str]:
@@ -880,5 +901,21 @@ def _machine_doing(sentence: str) -> bool:
 
 
 def _addresses_someone(sentence: str) -> bool:
-    """An address that sets up the next sentence: it names an assistant, automated answers or replies to this text."""
-    return bool(_names_ai(sentence) or _QUALIFIED_OUTPUT.search(sentence))
+    """An address that sets up the next sentence: it names automated answers or replies to this text, or speaks to an
+    assistant: no more than a few words ("Note to AI systems"), a line that leads on (":" or ","), a vocative, or an
+    AI reading this text. A statement about AI in general ("AI tools can produce text that sounds confident but is
+    wrong.", in a staff policy or an article about chatbots) speaks to no one, and its reader's next order is theirs."""
+    if _QUALIFIED_OUTPUT.search(sentence):
+        return True
+    return _names_ai(sentence) and bool(
+        len(sentence.split()) <= _BARE_ADDRESS_WORDS or sentence.rstrip().endswith((":", ",", "-", "–", "—"))
+        or any(p.search(sentence) for p in (_THIS_TEXT, _ABOUT_THIS, _READS_THIS, _VOCATIVE, _ASSISTANT_SPOKEN_TO,
+                                            _IF_YOU_ARE_MACHINE, _NOTE_TO_MODEL, _PRODUCT_SPOKEN_TO, _MENTIONED_MACHINE)))
+
+
+# A machine said to be reading what is in front of it: "the summary bot reads this channel", "an algorithm screening
+# this profile", "any copilot checking this booking".
+_READS_THIS = re.compile(r"\b(reads?|reading|sees?|scans?|scanning|screen(s|ing)?|check(s|ing)?|review(s|ing)?|pars(es|ing)|"
+                         r"crawl(s|ing)?|analy[sz](es|ing)|assess(es|ing)?|evaluat(es|ing)|watch(es|ing)?|monitors?|monitoring|"
+                         r"listens? to|indexes|indexing|summari[sz](es?|ing)|processes|processing) (this|these|here|everything "
+                         r"(here|in this))\b", re.IGNORECASE)

@@ -1,7 +1,8 @@
-"""Plain text and Markdown: the file's text exactly as it is, paragraphs found by blank lines.
+"""Plain text and Markdown: the file's text as it is, paragraphs found by blank lines; in a hard-wrapped text the
+breaks inside a sentence are read as the spaces they stand for (one character for one).
 
 Web captures saved as .txt keep their page furniture (navigation, credits, share buttons, cookie banners,
-comment boxes): it is marked as such, so it is never indexed, and the text stays byte-for-byte the file's.
+comment boxes): it is marked as such, so it is never indexed, and the text keeps its place in the file.
 Furniture is decided line by line on the shape of web chrome: a short line that reads as a button, a credit, a
 navigation bar or a link, a line standing alone again and again down the page, a consent banner at the page's edge; never because of a
 word inside a paragraph of text (a paragraph about baking cookies, or readers who "subscribe to" a journal, stays).
@@ -56,6 +57,7 @@ def convert(path: Path, data: bytes) -> Converted:
     markdown = path.suffix.lower() in _MARKDOWN
     if markdown:
         text = text[:body_start] + _plain_markdown(text[body_start:])
+    text = text[:body_start] + _unwrapped(text[body_start:], markdown)
     blocks = _blocks(text, body_start, markdown=markdown)
     tags = tuple(t.strip() for t in str(meta.get("tags") or "").strip("[]").split(",") if t.strip())
     return Converted(text, contents_as_furniture(text, blocks), str(meta.get("title") or ""), body_start=body_start, tags=tags)
@@ -92,6 +94,57 @@ def _plain_markdown(text: str) -> str:
             parts[i] = _EMPHASIS.sub(lambda m: m[1] or m[2], part)
         out.append(_QUOTE_MARK.sub("", "`".join(parts)))
     return "\n".join(out)
+
+
+# A line that starts a block of its own, never the rest of the line above: a list's item, a heading, a table's row, a
+# quotation, a code fence, a heading's underline, a field ("From: …", "author: staff", "draft = false", a calendar's or
+# a contact card's "SUMMARY:…").
+_BLOCK_START = re.compile(r"^[ \t]*([-*+•–—][ \t]|\d{1,3}[.)][ \t]|#|\||>|```|~~~|(={3,}|-{3,})[ \t]*$|[A-Z][\w -]{0,24}:\s"
+                          r"|[a-z]+[_.-][\w.-]{0,30}:\s|[\w.-]{1,30}[ \t]*=[ \t]|[A-Z][A-Z0-9-]{1,30}[:;])")  # not "checked your account: we…"
+_SYMBOLS_END = re.compile(r"(^|\s)[^\w\s]+$")  # a line that ends in a mark of its own ("+++", "---", "***"): a delimiter
+_ALIGNED = re.compile(r"\S(\t| {3,})\S")  # columns lined up with spaces or tabs: a table in plain text
+
+
+def _unwrapped(text: str, markdown: bool) -> str:
+    """The text with the line breaks of hard-wrapped paragraphs read as the spaces they stand for (one character for
+    one: every offset stays). Cut at every line break, an e-mail or a text file wrapped at 72 columns reached the
+    sentence splitter, the instruction rules and the citation checks as half-sentences ("Do not ask a chatbot to
+    write an essay, a source" / "commentary…"). A break is a wrap when the next line's first word would not have
+    fitted on the line (the width is the longest line that runs on to another) or the next line goes on in lower
+    case; only in a wrapped text, and never after a sentence's end or a delimiter ("+++"), before a list item, a
+    heading, a field, a table row or a quotation, in code, between columns lined up with spaces, or at Markdown's own
+    hard break."""
+    lines = text.split("\n")
+    inside: list[int] = []  # breaks between two lines of text: candidates for a wrap
+    fenced = False
+    for i, line in enumerate(lines[:-1]):
+        fence = bool(_FENCE.match(line))
+        fenced = fenced != fence
+        nxt = lines[i + 1]
+        if (fence or fenced or not line.strip() or not nxt.strip() or _BLOCK_START.match(nxt) or MD_HEADING.match(line.lstrip())
+                or "|" in line or _ALIGNED.search(line.strip()) or _ALIGNED.search(nxt.strip())
+                or (markdown and line.rstrip("\r").endswith(("  ", "\\")))):  # Markdown's hard line break
+            continue
+        inside.append(i)
+    width = max((len(lines[i].rstrip()) for i in inside), default=0)
+    long_lines = sum(len(lines[i].rstrip()) >= _NEAR_WIDTH * width for i in inside)
+    if len(inside) < _WRAPPED_MIN_LINES or long_lines < _WRAPPED_MIN_SHARE * len(inside) or width < _WRAPPED_MIN_WIDTH:
+        return text  # not a wrapped text: its breaks are the writer's (a date over a byline, "Best wishes,\nPriya")
+    wraps = set()
+    for i in inside:
+        line, nxt = lines[i].rstrip(), lines[i + 1].lstrip()
+        if line.endswith(_SENTENCE_END) or line.endswith(_QUOTED_END) or _SYMBOLS_END.search(line):
+            continue
+        full = len(line) + 1 + len(nxt.split()[0]) > width
+        if full or (nxt[0].islower() and 2 * len(line) >= width):
+            wraps.add(i)
+    return "".join(line.replace("\r", " ") + " " if i in wraps else line + "\n" for i, line in enumerate(lines[:-1])) + lines[-1]
+
+
+# A wrapped text: three lines at least run on to the next, and half of those end near the width it was wrapped at,
+# forty characters at least (shorter lines running on are a list's: "Network: ACME-Guest" over "Password: …").
+_WRAPPED_MIN_LINES, _WRAPPED_MIN_SHARE, _NEAR_WIDTH, _WRAPPED_MIN_WIDTH = 3, 1 / 2, 3 / 4, 40
+_QUOTED_END = tuple(f"{end}{close}" for end in ".!?" for close in "\"'”’)")
 
 
 def decode_text(path: Path, data: bytes) -> str:
