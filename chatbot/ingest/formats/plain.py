@@ -133,7 +133,7 @@ def _unwrapped(text: str, markdown: bool) -> str:
     wraps = set()
     for i in inside:
         line, nxt = lines[i].rstrip(), lines[i + 1].lstrip()
-        if line.endswith(_SENTENCE_END) or line.endswith(_QUOTED_END) or _SYMBOLS_END.search(line):
+        if line.rstrip("\"'”’)").endswith(_SENTENCE_END) or _SYMBOLS_END.search(line):  # a sentence's end, quoted or not
             continue
         full = len(line) + 1 + len(nxt.split()[0]) > width
         if full or (nxt[0].islower() and 2 * len(line) >= width):
@@ -144,7 +144,6 @@ def _unwrapped(text: str, markdown: bool) -> str:
 # A wrapped text: three lines at least run on to the next, and half of those end near the width it was wrapped at,
 # forty characters at least (shorter lines running on are a list's: "Network: ACME-Guest" over "Password: …").
 _WRAPPED_MIN_LINES, _WRAPPED_MIN_SHARE, _NEAR_WIDTH, _WRAPPED_MIN_WIDTH = 3, 1 / 2, 3 / 4, 40
-_QUOTED_END = tuple(f"{end}{close}" for end in ".!?" for close in "\"'”’)")
 
 
 def decode_text(path: Path, data: bytes) -> str:
